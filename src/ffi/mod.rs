@@ -1,0 +1,19 @@
+//! The C ABI: `extern "C"` entry points grouped by the public header that declares them.
+//!
+//! Convention for every export: check pointer and range arguments first; on bad input log
+//! through `warnx!` and return upstream's error result (-1 or NULL). The core modules are only
+//! called with checked arguments. Panics abort (panic = "abort"), so none unwinds into C.
+
+/// Returns `$ret` after a warning when `$cond` is false: the entry-point argument check.
+#[macro_export]
+macro_rules! ensure_arg {
+    ($cond:expr, $ret:expr, $($msg:tt)*) => {
+        if !$cond {
+            $crate::warnx!($($msg)*);
+            return $ret;
+        }
+    };
+}
+
+pub mod event;
+pub mod variadic;

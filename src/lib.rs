@@ -1,0 +1,12 @@
+//! libevent-rs: libevent 2.1 rewritten in Rust, exporting the same C ABI.
+//!
+//! Layout: `ffi/` holds the `extern "C"` entry points, one file per public header, thin and
+//! argument-checking; everything below them is the implementation, one module per subsystem.
+
+#![allow(clippy::missing_safety_doc)]
+
+#[macro_use]
+pub mod log;
+pub mod ffi;
+pub mod mm;
+pub mod time;
