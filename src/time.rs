@@ -45,3 +45,61 @@ pub fn is_set(t: &timeval) -> bool {
 }
 
 pub const ZERO: timeval = timeval { tv_sec: 0, tv_usec: 0 };
+
+/// Configuration flags of a monotonic timer (upstream's EV_MONOT_*).
+pub const EV_MONOT_PRECISE: i32 = 1;
+pub const EV_MONOT_FALLBACK: i32 = 2;
+
+/// A clock that never goes backwards, as upstream's `struct evutil_monotonic_timer` (same
+/// layout on Linux: which clock, the adjustment applied to the fallback clock, the last reading).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct MonotonicTimer {
+    /// The POSIX clock in use, or -1 when falling back to gettimeofday.
+    pub clock: libc::c_int,
+    pub adjust: timeval,
+    pub last_time: timeval,
+}
+
+impl Default for MonotonicTimer {
+    fn default() -> Self {
+        MonotonicTimer { clock: -1, adjust: ZERO, last_time: ZERO }
+    }
+}
+
+impl MonotonicTimer {
+    /// Picks the clock: CLOCK_MONOTONIC_COARSE when it is fine enough (1 ms) and precision was not
+    /// asked for, CLOCK_MONOTONIC otherwise, gettimeofday made monotonic when FALLBACK is forced.
+    pub fn configure(&mut self, flags: i32) {
+        *self = MonotonicTimer::default();
+        if flags & EV_MONOT_FALLBACK != 0 {
+            return;
+        }
+        if flags & EV_MONOT_PRECISE == 0 {
+            let mut res = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+            // SAFETY: res is a valid out-pointer.
+            let ok = unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut res) } == 0;
+            if ok && res.tv_sec == 0 && res.tv_nsec <= 1_000_000 {
+                self.clock = libc::CLOCK_MONOTONIC_COARSE;
+                return;
+            }
+        }
+        self.clock = libc::CLOCK_MONOTONIC;
+    }
+
+    /// The current time of this timer.
+    pub fn now(&mut self) -> timeval {
+        if self.clock >= 0 {
+            return clock_now(self.clock);
+        }
+        // Fallback: wall time, shifted so that it never runs backwards.
+        let mut t = add(&wall_now(), &self.adjust);
+        if cmp(&t, &self.last_time).is_lt() {
+            let gap = sub(&self.last_time, &t);
+            self.adjust = add(&self.adjust, &gap);
+            t = self.last_time;
+        }
+        self.last_time = t;
+        t
+    }
+}
