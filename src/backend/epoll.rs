@@ -1,0 +1,274 @@
+//! epoll(7) backend, with upstream's two options: a changelist (kernel updates are batched
+//! and applied once per loop iteration, so an add/del pair in one iteration costs nothing) and
+//! a timerfd for sub-millisecond timeouts when the base asked for precise timers.
+
+use std::ffi::{c_int, c_short, CStr};
+
+use libc::{epoll_event, timeval};
+
+use super::{timeout_ms, Backend, EV_FEATURE_EARLY_CLOSE, EV_FEATURE_ET, EV_FEATURE_O1};
+use crate::base::EventBase;
+use crate::event::{EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
+
+/// Longer epoll timeouts misbehave on old kernels; upstream caps them the same way.
+const MAX_TIMEOUT_MS: i64 = 35 * 60 * 1000;
+const INITIAL_NEVENT: usize = 32;
+const MAX_NEVENT: usize = 4096;
+
+/// A pending change for one fd: what the kernel has now and what we want it to have.
+#[derive(Clone, Copy)]
+struct Change {
+    fd: c_int,
+    registered: c_short,
+    wanted: c_short,
+}
+
+pub struct Epoll {
+    epfd: c_int,
+    events: Vec<epoll_event>,
+    /// Some(...) when the base runs with the changelist: pending changes and, per fd, the
+    /// index of its change (or -1).
+    changelist: Option<(Vec<Change>, Vec<i32>)>,
+    /// -1 unless precise timers are on.
+    timerfd: c_int,
+}
+
+fn epoll_mask(events: c_short) -> u32 {
+    let mut m = 0u32;
+    if events & EV_READ != 0 {
+        m |= libc::EPOLLIN as u32;
+    }
+    if events & EV_WRITE != 0 {
+        m |= libc::EPOLLOUT as u32;
+    }
+    if events & EV_CLOSED != 0 {
+        m |= libc::EPOLLRDHUP as u32;
+    }
+    if events & EV_ET != 0 {
+        m |= libc::EPOLLET as u32;
+    }
+    m
+}
+
+const IO_BITS: c_short = EV_READ | EV_WRITE | EV_CLOSED;
+
+impl Epoll {
+    /// Brings the kernel's registration for `fd` from `registered` to `wanted`.
+    fn apply(&self, fd: c_int, registered: c_short, wanted: c_short) -> c_int {
+        let had = registered & IO_BITS != 0;
+        let wants = wanted & IO_BITS != 0;
+        if registered == wanted || (!had && !wants) {
+            return 0;
+        }
+        let (op, mask) = match (had, wants) {
+            (false, true) => (libc::EPOLL_CTL_ADD, epoll_mask(wanted)),
+            (true, true) => (libc::EPOLL_CTL_MOD, epoll_mask(wanted)),
+            _ => (libc::EPOLL_CTL_DEL, 0),
+        };
+        if self.ctl(op, fd, mask) == 0 {
+            return 0;
+        }
+        let err = crate::mm::errno();
+        // The kernel's view can differ from ours when an fd was closed and reused, or dup'd:
+        // retry the other way as upstream does, and treat deleting a vanished fd as done.
+        let retried = match (op, err) {
+            (libc::EPOLL_CTL_MOD, libc::ENOENT) => self.ctl(libc::EPOLL_CTL_ADD, fd, mask),
+            (libc::EPOLL_CTL_ADD, libc::EEXIST) => self.ctl(libc::EPOLL_CTL_MOD, fd, mask),
+            (libc::EPOLL_CTL_DEL, libc::ENOENT | libc::EBADF | libc::EPERM) => 0,
+            _ => -1,
+        };
+        if retried != 0 {
+            let what = match op {
+                libc::EPOLL_CTL_ADD => "ADD",
+                libc::EPOLL_CTL_MOD => "MOD",
+                _ => "DEL",
+            };
+            crate::mm::set_errno(err);
+            warn_errno!("Epoll {} on fd {} failed. Old events were {}; new events are {}", what, fd, registered, wanted);
+            return -1;
+        }
+        0
+    }
+
+    fn ctl(&self, op: c_int, fd: c_int, mask: u32) -> c_int {
+        let mut ev = epoll_event { events: mask, u64: fd as u32 as u64 };
+        // SAFETY: epfd is our epoll instance; ev is a valid epoll_event.
+        unsafe { libc::epoll_ctl(self.epfd, op, fd, &mut ev) }
+    }
+
+    /// Records a change in the changelist mode; returns false when not in that mode.
+    fn record(&mut self, fd: c_int, old: c_short, wanted: c_short) -> bool {
+        let Some((changes, index)) = self.changelist.as_mut() else { return false };
+        let slot = fd as usize;
+        if index.len() <= slot {
+            index.resize(slot + 1, -1);
+        }
+        match index[slot] {
+            -1 => {
+                index[slot] = changes.len() as i32;
+                changes.push(Change { fd, registered: old, wanted });
+            }
+            i => changes[i as usize].wanted = wanted,
+        }
+        true
+    }
+
+    fn flush_changes(&mut self) -> c_int {
+        let Some((mut changes, mut index)) = self.changelist.take() else { return 0 };
+        let mut result = 0;
+        for c in changes.drain(..) {
+            index[c.fd as usize] = -1;
+            if self.apply(c.fd, c.registered, c.wanted) < 0 {
+                result = -1;
+            }
+        }
+        self.changelist = Some((changes, index));
+        result
+    }
+
+    /// Arms the timerfd for `timeout`; returns the epoll_wait timeout to use with it.
+    fn arm_timerfd(&self, timeout: Option<timeval>) -> c_int {
+        let mut spec: libc::itimerspec = zero_itimerspec();
+        let wait_ms = match timeout {
+            Some(tv) if tv.tv_sec != 0 || tv.tv_usec != 0 => {
+                spec.it_value.tv_sec = tv.tv_sec;
+                spec.it_value.tv_nsec = tv.tv_usec as i64 * 1000;
+                -1
+            }
+            Some(_) => 0,
+            None => -1,
+        };
+        // SAFETY: timerfd is a valid timer fd; spec is a valid itimerspec.
+        if unsafe { libc::timerfd_settime(self.timerfd, 0, &spec, std::ptr::null_mut()) } < 0 {
+            warn_errno!("timerfd_settime");
+        }
+        wait_ms
+    }
+}
+
+fn zero_itimerspec() -> libc::itimerspec {
+    let zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    libc::itimerspec { it_interval: zero, it_value: zero }
+}
+
+impl Drop for Epoll {
+    fn drop(&mut self) {
+        // SAFETY: closing fds this backend owns.
+        unsafe {
+            libc::close(self.epfd);
+            if self.timerfd >= 0 {
+                libc::close(self.timerfd);
+            }
+        }
+    }
+}
+
+impl Backend for Epoll {
+    const NAME: &'static CStr = c"epoll";
+    const FEATURES: c_int = EV_FEATURE_ET | EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE;
+    const NEED_REINIT: bool = true;
+
+    fn init(base: &EventBase) -> Option<Self> {
+        // SAFETY: plain syscall.
+        let epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if epfd < 0 {
+            if crate::mm::errno() != libc::ENOSYS {
+                warn_errno!("epoll_create");
+            }
+            return None;
+        }
+        let mut ep = Epoll {
+            epfd,
+            events: vec![epoll_event { events: 0, u64: 0 }; INITIAL_NEVENT],
+            changelist: base.uses_changelist().then(|| (Vec::new(), Vec::new())),
+            timerfd: -1,
+        };
+        if base.wants_precise_timer() {
+            // SAFETY: plain syscall.
+            let tfd = unsafe {
+                libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_NONBLOCK | libc::TFD_CLOEXEC)
+            };
+            if tfd >= 0 {
+                ep.timerfd = tfd;
+                if ep.ctl(libc::EPOLL_CTL_ADD, tfd, libc::EPOLLIN as u32) < 0 {
+                    warn_errno!("epoll_ctl(timerfd)");
+                    // SAFETY: closing the fd we just created.
+                    unsafe { libc::close(tfd) };
+                    ep.timerfd = -1;
+                }
+            }
+        }
+        Some(ep)
+    }
+
+    fn add(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int {
+        let wanted = old | events;
+        if self.record(fd, old, wanted) {
+            return 0;
+        }
+        self.apply(fd, old, wanted)
+    }
+
+    fn del(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int {
+        let mut wanted = old & !events;
+        if wanted & IO_BITS == 0 {
+            wanted = 0;
+        }
+        if self.record(fd, old, wanted) {
+            return 0;
+        }
+        self.apply(fd, old, wanted)
+    }
+
+    fn dispatch(&mut self, base: &mut EventBase, timeout: Option<timeval>) -> c_int {
+        if self.flush_changes() < 0 {
+            return -1;
+        }
+        let wait_ms = if self.timerfd >= 0 { self.arm_timerfd(timeout) } else { timeout_ms(timeout, MAX_TIMEOUT_MS) };
+        base.release_lock();
+        // SAFETY: events is a valid buffer of the given length.
+        let n = unsafe {
+            libc::epoll_wait(self.epfd, self.events.as_mut_ptr(), self.events.len() as c_int, wait_ms)
+        };
+        let err = crate::mm::errno();
+        base.acquire_lock();
+        if n < 0 {
+            if err != libc::EINTR {
+                crate::mm::set_errno(err);
+                warn_errno!("epoll_wait");
+                return -1;
+            }
+            return 0;
+        }
+        for i in 0..n as usize {
+            let e = self.events[i];
+            let fd = e.u64 as c_int;
+            if fd == self.timerfd && self.timerfd >= 0 {
+                continue;
+            }
+            let what = e.events;
+            let mut ev: c_short = 0;
+            if what & (libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0 {
+                ev = EV_READ | EV_WRITE;
+            } else {
+                if what & libc::EPOLLIN as u32 != 0 {
+                    ev |= EV_READ;
+                }
+                if what & libc::EPOLLOUT as u32 != 0 {
+                    ev |= EV_WRITE;
+                }
+                if what & libc::EPOLLRDHUP as u32 != 0 {
+                    ev |= EV_CLOSED;
+                }
+            }
+            if ev != 0 {
+                base.io_active(fd, ev | EV_ET);
+            }
+        }
+        if n as usize == self.events.len() && self.events.len() < MAX_NEVENT {
+            let grown = (self.events.len() * 2).min(MAX_NEVENT);
+            self.events.resize(grown, epoll_event { events: 0, u64: 0 });
+        }
+        0
+    }
+}

@@ -1,0 +1,182 @@
+//! The I/O multiplexing backends behind one table of operations (`struct eventop`, exported as
+//! `epollops`, `pollops`, `selectops` like upstream). Each backend is a Rust type implementing
+//! [`Backend`]; [`ops_for`] turns it into the C-layout table the base dispatches through.
+//!
+//! Contract between the event map and a backend for `add`/`del` on an fd:
+//! `old` is the set of EV_READ/EV_WRITE/EV_CLOSED (plus EV_ET) currently registered for the fd,
+//! `events` the bits being added or removed. A backend never sees EV_SIGNAL: signals arrive
+//! through the base's signal socketpair, which is an ordinary read event.
+
+pub mod epoll;
+pub mod poll;
+pub mod select;
+
+use std::ffi::{c_char, c_int, c_short, c_void, CStr};
+
+use libc::timeval;
+
+use crate::base::EventBase;
+
+// Features a backend can offer (EV_FEATURE_*).
+pub const EV_FEATURE_ET: c_int = 0x01;
+pub const EV_FEATURE_O1: c_int = 0x02;
+pub const EV_FEATURE_FDS: c_int = 0x04;
+pub const EV_FEATURE_EARLY_CLOSE: c_int = 0x08;
+
+/// add/del: (base, fd, old events, events changed, per-fd backend info).
+pub type FdChangeFn = unsafe extern "C" fn(*mut EventBase, c_int, c_short, c_short, *mut c_void) -> c_int;
+
+/// `struct eventop`, field for field.
+#[repr(C)]
+pub struct EventOp {
+    pub name: *const c_char,
+    pub init: Option<unsafe extern "C" fn(*mut EventBase) -> *mut c_void>,
+    pub add: Option<FdChangeFn>,
+    pub del: Option<FdChangeFn>,
+    pub dispatch: Option<unsafe extern "C" fn(*mut EventBase, *mut timeval) -> c_int>,
+    pub dealloc: Option<unsafe extern "C" fn(*mut EventBase)>,
+    pub need_reinit: c_int,
+    pub features: c_int,
+    pub fdinfo_len: usize,
+}
+
+// SAFETY: the tables are immutable after construction; the name points to a static string.
+unsafe impl Sync for EventOp {}
+
+impl EventOp {
+    pub fn name(&self) -> &'static CStr {
+        // SAFETY: every table's name is a 'static C string literal.
+        unsafe { CStr::from_ptr(self.name) }
+    }
+}
+
+/// A backend's state and operations. The state lives behind the base's `evbase` pointer.
+pub trait Backend: Sized {
+    const NAME: &'static CStr;
+    const FEATURES: c_int;
+    /// Must the backend be rebuilt in a forked child (`event_reinit`)?
+    const NEED_REINIT: bool;
+
+    fn init(base: &EventBase) -> Option<Self>;
+    fn add(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int;
+    fn del(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int;
+    /// Waits at most `timeout` (forever on None) and reports ready fds with `base.io_active`.
+    /// Releases the base lock while blocked.
+    fn dispatch(&mut self, base: &mut EventBase, timeout: Option<timeval>) -> c_int;
+}
+
+/// The C-layout operations table of a backend type.
+pub const fn ops_for<B: Backend>() -> EventOp {
+    EventOp {
+        name: B::NAME.as_ptr(),
+        init: Some(init_shim::<B>),
+        add: Some(add_shim::<B>),
+        del: Some(del_shim::<B>),
+        dispatch: Some(dispatch_shim::<B>),
+        dealloc: Some(dealloc_shim::<B>),
+        need_reinit: B::NEED_REINIT as c_int,
+        features: B::FEATURES,
+        fdinfo_len: 0,
+    }
+}
+
+unsafe extern "C" fn init_shim<B: Backend>(base: *mut EventBase) -> *mut c_void {
+    // SAFETY: the base calls its table with itself.
+    let base = unsafe { &*base };
+    match B::init(base) {
+        Some(state) => Box::into_raw(Box::new(state)).cast(),
+        None => std::ptr::null_mut(),
+    }
+}
+
+/// The state a base holds for backend `B`.
+///
+/// # Safety
+/// `base.evbase` must have been produced by `init_shim::<B>` and not yet deallocated.
+unsafe fn state<'a, B: Backend>(base: *mut EventBase) -> &'a mut B {
+    // SAFETY: per the function contract, evbase is a live Box<B>; the base never reaches the
+    // state through any other path while a backend operation runs.
+    unsafe { &mut *(*base).backend_state().cast::<B>() }
+}
+
+unsafe extern "C" fn add_shim<B: Backend>(
+    base: *mut EventBase,
+    fd: c_int,
+    old: c_short,
+    events: c_short,
+    _fdinfo: *mut c_void,
+) -> c_int {
+    // SAFETY: the base calls the table it initialised.
+    unsafe { state::<B>(base) }.add(fd, old, events)
+}
+
+unsafe extern "C" fn del_shim<B: Backend>(
+    base: *mut EventBase,
+    fd: c_int,
+    old: c_short,
+    events: c_short,
+    _fdinfo: *mut c_void,
+) -> c_int {
+    // SAFETY: the base calls the table it initialised.
+    unsafe { state::<B>(base) }.del(fd, old, events)
+}
+
+unsafe extern "C" fn dispatch_shim<B: Backend>(base: *mut EventBase, tv: *mut timeval) -> c_int {
+    // SAFETY: the base calls the table it initialised; tv is NULL or points to a timeval.
+    let timeout = unsafe { tv.as_ref() }.copied();
+    // SAFETY: as above; the state is a separate allocation from the base.
+    let st = unsafe { state::<B>(base) };
+    // SAFETY: the base is live for the duration of dispatch.
+    st.dispatch(unsafe { &mut *base }, timeout)
+}
+
+unsafe extern "C" fn dealloc_shim<B: Backend>(base: *mut EventBase) {
+    // SAFETY: the base calls dealloc once, with the state init produced.
+    let p = unsafe { (*base).backend_state() };
+    if !p.is_null() {
+        // SAFETY: p came from Box::into_raw in init_shim::<B>.
+        drop(unsafe { Box::from_raw(p.cast::<B>()) });
+    }
+}
+
+/// Milliseconds for a poll-style timeout, rounded up so we never wake early.
+pub fn timeout_ms(timeout: Option<timeval>, cap_ms: i64) -> c_int {
+    match timeout {
+        None => -1,
+        Some(tv) => {
+            let ms = tv.tv_sec.saturating_mul(1000).saturating_add((tv.tv_usec as i64 + 999) / 1000);
+            ms.clamp(0, cap_ms) as c_int
+        }
+    }
+}
+
+#[no_mangle]
+pub static epollops: EventOp = ops_for::<epoll::Epoll>();
+#[no_mangle]
+pub static pollops: EventOp = ops_for::<poll::Poll>();
+#[no_mangle]
+pub static selectops: EventOp = ops_for::<select::Select>();
+
+/// Stands in for the real backend while `event_reinit` unlinks the notification events of a
+/// backend shared with the parent process: deleting must not touch the parent's kernel state.
+#[no_mangle]
+pub static nil_eventop: EventOp = EventOp {
+    name: c"nil".as_ptr(),
+    init: None,
+    add: None,
+    del: Some(nil_del),
+    dispatch: None,
+    dealloc: None,
+    need_reinit: 0,
+    features: 0,
+    fdinfo_len: 0,
+};
+
+unsafe extern "C" fn nil_del(_: *mut EventBase, _: c_int, _: c_short, _: c_short, _: *mut c_void) -> c_int {
+    0
+}
+
+/// The backends in upstream's order of preference on Linux.
+pub fn all() -> [&'static EventOp; 3] {
+    [&epollops, &pollops, &selectops]
+}

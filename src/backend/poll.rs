@@ -1,0 +1,121 @@
+//! poll(2) backend: one pollfd per watched fd, found by an fd-indexed table.
+
+use std::ffi::{c_int, c_short, CStr};
+
+use libc::{pollfd, timeval};
+
+use super::{timeout_ms, Backend, EV_FEATURE_FDS};
+use crate::base::EventBase;
+use crate::event::{EV_CLOSED, EV_READ, EV_WRITE};
+
+pub struct Poll {
+    fds: Vec<pollfd>,
+    /// fd -> index in `fds`, or -1.
+    index: Vec<i32>,
+    /// Copy polled while the base lock is released, so other threads may change `fds`.
+    scratch: Vec<pollfd>,
+}
+
+fn poll_mask(events: c_short) -> c_short {
+    let mut m = 0;
+    if events & EV_READ != 0 {
+        m |= libc::POLLIN;
+    }
+    if events & EV_WRITE != 0 {
+        m |= libc::POLLOUT;
+    }
+    if events & EV_CLOSED != 0 {
+        m |= libc::POLLRDHUP;
+    }
+    m
+}
+
+impl Poll {
+    fn set(&mut self, fd: c_int, wanted: c_short) -> c_int {
+        let slot = fd as usize;
+        if self.index.len() <= slot {
+            self.index.resize(slot + 1, -1);
+        }
+        let mask = poll_mask(wanted);
+        match (self.index[slot], mask) {
+            (-1, 0) => {}
+            (-1, m) => {
+                self.index[slot] = self.fds.len() as i32;
+                self.fds.push(pollfd { fd, events: m, revents: 0 });
+            }
+            (i, 0) => {
+                let i = i as usize;
+                self.fds.swap_remove(i);
+                self.index[slot] = -1;
+                if let Some(moved) = self.fds.get(i) {
+                    self.index[moved.fd as usize] = i as i32;
+                }
+            }
+            (i, m) => self.fds[i as usize].events = m,
+        }
+        0
+    }
+}
+
+impl Backend for Poll {
+    const NAME: &'static CStr = c"poll";
+    const FEATURES: c_int = EV_FEATURE_FDS;
+    const NEED_REINIT: bool = false;
+
+    fn init(_base: &EventBase) -> Option<Self> {
+        Some(Poll { fds: Vec::new(), index: Vec::new(), scratch: Vec::new() })
+    }
+
+    fn add(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int {
+        self.set(fd, old | events)
+    }
+
+    fn del(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int {
+        self.set(fd, old & !events)
+    }
+
+    fn dispatch(&mut self, base: &mut EventBase, timeout: Option<timeval>) -> c_int {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.fds);
+        let ms = timeout_ms(timeout, i32::MAX as i64);
+        base.release_lock();
+        // SAFETY: scratch is a valid pollfd array of the given length.
+        let n = unsafe { libc::poll(self.scratch.as_mut_ptr(), self.scratch.len() as libc::nfds_t, ms) };
+        let err = crate::mm::errno();
+        base.acquire_lock();
+        if n < 0 {
+            if err != libc::EINTR {
+                crate::mm::set_errno(err);
+                warn_errno!("poll");
+                return -1;
+            }
+            return 0;
+        }
+        if n == 0 {
+            return 0;
+        }
+        for p in &self.scratch {
+            let what = p.revents;
+            if what == 0 {
+                continue;
+            }
+            let mut ev: c_short = 0;
+            if what & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                ev = EV_READ | EV_WRITE;
+            }
+            if what & libc::POLLIN != 0 {
+                ev |= EV_READ;
+            }
+            if what & libc::POLLOUT != 0 {
+                ev |= EV_WRITE;
+            }
+            if what & libc::POLLRDHUP != 0 {
+                ev |= EV_CLOSED;
+            }
+            if ev != 0 {
+                base.io_active(p.fd, ev);
+            }
+        }
+        0
+    }
+}

@@ -1,0 +1,121 @@
+//! select(2) backend. fd_set bitmaps are grown past FD_SETSIZE as upstream does, since
+//! Linux's select accepts any bitmap that covers nfds.
+
+use std::ffi::{c_int, c_short, CStr};
+
+use libc::timeval;
+
+use super::{Backend, EV_FEATURE_FDS};
+use crate::base::EventBase;
+use crate::event::{EV_READ, EV_WRITE};
+
+const WORD_BITS: usize = 64;
+
+pub struct Select {
+    read: Vec<u64>,
+    write: Vec<u64>,
+    read_out: Vec<u64>,
+    write_out: Vec<u64>,
+    /// One more than the highest fd ever watched.
+    nfds: usize,
+}
+
+fn set_bit(bits: &mut Vec<u64>, fd: usize, on: bool) {
+    let word = fd / WORD_BITS;
+    if bits.len() <= word {
+        bits.resize(word + 1, 0);
+    }
+    let mask = 1u64 << (fd % WORD_BITS);
+    if on {
+        bits[word] |= mask;
+    } else {
+        bits[word] &= !mask;
+    }
+}
+
+fn bit(bits: &[u64], fd: usize) -> bool {
+    bits.get(fd / WORD_BITS).is_some_and(|w| w & (1u64 << (fd % WORD_BITS)) != 0)
+}
+
+impl Select {
+    fn set(&mut self, fd: c_int, wanted: c_short) -> c_int {
+        let fd = fd as usize;
+        set_bit(&mut self.read, fd, wanted & EV_READ != 0);
+        set_bit(&mut self.write, fd, wanted & EV_WRITE != 0);
+        // Keep both bitmaps the same length and at least one fd_set long.
+        let words = self.read.len().max(self.write.len()).max(libc::FD_SETSIZE / WORD_BITS);
+        self.read.resize(words, 0);
+        self.write.resize(words, 0);
+        if wanted & (EV_READ | EV_WRITE) != 0 && fd >= self.nfds {
+            self.nfds = fd + 1;
+        }
+        0
+    }
+}
+
+impl Backend for Select {
+    const NAME: &'static CStr = c"select";
+    const FEATURES: c_int = EV_FEATURE_FDS;
+    const NEED_REINIT: bool = false;
+
+    fn init(_base: &EventBase) -> Option<Self> {
+        let words = libc::FD_SETSIZE / WORD_BITS;
+        Some(Select {
+            read: vec![0; words],
+            write: vec![0; words],
+            read_out: Vec::new(),
+            write_out: Vec::new(),
+            nfds: 0,
+        })
+    }
+
+    fn add(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int {
+        self.set(fd, old | events)
+    }
+
+    fn del(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int {
+        self.set(fd, old & !events)
+    }
+
+    fn dispatch(&mut self, base: &mut EventBase, timeout: Option<timeval>) -> c_int {
+        self.read_out.clone_from(&self.read);
+        self.write_out.clone_from(&self.write);
+        let nfds = self.nfds;
+        let mut tv = timeout;
+        let tvp = tv.as_mut().map_or(std::ptr::null_mut(), |t| t as *mut timeval);
+        base.release_lock();
+        // SAFETY: the bitmaps cover at least nfds bits and FD_SETSIZE; tvp is NULL or valid.
+        let n = unsafe {
+            libc::select(
+                nfds as c_int,
+                self.read_out.as_mut_ptr().cast(),
+                self.write_out.as_mut_ptr().cast(),
+                std::ptr::null_mut(),
+                tvp,
+            )
+        };
+        let err = crate::mm::errno();
+        base.acquire_lock();
+        if n < 0 {
+            if err != libc::EINTR {
+                crate::mm::set_errno(err);
+                warn_errno!("select");
+                return -1;
+            }
+            return 0;
+        }
+        for fd in 0..nfds {
+            let mut ev: c_short = 0;
+            if bit(&self.read_out, fd) {
+                ev |= EV_READ;
+            }
+            if bit(&self.write_out, fd) {
+                ev |= EV_WRITE;
+            }
+            if ev != 0 {
+                base.io_active(fd as c_int, ev);
+            }
+        }
+        0
+    }
+}

@@ -1,0 +1,134 @@
+//! Intrusive doubly-linked lists over C-owned memory: the active queues (through
+//! `event_callback.evcb_active_next`), the common-timeout queues and the per-fd / per-signal
+//! event lists (through fields of `struct event`). Linking never allocates. All pointer work on
+//! these links is here; callers name the link field with an accessor function.
+
+use std::ptr;
+
+/// The link fields embedded in an element.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Link<T> {
+    pub next: *mut T,
+    pub prev: *mut T,
+}
+
+/// A list head: first and last element.
+pub struct List<T> {
+    first: *mut T,
+    last: *mut T,
+}
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List { first: ptr::null_mut(), last: ptr::null_mut() }
+    }
+}
+
+/// Where an element keeps its link for a given list.
+pub type LinkOf<T> = unsafe fn(*mut T) -> *mut Link<T>;
+
+impl<T> List<T> {
+    pub fn is_empty(&self) -> bool {
+        self.first.is_null()
+    }
+
+    pub fn first(&self) -> *mut T {
+        self.first
+    }
+
+    /// # Safety
+    /// `item` must be live, not on any list using the same link, and stay live while linked.
+    pub unsafe fn push_back(&mut self, item: *mut T, link: LinkOf<T>) {
+        // SAFETY: item is live (caller's contract), so its link field is writable.
+        unsafe {
+            *link(item) = Link { next: ptr::null_mut(), prev: self.last };
+            if self.last.is_null() {
+                self.first = item;
+            } else {
+                (*link(self.last)).next = item;
+            }
+        }
+        self.last = item;
+    }
+
+    /// # Safety
+    /// As for `push_back`.
+    pub unsafe fn push_front(&mut self, item: *mut T, link: LinkOf<T>) {
+        // SAFETY: item is live (caller's contract), so its link field is writable.
+        unsafe {
+            *link(item) = Link { next: self.first, prev: ptr::null_mut() };
+            if self.first.is_null() {
+                self.last = item;
+            } else {
+                (*link(self.first)).prev = item;
+            }
+        }
+        self.first = item;
+    }
+
+    /// # Safety
+    /// `item` must be on this list, linked through `link`.
+    pub unsafe fn remove(&mut self, item: *mut T, link: LinkOf<T>) {
+        // SAFETY: item and its neighbours are live members of this list (caller's contract).
+        unsafe {
+            let Link { next, prev } = *link(item);
+            if prev.is_null() {
+                self.first = next;
+            } else {
+                (*link(prev)).next = next;
+            }
+            if next.is_null() {
+                self.last = prev;
+            } else {
+                (*link(next)).prev = prev;
+            }
+            *link(item) = Link { next: ptr::null_mut(), prev: ptr::null_mut() };
+        }
+    }
+
+    /// The element after `item`.
+    ///
+    /// # Safety
+    /// `item` must be on this list, linked through `link`.
+    pub unsafe fn next(item: *mut T, link: LinkOf<T>) -> *mut T {
+        // SAFETY: item is a live member (caller's contract).
+        unsafe { (*link(item)).next }
+    }
+
+    /// Moves every element of `other` to the end of this list.
+    ///
+    /// # Safety
+    /// Both lists must use `link`.
+    pub unsafe fn append(&mut self, other: &mut List<T>, link: LinkOf<T>) {
+        if other.first.is_null() {
+            return;
+        }
+        // SAFETY: the ends of both lists are live members.
+        unsafe {
+            if self.last.is_null() {
+                self.first = other.first;
+            } else {
+                (*link(self.last)).next = other.first;
+                (*link(other.first)).prev = self.last;
+            }
+        }
+        self.last = other.last;
+        *other = List::default();
+    }
+
+    /// Collects the elements (for walks during which callbacks may unlink them).
+    ///
+    /// # Safety
+    /// The list must be consistent, linked through `link`.
+    pub unsafe fn to_vec(&self, link: LinkOf<T>) -> Vec<*mut T> {
+        let mut out = Vec::new();
+        let mut cur = self.first;
+        while !cur.is_null() {
+            out.push(cur);
+            // SAFETY: cur is a live member.
+            cur = unsafe { Self::next(cur, link) };
+        }
+        out
+    }
+}
