@@ -15,6 +15,11 @@
 //! Installation is not synchronised, as upstream's is not: callbacks are set up before threads
 //! use libevent.
 
+// Locks and conditions are opaque pointers made by the installed callbacks; the functions taking
+// them are safe to call with any pointer those callbacks returned (or null), as the event loop
+// does, so they are not `unsafe fn` even though they hand the pointers to C.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
 mod debug;
 mod pthreads;
 

@@ -28,7 +28,8 @@ struct DebugLock {
     /// LIVE_SIGNATURE while allocated. First field: see `is_held_if_debug_lock`.
     signature: u32,
     locktype: u32,
-    /// Id of the holding thread (when an id callback is installed), 0 when free.
+    /// Id of the holding thread (when an id callback is installed), 0 when free. (A c_ulong:
+    /// u64 on the 64-bit Linux targets we build for.)
     held_by: AtomicU64,
     /// How many times the lock is currently held (recursion included).
     count: AtomicI32,
@@ -106,16 +107,16 @@ fn mark_locked(d: &DebugLock) {
     }
     if let Some(me) = thread_id() {
         if count > 1 {
-            ev_assert!(d.held_by.load(Ordering::Relaxed) == me as u64);
+            ev_assert!(d.held_by.load(Ordering::Relaxed) == me);
         }
-        d.held_by.store(me as u64, Ordering::Relaxed);
+        d.held_by.store(me, Ordering::Relaxed);
     }
 }
 
 fn mark_unlocked(d: &DebugLock, mode: u32) {
     check_mode(d, mode);
     if let Some(me) = thread_id() {
-        ev_assert!(d.held_by.load(Ordering::Relaxed) == me as u64);
+        ev_assert!(d.held_by.load(Ordering::Relaxed) == me);
         if d.count.load(Ordering::Relaxed) == 1 {
             d.held_by.store(0, Ordering::Relaxed);
         }
@@ -199,7 +200,7 @@ fn is_held_record(d: &DebugLock) -> bool {
     if d.count.load(Ordering::Relaxed) == 0 {
         return false;
     }
-    thread_id().is_none_or(|me| d.held_by.load(Ordering::Relaxed) == me as u64)
+    thread_id().is_none_or(|me| d.held_by.load(Ordering::Relaxed) == me)
 }
 
 /// `evthread_is_debug_lock_held_`: whether the calling thread holds debug lock `lock` (without
@@ -290,5 +291,5 @@ pub fn setup_global_lock(lock: *mut c_void, locktype: u32, enable_locks: bool) -
 #[cfg(test)]
 pub fn holder_and_count(lock: *mut c_void) -> (std::ffi::c_ulong, i32) {
     let d = checked(lock);
-    (d.held_by.load(Ordering::Relaxed) as std::ffi::c_ulong, d.count.load(Ordering::Relaxed))
+    (d.held_by.load(Ordering::Relaxed), d.count.load(Ordering::Relaxed))
 }
