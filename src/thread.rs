@@ -251,70 +251,111 @@ fn refuse_late_setup() {
     }
 }
 
-/// `evthread_set_lock_callbacks`: installs `cbs`, or clears the callbacks when `None`.
-/// Installing different callbacks over existing ones is refused (-1); the same ones again is 0.
-pub fn set_lock_callbacks(cbs: Option<&LockCallbacks>) -> c_int {
+/// What a callback table must answer to be installed by [`install`].
+trait CallbackTable: Copy {
+    const NONE: Self;
+    /// Lock or condition: for messages.
+    const KIND: &'static str;
+    fn is_installed(&self) -> bool;
+    fn is_complete(&self) -> bool;
+    fn same_as(&self, other: &Self) -> bool;
+}
+
+impl CallbackTable for LockCallbacks {
+    const NONE: Self = LockCallbacks::NONE;
+    const KIND: &'static str = "lock";
+    fn is_installed(&self) -> bool {
+        self.alloc.is_some()
+    }
+    fn is_complete(&self) -> bool {
+        LockCallbacks::is_complete(self)
+    }
+    fn same_as(&self, other: &Self) -> bool {
+        LockCallbacks::same_as(self, other)
+    }
+}
+
+impl CallbackTable for ConditionCallbacks {
+    const NONE: Self = ConditionCallbacks::NONE;
+    const KIND: &'static str = "condition";
+    fn is_installed(&self) -> bool {
+        self.alloc_condition.is_some()
+    }
+    fn is_complete(&self) -> bool {
+        ConditionCallbacks::is_complete(self)
+    }
+    fn same_as(&self, other: &Self) -> bool {
+        ConditionCallbacks::same_as(self, other)
+    }
+}
+
+/// How [`install`] treated a table.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Install {
+    Cleared,
+    /// The same callbacks were already installed.
+    Unchanged,
+    /// Different callbacks were already installed; they stay.
+    Refused,
+    /// Some callback was missing; nothing changed.
+    Incomplete,
+    Installed,
+}
+
+/// Upstream's rules for installing callbacks into `target` (the user table): `None` clears it;
+/// over installed callbacks only the identical table is accepted; a table needs every callback.
+fn install<T: CallbackTable>(target: *mut T, cbs: Option<&T>) -> Install {
     refuse_late_setup();
-    let target = user_lock_table();
-    // SAFETY: target is one of our two statics; setup runs before threads use the tables.
+    // SAFETY: target is one of our statics; setup runs before threads use the tables.
     let current = unsafe { ptr::read_volatile(target) };
     let Some(cbs) = cbs else {
-        if current.alloc.is_some() {
-            warnx!("evthread: clearing lock callbacks that are already in use will likely break things");
+        if current.is_installed() {
+            warnx!("evthread: clearing {} callbacks that are already in use will likely break things", T::KIND);
         }
         // SAFETY: as above.
-        unsafe { ptr::write_volatile(target, LockCallbacks::NONE) };
-        return 0;
+        unsafe { ptr::write_volatile(target, T::NONE) };
+        return Install::Cleared;
     };
-    if current.alloc.is_some() {
+    if current.is_installed() {
         if current.same_as(cbs) {
-            return 0;
+            return Install::Unchanged;
         }
-        warnx!("evthread: lock callbacks are already installed and cannot be replaced");
-        return -1;
+        warnx!("evthread: {} callbacks are already installed and cannot be replaced", T::KIND);
+        return Install::Refused;
     }
     if !cbs.is_complete() {
-        return -1;
+        return Install::Incomplete;
     }
     // SAFETY: as above.
     unsafe { ptr::write_volatile(target, *cbs) };
-    global_setup_locks(true)
+    Install::Installed
+}
+
+/// `evthread_set_lock_callbacks`: installs `cbs`, or clears the callbacks when `None`.
+/// Installing different callbacks over existing ones is refused (-1); the same ones again is 0.
+pub fn set_lock_callbacks(cbs: Option<&LockCallbacks>) -> c_int {
+    match install(user_lock_table(), cbs) {
+        Install::Cleared | Install::Unchanged => 0,
+        Install::Refused | Install::Incomplete => -1,
+        Install::Installed => global_setup_locks(true),
+    }
 }
 
 /// `evthread_set_condition_callbacks`: installs `cbs`, or clears them when `None`. Incomplete
 /// tables are ignored (with result 0, as upstream); replacing installed ones is refused (-1).
 pub fn set_condition_callbacks(cbs: Option<&ConditionCallbacks>) -> c_int {
-    refuse_late_setup();
-    let target = user_cond_table();
-    // SAFETY: target is one of our two statics; setup runs before threads use the tables.
-    let current = unsafe { ptr::read_volatile(target) };
-    let Some(cbs) = cbs else {
-        if current.alloc_condition.is_some() {
-            warnx!("evthread: clearing condition callbacks that are already in use will likely break things");
-        }
-        // SAFETY: as above.
-        unsafe { ptr::write_volatile(target, ConditionCallbacks::NONE) };
-        return 0;
-    };
-    if current.alloc_condition.is_some() {
-        if current.same_as(cbs) {
-            return 0;
-        }
-        warnx!("evthread: condition callbacks are already installed and cannot be replaced");
-        return -1;
-    }
-    if !cbs.is_complete() {
-        return 0;
-    }
-    // SAFETY: as above.
-    unsafe { ptr::write_volatile(target, *cbs) };
-    if lock_debugging_enabled() {
+    let outcome = install(user_cond_table(), cbs);
+    if let (Install::Installed, Some(cbs), true) = (outcome, cbs, lock_debugging_enabled()) {
         // Behind the debug layer only waiting is wrapped; the rest is called directly.
-        let installed = ConditionCallbacks { wait_condition: cond_fns().wait_condition, ..*cbs };
+        let exported = ConditionCallbacks { wait_condition: cond_fns().wait_condition, ..*cbs };
         // SAFETY: a write of the exported table during setup.
-        unsafe { ptr::write_volatile(&raw mut evthread_cond_fns_, installed) };
+        unsafe { ptr::write_volatile(&raw mut evthread_cond_fns_, exported) };
     }
-    0
+    if outcome == Install::Refused {
+        -1
+    } else {
+        0
+    }
 }
 
 /// `evthread_set_id_callback`.
