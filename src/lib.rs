@@ -9,4 +9,5 @@
 pub mod log;
 pub mod ffi;
 pub mod mm;
+pub mod thread;
 pub mod time;
