@@ -19,6 +19,9 @@ extern "C" {
 
 #include <event2/util.h>
 
+struct event;
+struct event_base;
+
 /* Creates the global base (and returns it); the others run, stop or query it. */
 EVENT2_EXPORT_SYMBOL
 struct event_base *event_init(void);
