@@ -3,7 +3,8 @@
 #
 #   1. headers used: the "ours" builds really read include/event2, never /usr/include/event2.
 #   2. layout: layout.c prints struct sizes/offsets/field types, typedefs and constant values;
-#      built against upstream's headers and against ours, every output line must be equal.
+#      built against upstream's headers and against ours, every output line must be equal
+#      (in three include orders).
 #   3. macros: every macro the headers define (all headers together), same definition.
 #   4. standalone: each of our headers alone compiles warning-free as C and C++ and defines
 #      exactly the macros upstream's does when included alone.
@@ -96,18 +97,26 @@ else
 fi
 
 # --- 2. layout ------------------------------------------------------------------------------
-if gcc $CFLAGS_CHECK -o "$BUILD/layout-upstream" c-tests/abi/layout.c &&
-	gcc $CFLAGS_CHECK $OURS -o "$BUILD/layout-ours" c-tests/abi/layout.c; then
-	"$BUILD/layout-upstream" > "$BUILD/layout-upstream.txt"
-	"$BUILD/layout-ours" > "$BUILD/layout-ours.txt"
-	# Key each line by what it describes ("field struct event.ev_fd"), value the rest.
-	for side in upstream ours; do
-		sed 's/\(: \| = \)/\t/' "$BUILD/layout-$side.txt" > "$BUILD/layout-$side.tsv"
-	done
-	compare_keyed layout "$BUILD/layout-upstream.tsv" "$BUILD/layout-ours.tsv"
-else
-	fail "layout: layout.c does not compile against both header sets"
-fi
+# Three ways a program may include the headers: first; after <sys/queue.h> (whose TAILQ/LIST
+# macros the struct definitions then use); after <netdb.h> without GNU extensions (which
+# changes the EVUTIL_EAI_* values).
+for variant in plain sys/queue.h netdb.h; do
+	case $variant in
+	plain) pre= ;;
+	*) pre="-include $variant" ;;
+	esac
+	tag=${variant//\//_}
+	if gcc $CFLAGS_CHECK $pre -o "$BUILD/layout-upstream-$tag" c-tests/abi/layout.c &&
+		gcc $CFLAGS_CHECK $pre $OURS -o "$BUILD/layout-ours-$tag" c-tests/abi/layout.c; then
+		# Key each line by what it describes ("field struct event.ev_fd"), value the rest.
+		for side in upstream ours; do
+			"$BUILD/layout-$side-$tag" | sed 's/\(: \| = \)/\t/' > "$BUILD/layout-$side-$tag.tsv"
+		done
+		compare_keyed "layout ($variant)" "$BUILD/layout-upstream-$tag.tsv" "$BUILD/layout-ours-$tag.tsv"
+	else
+		fail "layout ($variant): layout.c does not compile against both header sets"
+	fi
+done
 
 # --- 3. macros of all headers together ------------------------------------------------------
 # "NAME<TAB>(params)definition", white space removed, for every macro defined after the file.
@@ -126,9 +135,9 @@ macro_table() { # out cflags... file
 }
 macro_table "$BUILD/macros-upstream.tsv" "$BUILD/ours-all.c"
 macro_table "$BUILD/macros-ours.tsv" $OURS "$BUILD/ours-all.c"
-# The system's own macros are compared too (including other system headers than upstream
-# does would show up there) but counted only when they differ.
-# The baseline: the system headers upstream's include, with the extensions its config enables.
+# The system's own macros are compared too (including other system headers than upstream's do
+# would show up there) but counted only when they differ. They are those of the system headers
+# upstream's include, with the extensions its event-config.h turns on.
 printf '#include <%s>\n' sys/types.h sys/time.h stdint.h stddef.h stdarg.h netdb.h errno.h \
 	sys/socket.h time.h stdio.h > "$BUILD/system-only.c"
 macro_table "$BUILD/macros-system.tsv" -D_GNU_SOURCE -D__STDC_WANT_LIB_EXT2__ \
@@ -148,19 +157,19 @@ compare_keyed macro "$BUILD/macros-upstream-counted.tsv" "$BUILD/macros-ours-cou
 for h in $OUR_HEADERS; do
 	include_file "$BUILD/alone-$h.c" "$h"
 	ok=1
-	gcc -std=c99 -pedantic $CFLAGS_CHECK -std=c99 $OURS -c "$BUILD/alone-$h.c" -o /dev/null || ok=0
+	gcc -std=c99 -pedantic -Wall -Wextra -Werror $OURS -c "$BUILD/alone-$h.c" -o /dev/null || ok=0
 	g++ -Wall -Wextra -Werror $OURS -x c++ -c "$BUILD/alone-$h.c" -o /dev/null || ok=0
 	macro_table "$BUILD/alone-$h-upstream.tsv" "$BUILD/alone-$h.c"
 	macro_table "$BUILD/alone-$h-ours.tsv" $OURS "$BUILD/alone-$h.c"
 	if ! cmp -s "$BUILD/alone-$h-upstream.tsv" "$BUILD/alone-$h-ours.tsv"; then
 		ok=0
-		diff "$BUILD/alone-$h-upstream.tsv" "$BUILD/alone-$h-ours.tsv" | head -5
+		diff "$BUILD/alone-$h-upstream.tsv" "$BUILD/alone-$h-ours.tsv" | sed -n 's/^[<>]/  &/p' | head -5
 	fi
 	if [ $ok = 1 ]; then pass; else fail "standalone: <event2/$h> alone differs from upstream's or does not compile cleanly"; fi
 done
 
 # --- 5. prototypes --------------------------------------------------------------------------
-# "header.h<TAB>declaration" for every function declared by an event2 header.
+# "function<TAB>header.h: declaration" for every function an event2 header declares.
 prototypes() { # out cflags...
 	local out=$1
 	shift
@@ -191,13 +200,15 @@ elif ! "$cbindgen" --quiet --config cbindgen.toml --output "$BUILD/exports.raw.h
 else
 	# Option<F> of a function-pointer alias is F with NULL allowed: the same C type.
 	sed -e ':again' -e 's/Option<\([A-Za-z0-9_]*\)>/\1/g; t again' "$BUILD/exports.raw.h" > "$BUILD/exports.h"
-	# One declaration per line (cbindgen.toml: fn.args = horizontal): function names.
-	grep -v '^typedef\|^extern\|^#\|^ \|^/' "$BUILD/exports.h" | sed -n 's/^.*[ *]\([A-Za-z_][A-Za-z0-9_]*\)(.*);$/\1/p' |
-		sort -u > "$BUILD/exports-functions.txt"
+	# One declaration per line (cbindgen.toml: fn.args = horizontal): "line<TAB>function".
+	awk '!/^(typedef|extern|#|\/| )/ && match($0, /[A-Za-z_][A-Za-z0-9_]*\(.*\);$/) {
+		name = substr($0, RSTART); sub(/\(.*/, "", name); print NR "\t" name }' \
+		"$BUILD/exports.h" > "$BUILD/exports-functions.tsv"
 	# The C-variadic trampolines must stay out: their Rust signature is not their C one.
-	variadic=$(sed -n 's/^ *\([A-Za-z0-9_]*\) => capi_.*/\1/p' src/ffi/variadic.rs)
-	for name in $variadic; do
-		if grep -qx "$name" "$BUILD/exports-functions.txt"; then fail "exports: variadic $name appears in the cbindgen header"; fi
+	for name in $(sed -n 's/^ *\([A-Za-z0-9_]*\) => capi_.*/\1/p' src/ffi/variadic.rs); do
+		if cut -f2 "$BUILD/exports-functions.tsv" | grep -qx "$name"; then
+			fail "exports: variadic $name appears in the cbindgen header"
+		fi
 	done
 	# Every struct tag cbindgen.toml maps a Rust type to, declared up front so that headers
 	# which do not define it still give it file scope.
@@ -214,34 +225,43 @@ else
 		{
 			for t in $tags; do echo "struct $t;"; done
 			for h in $headers; do echo "#include <event2/$h>"; done
+			echo "#ifndef ABI_HEADERS_ONLY"
 			# Some exports are function-like macros in a header (evutil_gettimeofday ...).
-			while read -r f; do echo "#undef $f"; done < "$BUILD/exports-functions.txt"
+			cut -f2 "$BUILD/exports-functions.tsv" | sed 's/^/#undef /'
 			echo "#include \"exports.h\""
+			echo "#endif"
 		} > "$src"
-		gcc $CFLAGS_CHECK $flags -aux-info "$BUILD/exports-$side.aux" -I"$BUILD" -c "$src" -o /dev/null 2>"$BUILD/exports-$side.log"
-		# Functions that the public headers declare, and those the compiler complained about.
+		# The functions these headers declare.
+		gcc $CFLAGS_CHECK $flags -DABI_HEADERS_ONLY -aux-info "$BUILD/exports-$side.aux" -c "$src" -o /dev/null
 		sed -n 's|^/\* [^ ]*/event2/[^*]*\*/ \(.*\)$|\1|p' "$BUILD/exports-$side.aux" |
 			sed 's/ *(.*//; s/.*[ *]//' | sort -u > "$BUILD/exports-$side-public.txt"
-		LC_ALL=C grep -o "'[A-Za-z_][A-Za-z0-9_]*'" "$BUILD/exports-$side.log" | tr -d "'" | sort -u > "$BUILD/exports-$side-errors.txt"
+		# The generated header with them: errors are attributed by line to an export.
+		LC_ALL=C gcc $CFLAGS_CHECK $flags -I"$BUILD" -c "$src" -o /dev/null 2>"$BUILD/exports-$side.log"
+		sed -n 's|^[^ ]*/exports\.h:\([0-9]*\):[0-9]*: error: .*|\1|p' "$BUILD/exports-$side.log" |
+			sort -u > "$BUILD/exports-$side-error-lines.txt"
 		checked=0
-		while read -r f; do
-			if grep -qx "$f" "$BUILD/exports-$side-public.txt"; then
+		while IFS="$(printf '\t')" read -r line f; do
+			if grep -qx "$line" "$BUILD/exports-$side-error-lines.txt"; then
+				fail "exports vs $side headers: $f: $(grep -m1 "exports\.h:$line:" "$BUILD/exports-$side.log")"
+			elif grep -qx "$f" "$BUILD/exports-$side-public.txt"; then
 				checked=$((checked + 1))
-				if grep -qx "$f" "$BUILD/exports-$side-errors.txt"; then
-					fail "exports vs $side headers: $f: $(grep -m1 -A3 "'$f'" "$BUILD/exports-$side.log" | tr '\n' ' ')"
-				else
-					pass
-				fi
+				pass
 			fi
-		done < "$BUILD/exports-functions.txt"
-		# Anything else the compiler rejected (an unmapped Rust type, a bad typedef ...).
-		if grep -q 'error' "$BUILD/exports-$side.log" && ! grep -q 'conflicting types' "$BUILD/exports-$side.log"; then
-			fail "exports vs $side headers: generated header does not compile:"
-			grep 'error' "$BUILD/exports-$side.log" | head -10
+		done < "$BUILD/exports-functions.tsv"
+		# Errors not on an export's line (a typedef that differs from the C one, an error in a
+		# header, ...), and the overall result.
+		others=$(awk -F'\t' 'NR == FNR { fn[$1] = 1; next }
+			/: error: / {
+				if (match($0, /exports\.h:[0-9]+:/) && (substr($0, RSTART + 10, RLENGTH - 11) in fn)) next
+				print
+			}' "$BUILD/exports-functions.tsv" "$BUILD/exports-$side.log")
+		if [ -n "$others" ]; then
+			fail "exports vs $side headers: errors outside function declarations:"
+			printf '%s\n' "$others" | head -10
 		else
 			pass
 		fi
-		echo "abi: exports vs $side headers: $checked of $(wc -l < "$BUILD/exports-functions.txt") exported functions have a public prototype there"
+		echo "abi: exports vs $side headers: $checked of $(wc -l < "$BUILD/exports-functions.tsv") exported functions have a public prototype there and match it"
 	done
 fi
 
