@@ -25,6 +25,8 @@ TOOLS=c-tests/build/tools
 CBINDGEN_VERSION=0.29.4
 OURS="-Iinclude"
 CFLAGS_CHECK="-std=gnu11 -Wall -Wextra -Werror"
+TYPE_MACROS="ev_uint64_t ev_int64_t ev_uint32_t ev_int32_t ev_uint16_t ev_int16_t ev_uint8_t ev_int8_t
+	ev_uintptr_t ev_intptr_t ev_ssize_t ev_off_t ev_socklen_t evutil_socket_t"
 OUR_HEADERS="event.h event_struct.h event_compat.h util.h thread.h visibility.h event-config.h keyvalq_struct.h"
 mkdir -p "$BUILD"
 
@@ -228,6 +230,9 @@ else
 			echo "#ifndef ABI_HEADERS_ONLY"
 			# Some exports are function-like macros in a header (evutil_gettimeofday ...).
 			cut -f2 "$BUILD/exports-functions.tsv" | sed 's/^/#undef /'
+			# The integer type names are macros in util.h; a Rust alias of the same name
+			# becomes a typedef of the same type once they are gone.
+			for t in $TYPE_MACROS; do echo "#undef $t"; done
 			echo "#include \"exports.h\""
 			echo "#endif"
 		} > "$src"
