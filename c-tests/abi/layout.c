@@ -1,0 +1,356 @@
+/* libevent-rs ABI check: prints the layout of every struct and the value of every constant
+ * that the public headers event.h, event_struct.h, event_compat.h, util.h, thread.h and
+ * keyvalq_struct.h define. run.sh builds it once against upstream's installed headers and
+ * once against include/, and compares the two outputs line by line.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <event2/event_compat.h>
+#include <event2/util.h>
+#include <event2/thread.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/visibility.h>
+#include <event2/event-config.h>
+
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* The C type of an expression, as far as these headers use types: a field or constant whose
+ * type changes (short -> int, const lost, other callback signature) prints differently. */
+#define TYPE_NAME(x) _Generic((x),						\
+	char: "char", signed char: "signed char", unsigned char: "unsigned char",	\
+	short: "short", unsigned short: "unsigned short",			\
+	int: "int", unsigned: "unsigned", long: "long", unsigned long: "unsigned long",	\
+	long long: "long long", unsigned long long: "unsigned long long",	\
+	void *: "void *", char *: "char *", const char *: "const char *",	\
+	short *: "short *",							\
+	struct event *: "struct event *", struct event **: "struct event **",	\
+	struct event_callback *: "struct event_callback *",			\
+	struct event_callback **: "struct event_callback **",			\
+	struct event_base *: "struct event_base *",				\
+	struct evkeyval *: "struct evkeyval *", struct evkeyval **: "struct evkeyval **", \
+	struct sockaddr *: "struct sockaddr *",					\
+	struct evutil_addrinfo *: "struct evutil_addrinfo *",			\
+	void (*)(evutil_socket_t, short, void *): "void (*)(evutil_socket_t, short, void *)", \
+	void (*)(struct event_callback *, void *): "void (*)(struct event_callback *, void *)", \
+	void (*)(struct event *, void *): "void (*)(struct event *, void *)",	\
+	void (*)(int, const char *): "void (*)(int, const char *)",		\
+	void (*)(int): "void (*)(int)",						\
+	int (*)(const struct event_base *, const struct event *, void *):	\
+		"int (*)(const struct event_base *, const struct event *, void *)", \
+	void *(*)(unsigned): "void *(*)(unsigned)",				\
+	void (*)(void *, unsigned): "void (*)(void *, unsigned)",		\
+	int (*)(unsigned, void *): "int (*)(unsigned, void *)",			\
+	void (*)(void *): "void (*)(void *)",					\
+	int (*)(void *, int): "int (*)(void *, int)",				\
+	int (*)(void *, void *, const struct timeval *):			\
+		"int (*)(void *, void *, const struct timeval *)",		\
+	default: "(aggregate)")
+
+static void type_size(const char *name, size_t size, size_t align)
+{
+	printf("type %s: size %zu align %zu\n", name, size, align);
+}
+#define TYPE(T) type_size(#T, sizeof(T), alignof(T))
+
+/* An integer type: size and which C type it is. */
+#define INT_TYPE(T) do { T v_ = 0; printf("type %s: size %zu is %s\n", #T, sizeof(T), TYPE_NAME(v_)); } while (0)
+
+/* A function-pointer typedef: its signature. */
+#define FN_TYPE(T) do { T fn_ = 0; printf("typedef %s: %s\n", #T, TYPE_NAME(fn_)); } while (0)
+
+/* One field of struct S (a path such as ev_.ev_io.ev_timeout.tv_sec is allowed). */
+#define FIELD(S, f) do {							\
+	S obj_;									\
+	printf("field %s.%s: offset %zu size %zu type %s\n", #S, #f,		\
+	    offsetof(S, f), sizeof(obj_.f), TYPE_NAME(obj_.f));			\
+} while (0)
+
+/* An integer constant: value and type. */
+#define CONST(c) printf("const %s = %lld / %llu (%s)\n", #c, (long long)(c),	\
+	(unsigned long long)(c), TYPE_NAME(c))
+#define STRING(c) printf("string %s = \"%s\"\n", #c, c)
+
+static void struct_event_callback(void)
+{
+	TYPE(struct event_callback);
+	FIELD(struct event_callback, evcb_active_next);
+	FIELD(struct event_callback, evcb_active_next.tqe_next);
+	FIELD(struct event_callback, evcb_active_next.tqe_prev);
+	FIELD(struct event_callback, evcb_flags);
+	FIELD(struct event_callback, evcb_pri);
+	FIELD(struct event_callback, evcb_closure);
+	FIELD(struct event_callback, evcb_cb_union);
+	FIELD(struct event_callback, evcb_cb_union.evcb_callback);
+	FIELD(struct event_callback, evcb_cb_union.evcb_selfcb);
+	FIELD(struct event_callback, evcb_cb_union.evcb_evfinalize);
+	FIELD(struct event_callback, evcb_cb_union.evcb_cbfinalize);
+	FIELD(struct event_callback, evcb_arg);
+}
+
+static void struct_event(void)
+{
+	TYPE(struct event);
+	FIELD(struct event, ev_evcallback);
+	FIELD(struct event, ev_evcallback.evcb_active_next.tqe_next);
+	FIELD(struct event, ev_evcallback.evcb_active_next.tqe_prev);
+	FIELD(struct event, ev_evcallback.evcb_flags);
+	FIELD(struct event, ev_evcallback.evcb_pri);
+	FIELD(struct event, ev_evcallback.evcb_closure);
+	FIELD(struct event, ev_evcallback.evcb_cb_union.evcb_callback);
+	FIELD(struct event, ev_evcallback.evcb_arg);
+	FIELD(struct event, ev_timeout_pos);
+	FIELD(struct event, ev_timeout_pos.ev_next_with_common_timeout);
+	FIELD(struct event, ev_timeout_pos.ev_next_with_common_timeout.tqe_next);
+	FIELD(struct event, ev_timeout_pos.ev_next_with_common_timeout.tqe_prev);
+	FIELD(struct event, ev_timeout_pos.min_heap_idx);
+	FIELD(struct event, ev_fd);
+	FIELD(struct event, ev_base);
+	FIELD(struct event, ev_);
+	FIELD(struct event, ev_.ev_io);
+	FIELD(struct event, ev_.ev_io.ev_io_next);
+	FIELD(struct event, ev_.ev_io.ev_io_next.le_next);
+	FIELD(struct event, ev_.ev_io.ev_io_next.le_prev);
+	FIELD(struct event, ev_.ev_io.ev_timeout);
+	FIELD(struct event, ev_.ev_io.ev_timeout.tv_sec);
+	FIELD(struct event, ev_.ev_io.ev_timeout.tv_usec);
+	FIELD(struct event, ev_.ev_signal);
+	FIELD(struct event, ev_.ev_signal.ev_signal_next);
+	FIELD(struct event, ev_.ev_signal.ev_signal_next.le_next);
+	FIELD(struct event, ev_.ev_signal.ev_signal_next.le_prev);
+	FIELD(struct event, ev_.ev_signal.ev_ncalls);
+	FIELD(struct event, ev_.ev_signal.ev_pncalls);
+	FIELD(struct event, ev_events);
+	FIELD(struct event, ev_res);
+	FIELD(struct event, ev_timeout);
+	FIELD(struct event, ev_timeout.tv_sec);
+	FIELD(struct event, ev_timeout.tv_usec);
+
+	TYPE(struct event_list);
+	FIELD(struct event_list, tqh_first);
+	FIELD(struct event_list, tqh_last);
+	TYPE(struct event_dlist);
+	FIELD(struct event_dlist, lh_first);
+}
+
+static void struct_evutil_addrinfo(void)
+{
+	TYPE(struct evutil_addrinfo);
+	FIELD(struct evutil_addrinfo, ai_flags);
+	FIELD(struct evutil_addrinfo, ai_family);
+	FIELD(struct evutil_addrinfo, ai_socktype);
+	FIELD(struct evutil_addrinfo, ai_protocol);
+	FIELD(struct evutil_addrinfo, ai_addrlen);
+	FIELD(struct evutil_addrinfo, ai_canonname);
+	FIELD(struct evutil_addrinfo, ai_addr);
+	FIELD(struct evutil_addrinfo, ai_next);
+}
+
+static void struct_evthread(void)
+{
+	TYPE(struct evthread_lock_callbacks);
+	FIELD(struct evthread_lock_callbacks, lock_api_version);
+	FIELD(struct evthread_lock_callbacks, supported_locktypes);
+	FIELD(struct evthread_lock_callbacks, alloc);
+	FIELD(struct evthread_lock_callbacks, free);
+	FIELD(struct evthread_lock_callbacks, lock);
+	FIELD(struct evthread_lock_callbacks, unlock);
+
+	TYPE(struct evthread_condition_callbacks);
+	FIELD(struct evthread_condition_callbacks, condition_api_version);
+	FIELD(struct evthread_condition_callbacks, alloc_condition);
+	FIELD(struct evthread_condition_callbacks, free_condition);
+	FIELD(struct evthread_condition_callbacks, signal_condition);
+	FIELD(struct evthread_condition_callbacks, wait_condition);
+}
+
+static void struct_evkeyval(void)
+{
+	TYPE(struct evkeyval);
+	FIELD(struct evkeyval, next);
+	FIELD(struct evkeyval, next.tqe_next);
+	FIELD(struct evkeyval, next.tqe_prev);
+	FIELD(struct evkeyval, key);
+	FIELD(struct evkeyval, value);
+
+	TYPE(struct evkeyvalq);
+	FIELD(struct evkeyvalq, tqh_first);
+	FIELD(struct evkeyvalq, tqh_last);
+}
+
+static void types(void)
+{
+	INT_TYPE(ev_uint64_t);
+	INT_TYPE(ev_int64_t);
+	INT_TYPE(ev_uint32_t);
+	INT_TYPE(ev_int32_t);
+	INT_TYPE(ev_uint16_t);
+	INT_TYPE(ev_int16_t);
+	INT_TYPE(ev_uint8_t);
+	INT_TYPE(ev_int8_t);
+	INT_TYPE(ev_uintptr_t);
+	INT_TYPE(ev_intptr_t);
+	INT_TYPE(ev_ssize_t);
+	INT_TYPE(ev_off_t);
+	INT_TYPE(ev_socklen_t);
+	INT_TYPE(evutil_socket_t);
+
+	TYPE(enum event_method_feature);
+	TYPE(enum event_base_config_flag);
+
+	FN_TYPE(event_callback_fn);
+	FN_TYPE(event_finalize_callback_fn);
+	FN_TYPE(event_log_cb);
+	FN_TYPE(event_fatal_cb);
+	FN_TYPE(event_base_foreach_event_cb);
+}
+
+static void constants(void)
+{
+	/* event.h */
+	CONST(EVENT_BASE_COUNT_ACTIVE);
+	CONST(EVENT_BASE_COUNT_VIRTUAL);
+	CONST(EVENT_BASE_COUNT_ADDED);
+	CONST(EV_FEATURE_ET);
+	CONST(EV_FEATURE_O1);
+	CONST(EV_FEATURE_FDS);
+	CONST(EV_FEATURE_EARLY_CLOSE);
+	CONST(EVENT_BASE_FLAG_NOLOCK);
+	CONST(EVENT_BASE_FLAG_IGNORE_ENV);
+	CONST(EVENT_BASE_FLAG_STARTUP_IOCP);
+	CONST(EVENT_BASE_FLAG_NO_CACHE_TIME);
+	CONST(EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	CONST(EVENT_BASE_FLAG_PRECISE_TIMER);
+	CONST(EVENT_LOG_DEBUG);
+	CONST(EVENT_LOG_MSG);
+	CONST(EVENT_LOG_WARN);
+	CONST(EVENT_LOG_ERR);
+	CONST(_EVENT_LOG_DEBUG);
+	CONST(_EVENT_LOG_MSG);
+	CONST(_EVENT_LOG_WARN);
+	CONST(_EVENT_LOG_ERR);
+	CONST(EVENT_DBG_ALL);
+	CONST(EVENT_DBG_NONE);
+	CONST(EVLOOP_ONCE);
+	CONST(EVLOOP_NONBLOCK);
+	CONST(EVLOOP_NO_EXIT_ON_EMPTY);
+	CONST(EV_TIMEOUT);
+	CONST(EV_READ);
+	CONST(EV_WRITE);
+	CONST(EV_SIGNAL);
+	CONST(EV_PERSIST);
+	CONST(EV_ET);
+	CONST(EV_FINALIZE);
+	CONST(EV_CLOSED);
+	CONST(EVENT_MAX_PRIORITIES);
+	CONST(LIBEVENT_VERSION_NUMBER);
+	STRING(LIBEVENT_VERSION);
+
+	/* event_struct.h */
+	CONST(EVLIST_TIMEOUT);
+	CONST(EVLIST_INSERTED);
+	CONST(EVLIST_SIGNAL);
+	CONST(EVLIST_ACTIVE);
+	CONST(EVLIST_INTERNAL);
+	CONST(EVLIST_ACTIVE_LATER);
+	CONST(EVLIST_FINALIZING);
+	CONST(EVLIST_INIT);
+	CONST(EVLIST_ALL);
+
+	/* thread.h */
+	CONST(EVTHREAD_WRITE);
+	CONST(EVTHREAD_READ);
+	CONST(EVTHREAD_TRY);
+	CONST(EVTHREAD_LOCK_API_VERSION);
+	CONST(EVTHREAD_LOCKTYPE_RECURSIVE);
+	CONST(EVTHREAD_LOCKTYPE_READWRITE);
+	CONST(EVTHREAD_CONDITION_API_VERSION);
+	CONST(EVTHREAD_USE_PTHREADS_IMPLEMENTED);
+
+	/* util.h */
+	CONST(EV_UINT64_MAX);
+	CONST(EV_INT64_MAX);
+	CONST(EV_INT64_MIN);
+	CONST(EV_UINT32_MAX);
+	CONST(EV_INT32_MAX);
+	CONST(EV_INT32_MIN);
+	CONST(EV_UINT16_MAX);
+	CONST(EV_INT16_MAX);
+	CONST(EV_INT16_MIN);
+	CONST(EV_UINT8_MAX);
+	CONST(EV_INT8_MAX);
+	CONST(EV_INT8_MIN);
+	CONST(EV_SIZE_MAX);
+	CONST(EV_SSIZE_MAX);
+	CONST(EV_SSIZE_MIN);
+	CONST(EV_MONOT_PRECISE);
+	CONST(EV_MONOT_FALLBACK);
+	CONST(EVUTIL_INVALID_SOCKET);
+	CONST(EVUTIL_EAI_ADDRFAMILY);
+	CONST(EVUTIL_EAI_AGAIN);
+	CONST(EVUTIL_EAI_BADFLAGS);
+	CONST(EVUTIL_EAI_FAIL);
+	CONST(EVUTIL_EAI_FAMILY);
+	CONST(EVUTIL_EAI_MEMORY);
+	CONST(EVUTIL_EAI_NODATA);
+	CONST(EVUTIL_EAI_NONAME);
+	CONST(EVUTIL_EAI_SERVICE);
+	CONST(EVUTIL_EAI_SOCKTYPE);
+	CONST(EVUTIL_EAI_SYSTEM);
+	CONST(EVUTIL_EAI_CANCEL);
+	CONST(EVUTIL_AI_PASSIVE);
+	CONST(EVUTIL_AI_CANONNAME);
+	CONST(EVUTIL_AI_NUMERICHOST);
+	CONST(EVUTIL_AI_NUMERICSERV);
+	CONST(EVUTIL_AI_V4MAPPED);
+	CONST(EVUTIL_AI_ALL);
+	CONST(EVUTIL_AI_ADDRCONFIG);
+
+	/* event-config.h: the numbers programs test */
+	CONST(EVENT__NUMERIC_VERSION);
+	CONST(EVENT__SIZEOF_INT);
+	CONST(EVENT__SIZEOF_LONG);
+	CONST(EVENT__SIZEOF_LONG_LONG);
+	CONST(EVENT__SIZEOF_OFF_T);
+	CONST(EVENT__SIZEOF_PTHREAD_T);
+	CONST(EVENT__SIZEOF_SHORT);
+	CONST(EVENT__SIZEOF_SIZE_T);
+	CONST(EVENT__SIZEOF_TIME_T);
+	CONST(EVENT__SIZEOF_VOID_P);
+	STRING(EVENT__VERSION);
+	STRING(EVENT__PACKAGE_STRING);
+	STRING(EVENT__PACKAGE_VERSION);
+}
+
+/* Function-like macros that expand to expressions: their results on fixed inputs. */
+static void macro_results(void)
+{
+	struct timeval a = { 5, 900000 }, b = { 2, 200000 }, r;
+
+	evutil_timeradd(&a, &b, &r);
+	printf("macro evutil_timeradd: %ld.%06ld\n", (long)r.tv_sec, (long)r.tv_usec);
+	evutil_timersub(&a, &b, &r);
+	printf("macro evutil_timersub: %ld.%06ld\n", (long)r.tv_sec, (long)r.tv_usec);
+	printf("macro evutil_timercmp: %d %d %d\n", evutil_timercmp(&a, &b, <),
+	    evutil_timercmp(&a, &b, >), evutil_timercmp(&a, &a, ==));
+	printf("macro evutil_timerisset: %d\n", evutil_timerisset(&a));
+	evutil_timerclear(&r);
+	printf("macro evutil_timerclear: %d\n", evutil_timerisset(&r));
+	printf("macro evutil_offsetof: %zu\n", evutil_offsetof(struct event, ev_res));
+	EVUTIL_SET_SOCKET_ERROR(42);
+	printf("macro EVUTIL_SOCKET_ERROR: %d\n", EVUTIL_SOCKET_ERROR());
+}
+
+int main(void)
+{
+	struct_event_callback();
+	struct_event();
+	struct_evutil_addrinfo();
+	struct_evthread();
+	struct_evkeyval();
+	types();
+	constants();
+	macro_results();
+	return 0;
+}
