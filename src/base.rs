@@ -263,7 +263,7 @@ impl EventBase {
             unsafe { EventBase::free(base, false) };
             return ptr::null_mut();
         }
-        thread::note_base_created();
+        crate::debug::note_base_created();
         if thread::locking_enabled() && c.flags & config::EVENT_BASE_FLAG_NOLOCK == 0 {
             b.th_base_lock = thread::alloc_lock(thread::LOCKTYPE_RECURSIVE);
             b.current_event_cond = thread::alloc_cond();
@@ -1403,7 +1403,7 @@ impl EventBase {
         // SAFETY: as above.
         while i < unsafe { (*base).activequeues.len() } {
             // SAFETY: as above.
-            if !unsafe { (*base).activequeues[i].is_empty() } {
+            if !unsafe { (&(*base).activequeues)[i].is_empty() } {
                 // SAFETY: as above.
                 unsafe { (*base).event_running_priority = i as c_int };
                 c = if (i as c_int) < limit_after_prio {

@@ -39,6 +39,7 @@ pub fn enable() {
     *REGISTRY.lock().unwrap_or_else(|e| e.into_inner()) = Some(HashMap::new());
     // SAFETY: a plain word write through the exported symbol.
     unsafe { std::ptr::write_volatile(&raw mut event_debug_mode_on_, 1) };
+    crate::thread::set_late_setup_check(thread_setup_too_late);
 }
 
 pub fn disable() {
@@ -118,4 +119,19 @@ pub fn assert_socket_nonblocking(fd: c_int) {
 /// Number of registered events (upstream's map-walk helpers report on it).
 pub fn registered_count() -> usize {
     with_registry(|m| m.len()).unwrap_or(0)
+}
+
+/// Set once a base exists that could be used from threads; with debug mode on, installing
+/// thread callbacks after that point is a fatal error (upstream's rule).
+#[no_mangle]
+pub static mut event_debug_created_threadable_ctx_: c_int = 0;
+
+pub fn note_base_created() {
+    // SAFETY: a plain word write through the exported symbol.
+    unsafe { std::ptr::write_volatile(&raw mut event_debug_created_threadable_ctx_, 1) };
+}
+
+fn thread_setup_too_late() -> bool {
+    // SAFETY: a plain word read through the exported symbol.
+    is_on() && unsafe { std::ptr::read_volatile(&raw const event_debug_created_threadable_ctx_) } != 0
 }

@@ -278,7 +278,7 @@ pub fn reinit(base: &mut EventBase) -> c_int {
         }
         let first = slot.events.first();
         // SAFETY: members of the fd list are live events.
-        let et = if first.is_null() { 0 } else { unsafe { (*first).events } & EV_ET };
+        let et = if first.is_null() { 0 } else { unsafe { (*first).events & EV_ET } };
         if base.backend_add(fd as c_int, 0, wanted | et) == -1 {
             result = -1;
         }

@@ -7,7 +7,16 @@
 
 #[macro_use]
 pub mod log;
+pub mod backend;
+pub mod base;
+pub mod config;
+pub mod debug;
+pub mod event;
+pub mod evmap;
 pub mod ffi;
+pub mod list;
+pub mod minheap;
 pub mod mm;
+pub mod signal;
 pub mod thread;
 pub mod time;

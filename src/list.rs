@@ -7,11 +7,19 @@ use std::ptr;
 
 /// The link fields embedded in an element.
 #[repr(C)]
-#[derive(Clone, Copy)]
 pub struct Link<T> {
     pub next: *mut T,
     pub prev: *mut T,
 }
+
+// Manual impls: a link is two pointers and copyable whatever T is (derive would demand T: Copy).
+impl<T> Clone for Link<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Link<T> {}
 
 /// A list head: first and last element.
 pub struct List<T> {

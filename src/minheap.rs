@@ -2,8 +2,6 @@
 //! own `ev_timeout_pos.min_heap_idx` field (as upstream) so removal is O(log n) with no search.
 //! Growth is amortised: after warm-up, push and erase never allocate.
 
-use std::ptr;
-
 use crate::event::Event;
 use crate::time;
 
@@ -185,6 +183,6 @@ mod tests {
             count += 1;
         }
         assert_eq!(count, 200 - 67);
-        assert!(ptr::eq(heap.top().unwrap_or(ptr::null_mut()), ptr::null_mut()));
+        assert!(heap.top().is_none());
     }
 }

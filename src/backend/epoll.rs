@@ -272,3 +272,8 @@ impl Backend for Epoll {
         0
     }
 }
+
+/// The table a base uses when it runs epoll with the changelist: same operations, the name
+/// upstream reports for that mode.
+pub static EPOLL_CHANGELIST_OPS: super::EventOp =
+    super::EventOp { name: c"epoll (with changelist)".as_ptr(), ..super::ops_for::<Epoll>() };
