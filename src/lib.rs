@@ -10,3 +10,4 @@ pub mod log;
 pub mod ffi;
 pub mod mm;
 pub mod time;
+pub mod util;

@@ -16,4 +16,5 @@ macro_rules! ensure_arg {
 }
 
 pub mod event;
+pub mod util;
 pub mod variadic;
