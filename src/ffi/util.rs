@@ -136,7 +136,10 @@ pub unsafe extern "C" fn evutil_strtoll(s: *const c_char, endptr: *mut *mut c_ch
 
 #[no_mangle]
 pub unsafe extern "C" fn evutil_date_rfc1123(date: *mut c_char, datelen: usize, tm: *const libc::tm) -> c_int {
-    ensure_arg!(!date.is_null() || datelen == 0, -1, "evutil_date_rfc1123: NULL buffer");
+    if datelen == 0 {
+        return 0; // as evutil_snprintf: nothing written, nothing counted
+    }
+    ensure_arg!(!date.is_null(), -1, "evutil_date_rfc1123: NULL buffer");
     let now;
     let tm = if tm.is_null() {
         now = util_time::utc_now();
