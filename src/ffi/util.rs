@@ -675,7 +675,9 @@ pub extern "C" fn evutil_monotonic_timer_new() -> *mut MonotonicTimer {
 
 #[no_mangle]
 pub extern "C" fn evutil_monotonic_timer_free(timer: *mut MonotonicTimer) {
-    mm::free(timer.cast());
+    if !timer.is_null() {
+        mm::free(timer.cast());
+    }
 }
 
 #[no_mangle]
