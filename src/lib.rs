@@ -20,3 +20,4 @@ pub mod mm;
 pub mod signal;
 pub mod thread;
 pub mod time;
+pub mod util;

@@ -42,7 +42,12 @@ pub extern "C" fn event_mm_calloc_(count: usize, size: usize) -> *mut c_void {
 
 #[no_mangle]
 pub unsafe extern "C" fn event_mm_strdup_(s: *const c_char) -> *mut c_char {
-    ensure_arg!(!s.is_null(), std::ptr::null_mut(), "event_mm_strdup_: NULL string");
+    if s.is_null() {
+        crate::warnx!("event_mm_strdup_: NULL string");
+        // Upstream reports a NULL string as EINVAL (regress util/mm_strdup checks it).
+        mm::set_errno(libc::EINVAL);
+        return std::ptr::null_mut();
+    }
     // SAFETY: s is a non-NULL C string (caller's contract).
     unsafe { mm::strdup(s) }
 }

@@ -17,4 +17,5 @@ macro_rules! ensure_arg {
 
 pub mod event;
 pub mod thread;
+pub mod util;
 pub mod variadic;
