@@ -5,8 +5,13 @@ LIB := target/release/libevent_rs.so
 .PHONY: all build demo test bench clean
 all: build
 
+# Upstream's file names, so that programs linked with libevent*-2.1.so.7 load our library when
+# target/release is on LD_LIBRARY_PATH (one library serves core, extra and pthreads).
+COMPAT_NAMES := libevent-2.1.so.7 libevent_core-2.1.so.7 libevent_extra-2.1.so.7 libevent_pthreads-2.1.so.7
+
 build:
 	$(CARGO) build --release
+	for name in $(COMPAT_NAMES); do ln -sf libevent_rs.so target/release/$$name; done
 
 # Runs a small real program of ours on the library.
 demo: build

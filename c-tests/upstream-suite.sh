@@ -1,0 +1,378 @@
+#!/usr/bin/env bash
+# Upstream libevent 2.1.12's own tests, run against the library under test.
+#
+# Builds upstream's test/regress and its test-* programs from Debian's source package (fetched by
+# fetch-upstream.sh into c-tests/upstream/, git-ignored) with upstream's headers and configure
+# output, links them with our library (or the system one: LIBEVENT_UNDER_TEST=system), and runs
+# them under the loop configurations of upstream's test/test.sh.
+#
+# Every regress test runs as its own process under `timeout`, because our library may hang or
+# crash: one bad test must not take the others with it. A timeout or a crash is a failure.
+#
+# Usage: c-tests/upstream-suite.sh [TEST-PATTERN...]
+#   TEST-PATTERN   shell glob over regress test names and programs/<name>, e.g. 'main/*'
+# Environment:
+#   LIBEVENT_UNDER_TEST  rs (default) | system
+#   UPSTREAM_CONFIGS     space-separated subset of the configurations below
+#   UPSTREAM_JOBS        tests run in parallel (default 2)
+#   UPSTREAM_TIMEOUT     seconds per test (default 30; upstream's slowest test needs 13)
+#   UPSTREAM_BUDGET      seconds for the whole run; tests not started by then are failed as
+#                        "not run" so that a library that hangs everywhere cannot stall CI
+#                        (default 1200)
+# Last line of output: "upstream: N passed, M failed, K skipped". Exit status 1 if M > 0.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+require_library
+
+# ---------------------------------------------------------------- what runs, and what is required
+ALL_CONFIGS="epoll poll select changelist timerfd timerfd_changelist debug"
+CONFIGS=${UPSTREAM_CONFIGS:-$ALL_CONFIGS}
+JOBS=${UPSTREAM_JOBS:-2}
+TEST_TIMEOUT=${UPSTREAM_TIMEOUT:-30}
+BUDGET=${UPSTREAM_BUDGET:-1200}
+PATTERNS=("$@")
+
+# The core of the event loop: failures here fail `make test` unless listed in known-failures.txt.
+# The other groups (evbuffer, bufferevent, http, dns, rpc, listener, evtag, finalize, ...) belong
+# to later milestones; their failures are reported as "not yet required".
+REQUIRED_GROUPS="main signal heap et thread util programs"
+# test.sh's programs, in its order. test-fdleak needs listeners and bufferevents, so it is
+# held to the same "not yet required" rule as those groups.
+PROGRAMS="test-init test-eof test-closed test-weof test-time test-changelist test-fdleak test-dumpevents"
+NOT_YET_REQUIRED_PROGRAMS="test-fdleak"
+
+# Environment of each configuration, exactly as test.sh sets it: every backend is disabled with
+# EVENT_NO<NAME>=yes except the one under test, plus the option the configuration is about.
+config_env() {
+  local keep=EPOLL extra=()
+  case "$1" in
+    epoll) ;;
+    poll) keep=POLL ;;
+    select) keep=SELECT ;;
+    changelist) extra=(EVENT_EPOLL_USE_CHANGELIST=yes) ;;
+    timerfd) extra=(EVENT_PRECISE_TIMER=1) ;;
+    timerfd_changelist) extra=(EVENT_EPOLL_USE_CHANGELIST=yes EVENT_PRECISE_TIMER=1) ;;
+    debug) extra=(EVENT_DEBUG_MODE=1) ;;
+    *) echo "unknown configuration '$1'" >&2; return 1 ;;
+  esac
+  local b
+  for b in EVPORT KQUEUE EPOLL DEVPOLL POLL SELECT WIN32; do
+    [ "$b" = "$keep" ] || echo "EVENT_NO$b=yes"
+  done
+  [ ${#extra[@]} -eq 0 ] || printf '%s\n' "${extra[@]}"
+}
+for c in $CONFIGS; do config_env "$c" >/dev/null; done
+
+# test.sh runs the test-* programs once per backend, and regress a second time with
+# EVENT_DEBUG_MODE=1; it does not run the programs in debug mode, so neither do we.
+config_runs_programs() { [ "$1" != debug ]; }
+
+# ---------------------------------------------------------------- fetch and build
+started=$(date +%s)
+tree=$("$CTESTS/fetch-upstream.sh")
+test_src="$tree/test"
+
+# `make` would generate include/event2/event-config.h from config.h; we only need that header.
+if [ ! -f "$tree/include/event2/event-config.h" ] || [ "$tree/config.h" -nt "$tree/include/event2/event-config.h" ]; then
+  sed -f "$tree/make-event-config.sed" < "$tree/config.h" > "$tree/include/event2/event-config.h"
+fi
+
+obj_dir="$BUILD/obj"
+out_dir="$BUILD/$MODE"
+bin_dir="$out_dir/bin"
+mkdir -p "$obj_dir" "$bin_dir"
+
+# Upstream's headers and config only: the tree's include/ (with the configured event-config.h),
+# the tree root for its internal headers (regress reads a few internal structs), compat/ and test/.
+CFLAGS=(-O1 -g -w -DHAVE_CONFIG_H -DTINYTEST_LOCAL
+        -I"$tree" -I"$tree/compat" -I"$tree/include" -I"$test_src")
+
+# regress's sources as upstream's test/include.am lists them for Linux with pthreads and without
+# OpenSSL; regress_zlib only when zlib's header is there (upstream's ZLIB_REGRESS).
+REGRESS_SOURCES="regress regress.gen regress_buffer regress_bufferevent regress_dns regress_et
+  regress_finalize regress_http regress_listener regress_main regress_minheap regress_rpc
+  regress_testutils regress_util tinytest regress_thread"
+EXTRA_LIBS=(-lpthread)
+if [ -f /usr/include/zlib.h ]; then
+  REGRESS_SOURCES+=" regress_zlib"
+  EXTRA_LIBS+=(-lz)
+fi
+
+# Objects depend only on upstream's sources and headers, not on the library under test, so both
+# modes share them and they are rebuilt only when a source is newer (the tree never changes
+# once fetched, so this is enough).
+compile_one() {
+  local name=$1 src="$test_src/$1.c" obj="$obj_dir/$1.o"
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$tree/include/event2/event-config.h" -nt "$obj" ]; then
+    gcc "${CFLAGS[@]}" -c "$src" -o "$obj.tmp" && mv "$obj.tmp" "$obj"
+  fi
+}
+export -f compile_one
+export test_src obj_dir tree
+export CFLAGS_STR="${CFLAGS[*]}"
+# Arrays cannot be exported; the workers rebuild CFLAGS from the string (no blanks in the paths).
+# shellcheck disable=SC2016
+printf '%s\n' $REGRESS_SOURCES $PROGRAMS |
+  xargs -P "$JOBS" -I{} bash -c 'read -ra CFLAGS <<<"$CFLAGS_STR"; compile_one "$1"' _ {}
+
+# Functions and data the programs need that our library does not export yet get stubs, so the
+# programs still link and every test that does not touch them can run. A stub function says
+# which symbol is missing and aborts, which fails just the test that called it. The stubs are
+# regenerated on every run from the library as it is now, so nothing we export is ever shadowed.
+link_extra=()
+if [ "$MODE" = rs ]; then
+  exports_tsv="$CTESTS/expected/libevent-2.1.12-exports.tsv"
+  [ -f "$exports_tsv" ] || exports_tsv="$ROOT/../shared/abi/libevent-2.1.12-exports.tsv"
+  stubs_c="$out_dir/missing_stubs.c"
+  nm -D --defined-only "$OUR_LIB" | awk '{print $3}' | sort -u > "$out_dir/exported.txt"
+  # OpenSSL's bufferevents are outside this build (no OpenSSL), so they get no stubs.
+  awk -F'\t' '!/^#/ && NF == 3 && $1 != "openssl" {print $3 "\t" $2}' "$exports_tsv" | sort -u |
+    join -t $'\t' -v 1 - "$out_dir/exported.txt" > "$out_dir/missing.tsv"
+  {
+    echo "/* Generated by c-tests/upstream-suite.sh from the exports of libevent 2.1.12 minus"
+    echo "   those of $(basename "$OUR_LIB"). Do not edit; regenerated on every run. */"
+    echo "#include <stdio.h>"
+    echo "#include <stdlib.h>"
+    echo "static void not_implemented(const char *name)"
+    echo "{ fprintf(stderr, \"libevent-rs: %s is not implemented yet\\n\", name); abort(); }"
+    # Data objects: zeroed, larger and more aligned than any of libevent's exported objects.
+    awk -F'\t' '$2 != "T" {printf "__attribute__((aligned(64))) unsigned char %s[256];\n", $1}' "$out_dir/missing.tsv"
+    awk -F'\t' '$2 == "T" {printf "void %s(void) { not_implemented(\"%s\"); }\n", $1, $1}' "$out_dir/missing.tsv"
+  } > "$stubs_c"
+  gcc -O1 -g -w -c "$stubs_c" -o "$out_dir/missing_stubs.o"
+  link_extra=("$out_dir/missing_stubs.o")
+  echo "upstream: $(wc -l < "$out_dir/missing.tsv") of libevent's symbols are not exported by our library yet (stubbed)"
+fi
+
+# Linking is cheap; do it every run because the stubs change with the library.
+read -ra LIBS <<<"$(lib_link_flags)"
+regress_objs=()
+for s in $REGRESS_SOURCES; do regress_objs+=("$obj_dir/$s.o"); done
+gcc -o "$bin_dir/regress" "${regress_objs[@]}" "${link_extra[@]}" "${LIBS[@]}" "${EXTRA_LIBS[@]}"
+for p in $PROGRAMS; do
+  gcc -o "$bin_dir/$p" "$obj_dir/$p.o" "${link_extra[@]}" "${LIBS[@]}" "${EXTRA_LIBS[@]}"
+done
+built=$(date +%s)
+echo "upstream: built in $((built - started)) s against $MODE library ($(basename "$tree"))"
+
+# ---------------------------------------------------------------- the queue of tests
+# Tests upstream leaves off by default (marked "(Off by default)") are not run, as upstream does.
+mapfile -t regress_tests < <("$bin_dir/regress" --list-tests | awk '/^    [^ ]/ && !/Off by default/ {print $1}')
+selected() {
+  [ ${#PATTERNS[@]} -eq 0 ] && return 0
+  local p
+  for p in "${PATTERNS[@]}"; do
+    # shellcheck disable=SC2053
+    [[ $1 == $p ]] && return 0
+  done
+  return 1
+}
+
+results_dir="$out_dir/results"
+raw_dir="$out_dir/raw"
+rm -rf "$raw_dir"
+mkdir -p "$results_dir" "$raw_dir"
+queue="$out_dir/queue.txt"
+: > "$queue"
+for c in $CONFIGS; do
+  mkdir -p "$raw_dir/$c"
+  if config_runs_programs "$c"; then
+    for p in $PROGRAMS; do selected "programs/$p" && echo "$c programs/$p" >> "$queue"; done
+  fi
+  for t in "${regress_tests[@]}"; do selected "$t" && echo "$c $t" >> "$queue"; done
+done
+
+# ---------------------------------------------------------------- running one test
+# Writes <raw>/<config>/<group>__<test>.res: "<status> <seconds> <detail>", and the test's output
+# next to it in .log. Status: pass, skip (the test skipped itself), fail, timeout, crash, notrun.
+run_one() {
+  local config=$1 test=$2
+  local base="$raw_dir/$config/${test//\//__}"
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "notrun 0 time budget of the whole run exhausted" > "$base.res"
+    return 0
+  fi
+  local -a env_vars
+  mapfile -t env_vars < <(config_env "$config")
+  local t0 t1 rc=0
+  t0=$(date +%s%N)
+  case "$test" in
+    programs/test-dumpevents)
+      # test.sh checks the dump with check-dumpevents.py (written for any Python).
+      env "${env_vars[@]}" timeout -k 5 "$timeout_s" bash -o pipefail -c \
+        '"$1/test-dumpevents" | python3 "$2/check-dumpevents.py"' _ "$bin_dir" "$test_src" \
+        > "$base.log" 2>&1 < /dev/null || rc=$?
+      ;;
+    programs/*)
+      env "${env_vars[@]}" timeout -k 5 "$timeout_s" "$bin_dir/${test#programs/}" \
+        > "$base.log" 2>&1 < /dev/null || rc=$?
+      ;;
+    *)
+      env "${env_vars[@]}" timeout -k 5 "$timeout_s" "$bin_dir/regress" "$test" \
+        > "$base.log" 2>&1 < /dev/null || rc=$?
+      ;;
+  esac
+  t1=$(date +%s%N)
+  local secs status detail=""
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e9}')
+  if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+    status=timeout; detail="no result after ${timeout_s} s"
+  elif [ $rc -gt 128 ]; then
+    status=crash; detail="killed by signal $((rc - 128))"
+  elif [ $rc -ne 0 ]; then
+    status=fail
+  elif [[ $test != programs/* ]] && grep -q 'SKIPPED' "$base.log"; then
+    status=skip
+  else
+    status=pass
+  fi
+  # regress forks each test, so a crash there shows as a plain failure: name the cause if the
+  # library told us (a stub of a function we do not export yet, usually).
+  local missing
+  missing=$(grep -o -m1 'libevent-rs: [A-Za-z0-9_]* is not implemented yet' "$base.log" | awk '{print $2}' || true)
+  if [ -n "$missing" ] && [ "$status" != pass ]; then
+    detail="not implemented: $missing"
+  elif [ -z "$detail" ] && [ "$status" != pass ] && [ "$status" != skip ]; then
+    # First line that looks like tinytest's failure report, for the results file.
+    detail=$(grep -m1 -E 'FAIL|assert|Assert|error|Error' "$base.log" | tr -s ' \t' ' ' | cut -c1-160 || true)
+  fi
+  echo "$status $secs $detail" > "$base.res"
+}
+deadline=$(( $(date +%s) + BUDGET ))
+timeout_s=$TEST_TIMEOUT
+export -f run_one config_env
+export raw_dir bin_dir test_src deadline timeout_s
+
+total_jobs=$(wc -l < "$queue")
+echo "upstream: running $total_jobs tests (configurations: $CONFIGS; $JOBS in parallel, ${TEST_TIMEOUT} s timeout each)"
+# shellcheck disable=SC2016
+xargs -P "$JOBS" -L 1 bash -c 'run_one "$1" "$2"' _ < "$queue"
+finished=$(date +%s)
+
+# ---------------------------------------------------------------- judging the results
+expected_run="$CTESTS/expected/regress-2.1.12-upstream-run.txt"
+[ -f "$expected_run" ] || expected_run="$ROOT/../shared/abi/regress-2.1.12-upstream-run.txt"
+known_failures="$CTESTS/known-failures.txt"
+
+# One line per test run: config, test, status, seconds, detail.
+all_results="$out_dir/all-results.tsv"
+while read -r c t; do
+  res="$raw_dir/$c/${t//\//__}.res"
+  status=crash secs=0 detail="the harness lost this test's result"
+  [ ! -f "$res" ] || read -r status secs detail < "$res" || true
+  printf '%s\t%s\t%s\t%s\t%s\n' "$c" "$t" "$status" "$secs" "${detail:-}"
+done < "$queue" > "$all_results"
+
+# Upstream passes every program (test.sh against Debian's library); its regress run is on file.
+upstream_passes="$out_dir/upstream-passes.txt"
+{
+  awk -F': ' '$2 ~ /OK$/ {print $1}' "$expected_run"
+  for p in $PROGRAMS; do echo "programs/$p"; done
+} | sort -u > "$upstream_passes"
+
+# The verdict, per test run, in awk because it is a join of four small tables:
+#   pass                                      -> passed
+#   skip (the test skipped itself)            -> skipped
+#   failure in a group not required yet       -> skipped, "not yet required"
+#   failure of a test upstream does not pass  -> skipped, "upstream does not pass it either"
+#   failure listed in known-failures.txt      -> skipped, "known failure" (reported loudly)
+#   any other failure                         -> failed
+verdicts="$out_dir/verdicts.tsv"
+awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PROGRAMS" \
+    -v kf_file="$known_failures" -v up_file="$upstream_passes" -v kf_report="$out_dir/known-failures-report.txt" '
+  BEGIN {
+    n = split(required, r, " "); for (i = 1; i <= n; i++) req[r[i]] = 1
+    n = split(nyr_programs, r, " "); for (i = 1; i <= n; i++) nyr["programs/" r[i]] = 1
+    while ((getline line < up_file) > 0) upstream_ok[line] = 1
+    while ((getline line < kf_file) > 0) {
+      if (line ~ /^[ \t]*(#|$)/) continue
+      split(line, f, /[ \t]+/)
+      kf[f[1] SUBSEP f[2]] = 1; kf_order[++nkf] = f[1] SUBSEP f[2]; kf_line[nkf] = line
+    }
+  }
+  {
+    config = $1; test = $2; status = $3; detail = $5
+    group = test; sub(/\/.*/, "", group)
+    key = (config SUBSEP test) in kf ? config SUBSEP test : (("*" SUBSEP test) in kf ? "*" SUBSEP test : "")
+    if (key != "") { kf_seen[key]++; if (status == "pass") kf_passed[key]++ }
+    if (status == "pass") verdict = "passed"
+    else if (status == "skip") verdict = "skipped"
+    else if (!(group in req) || (test in nyr)) verdict = "not-yet-required"
+    else if (!(test in upstream_ok)) verdict = "upstream-fails-too"
+    else if (key != "") verdict = "known-failure"
+    else verdict = "failed"
+    print config "\t" group "\t" test "\t" status "\t" verdict "\t" detail
+  }
+  END {
+    for (i = 1; i <= nkf; i++) {
+      k = kf_order[i]
+      if (kf_seen[k] > 0 && kf_passed[k] == kf_seen[k])
+        print "now passing, remove from known-failures: " kf_line[i] > kf_report
+    }
+    close(kf_report)
+  }' "$all_results" > "$verdicts"
+
+# Failing tests of each configuration, with why they failed and how they are counted.
+for c in $CONFIGS; do
+  awk -F'\t' -v c="$c" '$1 == c && $5 != "passed" && $5 != "skipped" {printf "%-20s %-50s %-8s %s\n", $5, $3, $4, $6}' \
+    "$verdicts" | sort > "$results_dir/$c.txt"
+done
+
+# ---------------------------------------------------------------- report
+echo
+echo "upstream suite against the $MODE library: passed/failed/skipped per group and configuration"
+echo "(failed counts only required-group tests that upstream passes; see $results_dir/<config>.txt)"
+awk -F'\t' -v configs="$CONFIGS" '
+  {
+    g[$2] = 1
+    cell = $1 SUBSEP $2
+    if ($5 == "passed") p[cell]++; else if ($5 == "failed") f[cell]++; else s[cell]++
+  }
+  END {
+    nc = split(configs, cs, " ")
+    printf "%-12s", "group"; for (i = 1; i <= nc; i++) printf " %14s", cs[i]; printf "\n"
+    ng = 0; for (k in g) names[++ng] = k
+    for (i = 1; i <= ng; i++) for (j = i + 1; j <= ng; j++) if (names[j] < names[i]) { t = names[i]; names[i] = names[j]; names[j] = t }
+    for (i = 1; i <= ng; i++) {
+      printf "%-12s", names[i]
+      for (j = 1; j <= nc; j++) { cell = cs[j] SUBSEP names[i]; printf " %14s", (p[cell] + 0) "/" (f[cell] + 0) "/" (s[cell] + 0) }
+      printf "\n"
+    }
+  }' "$verdicts"
+
+count() { awk -F'\t' -v v="$1" '$5 == v' "$verdicts" | wc -l; }
+n_pass=$(count passed); n_fail=$(count failed); n_skip_self=$(count skipped)
+n_nyr=$(count not-yet-required); n_known=$(count known-failure); n_upstream=$(count upstream-fails-too)
+n_skip=$((n_skip_self + n_nyr + n_known + n_upstream))
+
+echo
+echo "skipped by the tests themselves: $n_skip_self"
+echo "not yet required (failures outside the required groups: $REQUIRED_GROUPS): $n_nyr"
+if [ "$n_upstream" -gt 0 ]; then
+  echo "failing, but upstream does not pass them either: $n_upstream"
+  awk -F'\t' '$5 == "upstream-fails-too" {print "  " $1 " " $3}' "$verdicts"
+fi
+if [ "$n_known" -gt 0 ]; then
+  echo "KNOWN FAILURES (c-tests/known-failures.txt, counted as skipped, must shrink): $n_known"
+  awk -F'\t' '$5 == "known-failure" {print "  " $1 " " $3 "  (" $4 ")"}' "$verdicts"
+fi
+if [ -s "$out_dir/known-failures-report.txt" ]; then
+  echo "KNOWN FAILURES NOW PASSING:"
+  sed 's/^/  /' "$out_dir/known-failures-report.txt"
+fi
+if [ "$n_fail" -gt 0 ]; then
+  echo "FAILED (required groups, upstream passes them): $n_fail"
+  awk -F'\t' '$5 == "failed" {printf "  %-18s %-50s %-8s %s\n", $1, $3, $4, $6}' "$verdicts" | head -40
+  [ "$n_fail" -le 40 ] || echo "  ... and $((n_fail - 40)) more in $results_dir/"
+fi
+# What blocks the most tests: the unimplemented functions the failing tests ran into.
+if grep -q $'\tnot implemented: ' "$verdicts"; then
+  echo "unimplemented functions hit by failing tests (test runs per function, top 15):"
+  awk -F'\t' '$6 ~ /^not implemented: / {sub(/^not implemented: /, "", $6); n[$6]++}
+    END {for (k in n) printf "%6d  %s\n", n[k], k}' "$verdicts" | sort -rn | head -15
+fi
+n_notrun=$(awk -F'\t' '$4 == "notrun"' "$verdicts" | wc -l)
+[ "$n_notrun" -eq 0 ] || echo "NOT RUN: $n_notrun tests, the time budget of ${BUDGET} s ran out"
+echo "upstream: build $((built - started)) s, tests $((finished - built)) s, total $((finished - started)) s"
+echo "upstream: $n_pass passed, $n_fail failed, $n_skip skipped"
+[ "$n_fail" -eq 0 ]
