@@ -1189,7 +1189,7 @@ impl EventBase {
         0
     }
 
-    /// `event_callback_finalize_nolock_`.
+    /// `event_callback_finalize_nolock_`: cancel, then run `f` from the loop.
     ///
     /// # Safety
     /// As for `callback_activate_nolock`.
@@ -1197,19 +1197,19 @@ impl EventBase {
         // SAFETY: cb is live (contract).
         unsafe {
             if callback_is_event(&*cb) {
-                let ev = Event::from_callback(cb);
-                self.finalize_nolock(ev, false, std::mem::transmute::<SelfCb, EventFinalizeCb>(f));
-                // finalize_nolock chose the event closure; a bare callback finalizer is what
-                // was asked for, with the callback itself as argument.
-                (*cb).closure = EV_CLOSURE_CB_FINALIZE;
-                return;
+                self.del_nolock(Event::from_callback(cb), DelMode::NoBlock);
+            } else {
+                self.callback_cancel_nolock(cb, false);
             }
-            self.callback_cancel_nolock(cb, false);
             (*cb).closure = EV_CLOSURE_CB_FINALIZE;
             (*cb).cb = f as *const c_void;
             self.callback_activate_nolock(cb);
             (*cb).flags |= EVLIST_FINALIZING;
         }
+    }
+
+    pub fn is_current(&self, cb: *mut EventCallback) -> bool {
+        self.current_event == cb
     }
 
     /// `event_base_priority_init`.
@@ -1786,8 +1786,44 @@ impl EventBase {
         res
     }
 
-    pub fn check_integrity(&self) -> bool {
-        evmap::check_integrity(self)
+    /// `event_base_assert_ok_nolock_`: every internal structure is consistent, or abort.
+    pub fn assert_ok(&self) {
+        crate::ev_assert!(evmap::check_integrity(self));
+        crate::ev_assert!(self.timeheap.is_valid());
+        for ev in self.timeheap.iter() {
+            // SAFETY: heap members are live.
+            crate::ev_assert!(unsafe { (*ev).cb.flags } & EVLIST_TIMEOUT != 0);
+        }
+        for (i, ctl) in self.common_timeouts.iter().enumerate() {
+            // SAFETY: common-queue members are live.
+            let evs = unsafe { ctl.events.to_vec(common_link) };
+            for (k, &ev) in evs.iter().enumerate() {
+                // SAFETY: as above.
+                let (flags, t) = unsafe { ((*ev).cb.flags, (*ev).timeout) };
+                crate::ev_assert!(flags & EVLIST_TIMEOUT != 0);
+                crate::ev_assert!(self.common_timeout_index(&t) == Some(i));
+                // SAFETY: as above.
+                crate::ev_assert!(k == 0 || !time::cmp(unsafe { &(*evs[k - 1]).timeout }, &t).is_gt());
+            }
+        }
+        let mut count = 0;
+        for (i, q) in self.activequeues.iter().enumerate() {
+            // SAFETY: queued callbacks are live.
+            for cb in unsafe { q.to_vec(active_link) } {
+                // SAFETY: as above.
+                let (flags, pri) = unsafe { ((*cb).flags, (*cb).pri) };
+                crate::ev_assert!(flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) == EVLIST_ACTIVE);
+                crate::ev_assert!(pri as usize == i);
+                count += 1;
+            }
+        }
+        // SAFETY: queued callbacks are live.
+        for cb in unsafe { self.active_later_queue.to_vec(active_link) } {
+            // SAFETY: as above.
+            crate::ev_assert!(unsafe { (*cb).flags } & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) == EVLIST_ACTIVE_LATER);
+            count += 1;
+        }
+        crate::ev_assert!(count == self.event_count_active);
     }
 }
 

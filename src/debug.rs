@@ -116,9 +116,12 @@ pub fn assert_socket_nonblocking(fd: c_int) {
     }
 }
 
-/// Number of registered events (upstream's map-walk helpers report on it).
-pub fn registered_count() -> usize {
-    with_registry(|m| m.len()).unwrap_or(0)
+pub fn clear_registry() {
+    with_registry(|m| m.clear());
+}
+
+pub fn reserve_registry(n: usize) {
+    with_registry(|m| m.reserve(n.saturating_sub(m.len())));
 }
 
 /// Set once a base exists that could be used from threads; with debug mode on, installing

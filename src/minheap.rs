@@ -134,6 +134,15 @@ impl MinHeap {
         set_index(ev, idx as i32);
     }
 
+    /// Heap order holds and every element knows its index (event_base_assert_ok_).
+    pub fn is_valid(&self) -> bool {
+        self.items.iter().enumerate().all(|(i, &ev)| {
+            // SAFETY: heap members are live events.
+            let idx_ok = unsafe { (*ev).timeout_pos.heap_idx } == i as i32;
+            idx_ok && (i == 0 || key(self.items[(i - 1) / 2]) <= key(ev))
+        })
+    }
+
     pub fn clear(&mut self) {
         for &ev in &self.items {
             set_index(ev, -1);

@@ -123,9 +123,17 @@ pub fn set_base(base: &mut EventBase) {
 }
 
 fn install(base: &mut EventBase, sig: c_int) -> c_int {
+    install_handler(base, sig, handler)
+}
+
+/// Installs `f` for `sig`, remembering the handler it replaces (evsig_set_handler_).
+pub fn install_handler(base: &mut EventBase, sig: c_int, f: extern "C" fn(c_int)) -> c_int {
+    if !(1..NSIG).contains(&sig) {
+        return -1;
+    }
     // SAFETY: sigaction structs are plain data; zeroed is a valid starting point.
     let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
-    sa.sa_sigaction = handler as extern "C" fn(c_int) as usize;
+    sa.sa_sigaction = f as usize;
     sa.sa_flags = libc::SA_RESTART;
     // SAFETY: sa_mask is a valid sigset_t.
     unsafe { libc::sigfillset(&mut sa.sa_mask) };
@@ -144,7 +152,8 @@ fn install(base: &mut EventBase, sig: c_int) -> c_int {
     0
 }
 
-fn restore(base: &mut EventBase, sig: c_int) -> c_int {
+/// Puts back the handler `sig` had before we installed ours (evsig_restore_handler_).
+pub fn restore_handler(base: &mut EventBase, sig: c_int) -> c_int {
     let Some(old) = base.sig.old_handlers.get_mut(sig as usize).and_then(Option::take) else { return 0 };
     // SAFETY: restoring a sigaction we saved.
     if unsafe { libc::sigaction(sig, &*old, std::ptr::null_mut()) } == -1 {
@@ -197,7 +206,7 @@ fn undo_count(base: &mut EventBase) {
 /// The last event for `sig` was deleted: give the signal back to its old handler.
 pub fn del(base: &mut EventBase, sig: c_int) -> c_int {
     undo_count(base);
-    restore(base, sig)
+    restore_handler(base, sig)
 }
 
 /// Tears down the base's signal state: internal event, saved handlers, pipe.
@@ -210,7 +219,7 @@ pub fn dealloc(base: &mut EventBase) {
     }
     crate::debug::note_teardown(&base.sig.ev_signal);
     for sig in 0..base.sig.old_handlers.len() {
-        restore(base, sig as c_int);
+        restore_handler(base, sig as c_int);
     }
     {
         let mut n = SIG_BASE_LOCK.lock().unwrap_or_else(|e| e.into_inner());

@@ -110,12 +110,12 @@ pub fn forget_current_base(base: *mut EventBase) {
 }
 
 /// The base lock held for the lifetime of the guard.
-struct Locked(*mut EventBase);
+pub(crate) struct Locked(*mut EventBase);
 
 impl Locked {
     /// # Safety
     /// `base` must be a live base.
-    unsafe fn new(base: *mut EventBase) -> Locked {
+    pub(crate) unsafe fn new(base: *mut EventBase) -> Locked {
         // SAFETY: live base (contract).
         unsafe { (*base).acquire_lock() };
         Locked(base)
@@ -250,7 +250,7 @@ pub extern "C" fn event_init() -> *mut EventBase {
     base
 }
 
-fn base_or_current(base: *mut EventBase) -> *mut EventBase {
+pub(crate) fn current_base_or(base: *mut EventBase) -> *mut EventBase {
     if base.is_null() {
         current_base()
     } else {
@@ -259,7 +259,7 @@ fn base_or_current(base: *mut EventBase) -> *mut EventBase {
 }
 
 unsafe fn free_base(base: *mut EventBase, run_finalizers: bool) {
-    let base = base_or_current(base);
+    let base = current_base_or(base);
     if base.is_null() {
         warnx!("event_base_free_: no base to free");
         return;
@@ -368,7 +368,7 @@ pub extern "C" fn event_priority_init(npriorities: c_int) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn event_base_get_npriorities(base: *mut EventBase) -> c_int {
-    let base = base_or_current(base);
+    let base = current_base_or(base);
     ensure_arg!(!base.is_null(), -1, "event_base_get_npriorities: no base");
     // SAFETY: live base.
     unsafe { Locked::new(base).npriorities() }
@@ -488,7 +488,7 @@ pub unsafe extern "C" fn event_base_get_running_event(base: *mut EventBase) -> *
 #[no_mangle]
 pub unsafe extern "C" fn event_base_gettimeofday_cached(base: *mut EventBase, tv: *mut timeval) -> c_int {
     ensure_arg!(!tv.is_null(), -1, "event_base_gettimeofday_cached: NULL timeval");
-    let base = base_or_current(base);
+    let base = current_base_or(base);
     // SAFETY: tv is a valid out-pointer; base is live when non-NULL.
     unsafe {
         *tv = if base.is_null() { crate::time::wall_now() } else { Locked::new(base).gettimeofday_cached() };
@@ -498,7 +498,7 @@ pub unsafe extern "C" fn event_base_gettimeofday_cached(base: *mut EventBase, tv
 
 #[no_mangle]
 pub unsafe extern "C" fn event_base_update_cache_time(base: *mut EventBase) -> c_int {
-    let base = base_or_current(base);
+    let base = current_base_or(base);
     ensure_arg!(!base.is_null(), -1, "event_base_update_cache_time: no base");
     // SAFETY: live base.
     unsafe { Locked::new(base).update_cache_time() };
@@ -532,7 +532,7 @@ pub unsafe extern "C" fn event_assign(
     arg: *mut c_void,
 ) -> c_int {
     ensure_arg!(!ev.is_null(), -1, "event_assign: NULL event");
-    let base = base_or_current(base);
+    let base = current_base_or(base);
     let arg = if arg == event_self_cbarg() { ev.cast() } else { arg };
     // SAFETY: base is NULL or live; its priority count is read under its lock.
     let npri = if base.is_null() { 1 } else { unsafe { Locked::new(base).npriorities() } };

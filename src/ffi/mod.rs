@@ -16,6 +16,7 @@ macro_rules! ensure_arg {
 }
 
 pub mod event;
+pub mod internal;
 pub mod thread;
 pub mod util;
 pub mod variadic;
