@@ -180,7 +180,13 @@ impl EventBase {
         if c.max_dispatch_callbacks == c_int::MAX && c.max_dispatch_interval.tv_sec == -1 {
             limit_after_prio = c_int::MAX;
         }
-        let base = Box::into_raw(Box::new(EventBase {
+        // The base comes from the user's allocator (event_set_mem_functions), as upstream's.
+        let base = crate::mm::malloc(std::mem::size_of::<EventBase>()).cast::<EventBase>();
+        if base.is_null() {
+            warn_errno!("event_base_new_with_config: calloc");
+            return ptr::null_mut();
+        }
+        let value = EventBase {
             evsel: ptr::null(),
             evbase: ptr::null_mut(),
             _upstream_changelist_and_evsigsel: [0; 3],
@@ -222,7 +228,9 @@ impl EventBase {
             // SAFETY: an all-zero struct event is the unassigned state.
             th_notify: unsafe { std::mem::zeroed() },
             once_events: List::default(),
-        }));
+        };
+        // SAFETY: base is fresh, suitably aligned memory (malloc) of the right size.
+        unsafe { base.write(value) };
         // SAFETY: just allocated, exclusively ours.
         let b = unsafe { &mut *base };
         b.gettime();
@@ -357,8 +365,9 @@ impl EventBase {
         thread::free_cond(b.current_event_cond);
         thread::free_lock(b.th_base_lock, thread::LOCKTYPE_RECURSIVE);
         crate::ffi::event::forget_current_base(base);
-        // SAFETY: base came from Box::into_raw in new().
-        drop(unsafe { Box::from_raw(base) });
+        // SAFETY: base was written in new() into memory from mm::malloc; dropped exactly once.
+        unsafe { ptr::drop_in_place(base) };
+        crate::mm::free(base.cast());
     }
 
     /// Cancels everything on the active queues; returns how many user callbacks went away.

@@ -21,9 +21,12 @@ pub struct IoSlot {
 }
 
 impl IoSlot {
-    /// The union of interests registered with the backend for this fd.
+    /// The union of interests registered with the backend for this fd, with EV_ET when the
+    /// fd's events are edge-triggered (they all agree, see io_add).
     pub fn registered(&self) -> c_short {
-        let mut old = 0;
+        let first = self.events.first();
+        // SAFETY: members of the fd list are live events.
+        let mut old = if first.is_null() { 0 } else { unsafe { (*first).events & EV_ET } };
         if self.nread > 0 {
             old |= EV_READ;
         }
@@ -271,15 +274,11 @@ pub fn all_events(base: &EventBase) -> Vec<*mut Event> {
 pub fn reinit(base: &mut EventBase) -> c_int {
     let mut result = 0;
     for fd in 0..base.io.slots.len() {
-        let slot = &base.io.slots[fd];
-        let wanted = slot.registered();
-        if wanted == 0 {
+        let wanted = base.io.slots[fd].registered();
+        if wanted & !EV_ET == 0 {
             continue;
         }
-        let first = slot.events.first();
-        // SAFETY: members of the fd list are live events.
-        let et = if first.is_null() { 0 } else { unsafe { (*first).events & EV_ET } };
-        if base.backend_add(fd as c_int, 0, wanted | et) == -1 {
+        if base.backend_add(fd as c_int, 0, wanted) == -1 {
             result = -1;
         }
     }

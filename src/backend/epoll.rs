@@ -210,7 +210,8 @@ impl Backend for Epoll {
     }
 
     fn del(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int {
-        let mut wanted = old & !events;
+        // The fd's edge-triggered mode (in `old`) stays for the events that remain.
+        let mut wanted = old & !(events & IO_BITS);
         if wanted & IO_BITS == 0 {
             wanted = 0;
         }
@@ -248,7 +249,8 @@ impl Backend for Epoll {
             }
             let what = e.events;
             let mut ev: c_short = 0;
-            if what & (libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0 {
+            let hup_without_rdhup = what & libc::EPOLLHUP as u32 != 0 && what & libc::EPOLLRDHUP as u32 == 0;
+            if what & libc::EPOLLERR as u32 != 0 || hup_without_rdhup {
                 ev = EV_READ | EV_WRITE;
             } else {
                 if what & libc::EPOLLIN as u32 != 0 {
