@@ -76,14 +76,20 @@ struct OnceEvent {
     arg: *mut c_void,
 }
 
+/// Where upstream's struct event_base keeps `th_notify_fd` (x86_64), which its thread test reads.
+const UPSTREAM_TH_NOTIFY_FD_OFFSET: usize = 500;
+const SIG_OFFSET: usize = 40;
+
 #[repr(C)]
 pub struct EventBase {
-    // The head mirrors upstream's struct event_base so that tests which look inside it
-    // (base->sig.ev_signal_pair) read the right words.
+    // The head mirrors upstream's struct event_base where upstream's own tests look inside it
+    // (base->sig.ev_signal_pair, base->th_notify_fd); the padding keeps those offsets.
     evsel: *const EventOp,
     evbase: *mut c_void,
     _upstream_changelist_and_evsigsel: [usize; 3],
     pub sig: SignalInfo,
+    _upstream_padding: [u8; UPSTREAM_TH_NOTIFY_FD_OFFSET - SIG_OFFSET - std::mem::size_of::<SignalInfo>()],
+    pub th_notify_fd: [c_int; 2],
 
     pub flags: c_int,
     pub io: evmap::IoMap,
@@ -124,11 +130,16 @@ pub struct EventBase {
 
     notifiable: bool,
     is_notify_pending: bool,
-    pub th_notify_fd: [c_int; 2],
     th_notify: Event,
 
     once_events: List<OnceEvent>,
 }
+
+const _: () = {
+    assert!(std::mem::offset_of!(EventBase, sig) == SIG_OFFSET);
+    assert!(std::mem::offset_of!(EventBase, th_notify_fd) == UPSTREAM_TH_NOTIFY_FD_OFFSET);
+    assert!(SIG_OFFSET + std::mem::offset_of!(SignalInfo, pair) == 168);
+};
 
 /// Link accessor for the active queues.
 unsafe fn active_link(cb: *mut EventCallback) -> *mut Link<EventCallback> {
@@ -191,6 +202,8 @@ impl EventBase {
             evbase: ptr::null_mut(),
             _upstream_changelist_and_evsigsel: [0; 3],
             sig: SignalInfo::new(),
+            _upstream_padding: [0; UPSTREAM_TH_NOTIFY_FD_OFFSET - SIG_OFFSET - std::mem::size_of::<SignalInfo>()],
+            th_notify_fd: [-1, -1],
             flags,
             io: Default::default(),
             sigmap: Default::default(),
@@ -224,7 +237,6 @@ impl EventBase {
             limit_callbacks_after_prio: limit_after_prio,
             notifiable: false,
             is_notify_pending: false,
-            th_notify_fd: [-1, -1],
             // SAFETY: an all-zero struct event is the unassigned state.
             th_notify: unsafe { std::mem::zeroed() },
             once_events: List::default(),
