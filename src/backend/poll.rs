@@ -4,7 +4,7 @@ use std::ffi::{c_int, c_short, CStr};
 
 use libc::{pollfd, timeval};
 
-use super::{timeout_ms, Backend, EV_FEATURE_FDS};
+use super::{timeout_ms, Backend, EV_FEATURE_EARLY_CLOSE, EV_FEATURE_FDS};
 use crate::base::EventBase;
 use crate::event::{EV_CLOSED, EV_READ, EV_WRITE};
 
@@ -59,8 +59,9 @@ impl Poll {
 
 impl Backend for Poll {
     const NAME: &'static CStr = c"poll";
-    const FEATURES: c_int = EV_FEATURE_FDS;
-    const NEED_REINIT: bool = false;
+    const FEATURES: c_int = EV_FEATURE_FDS | EV_FEATURE_EARLY_CLOSE;
+    // Rebuilt after fork like upstream's, so the child starts from its own fd table.
+    const NEED_REINIT: bool = true;
 
     fn init(_base: &EventBase) -> Option<Self> {
         Some(Poll { fds: Vec::new(), index: Vec::new(), scratch: Vec::new() })

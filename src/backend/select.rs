@@ -56,7 +56,8 @@ impl Select {
 impl Backend for Select {
     const NAME: &'static CStr = c"select";
     const FEATURES: c_int = EV_FEATURE_FDS;
-    const NEED_REINIT: bool = false;
+    // Rebuilt after fork like upstream's, so the child starts from its own fd table.
+    const NEED_REINIT: bool = true;
 
     fn init(_base: &EventBase) -> Option<Self> {
         let words = libc::FD_SETSIZE / WORD_BITS;
