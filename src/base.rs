@@ -95,6 +95,8 @@ pub struct EventBase {
     pub io: evmap::IoMap,
     pub sigmap: evmap::SignalMap,
     timeheap: MinHeap,
+    /// Boxed: each queue's timer event points at its queue, so queues must not move.
+    #[allow(clippy::vec_box)]
     common_timeouts: Vec<Box<CommonTimeout>>,
     activequeues: Vec<List<EventCallback>>,
     active_later_queue: List<EventCallback>,
@@ -201,7 +203,7 @@ impl EventBase {
             evsel: ptr::null(),
             evbase: ptr::null_mut(),
             _upstream_changelist_and_evsigsel: [0; 3],
-            sig: SignalInfo::new(),
+            sig: SignalInfo::default(),
             _upstream_padding: [0; UPSTREAM_TH_NOTIFY_FD_OFFSET - SIG_OFFSET - std::mem::size_of::<SignalInfo>()],
             th_notify_fd: [-1, -1],
             flags,
@@ -640,9 +642,9 @@ impl EventBase {
 
     unsafe fn queue_insert_inserted(&mut self, ev: *mut Event) {
         // SAFETY: ev is live (contract).
-        let flags = unsafe { (*ev).cb.flags };
+        let (flags, fd) = unsafe { ((*ev).cb.flags, (*ev).fd) };
         if flags & EVLIST_INSERTED != 0 {
-            crate::log::errx(1, format_args!("event_queue_insert_inserted: {:p}(fd {}) already inserted", ev, unsafe { (*ev).fd }));
+            crate::log::errx(1, format_args!("event_queue_insert_inserted: {:p}(fd {}) already inserted", ev, fd));
         }
         self.count_in(flags);
         // SAFETY: as above.
@@ -1235,7 +1237,7 @@ impl EventBase {
 
     /// `event_base_priority_init`.
     pub fn priority_init(&mut self, npriorities: c_int) -> c_int {
-        if self.event_count_active != 0 || npriorities < 1 || npriorities >= EVENT_MAX_PRIORITIES {
+        if self.event_count_active != 0 || !(1..EVENT_MAX_PRIORITIES).contains(&npriorities) {
             return -1;
         }
         if npriorities as usize == self.activequeues.len() {

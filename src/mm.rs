@@ -56,6 +56,10 @@ pub fn calloc(count: usize, size: usize) -> *mut c_void {
     unsafe { libc::calloc(count, size) }
 }
 
+/// `ptr` must be NULL or come from this allocator: the same contract as C's realloc, which is
+/// what this is the boundary to (so, like libc's bindings, not repeated as `unsafe` at every
+/// caller).
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
     let r = REALLOC_FN.load(Ordering::Acquire);
     if r != 0 {
@@ -68,6 +72,9 @@ pub fn realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
     unsafe { libc::realloc(ptr, size) }
 }
 
+/// `ptr` must be NULL or come from this allocator and not be used afterwards: C's free contract
+/// (see `realloc`).
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn free(ptr: *mut c_void) {
     let f = FREE_FN.load(Ordering::Acquire);
     if f != 0 {

@@ -36,8 +36,8 @@ static SIG_BASE: AtomicPtr<EventBase> = AtomicPtr::new(std::ptr::null_mut());
 static SIG_BASE_FD: AtomicI32 = AtomicI32::new(-1);
 static SIG_BASE_LOCK: Mutex<c_int> = Mutex::new(0);
 
-impl SignalInfo {
-    pub fn new() -> Self {
+impl Default for SignalInfo {
+    fn default() -> Self {
         SignalInfo {
             // SAFETY: an all-zero struct event is the unassigned state.
             ev_signal: unsafe { std::mem::zeroed() },
@@ -168,7 +168,7 @@ pub fn add(base: &mut EventBase, sig: c_int) -> c_int {
     {
         let mut n = SIG_BASE_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let current = SIG_BASE.load(Ordering::Relaxed);
-        if !current.is_null() && current != base as *mut EventBase && *n > 0 {
+        if !current.is_null() && !std::ptr::eq(current, base) && *n > 0 {
             warnx!(
                 "Added a signal to event base {:p} with signals already added to event_base {:p}.  Only one can have signals at a time with the {} backend.  The base with the most recently added signal or the most recent event_base_loop() call gets preference; do not rely on this behavior in future Libevent versions.",
                 base as *const EventBase, current, base.method_name()
@@ -198,7 +198,7 @@ pub fn add(base: &mut EventBase, sig: c_int) -> c_int {
 fn undo_count(base: &mut EventBase) {
     let mut n = SIG_BASE_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     base.sig.n_signals_added -= 1;
-    if SIG_BASE.load(Ordering::Relaxed) == base as *mut EventBase {
+    if std::ptr::eq(SIG_BASE.load(Ordering::Relaxed), base) {
         *n -= 1;
     }
 }
@@ -223,7 +223,7 @@ pub fn dealloc(base: &mut EventBase) {
     }
     {
         let mut n = SIG_BASE_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        if SIG_BASE.load(Ordering::Relaxed) == base as *mut EventBase {
+        if std::ptr::eq(SIG_BASE.load(Ordering::Relaxed), base) {
             SIG_BASE.store(std::ptr::null_mut(), Ordering::Relaxed);
             SIG_BASE_FD.store(-1, Ordering::Relaxed);
             *n = 0;

@@ -132,7 +132,7 @@ impl Epoll {
         let wait_ms = match timeout {
             Some(tv) if tv.tv_sec != 0 || tv.tv_usec != 0 => {
                 spec.it_value.tv_sec = tv.tv_sec;
-                spec.it_value.tv_nsec = tv.tv_usec as i64 * 1000;
+                spec.it_value.tv_nsec = tv.tv_usec * 1000;
                 -1
             }
             Some(_) => 0,

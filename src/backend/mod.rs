@@ -144,7 +144,7 @@ pub fn timeout_ms(timeout: Option<timeval>, cap_ms: i64) -> c_int {
     match timeout {
         None => -1,
         Some(tv) => {
-            let ms = tv.tv_sec.saturating_mul(1000).saturating_add((tv.tv_usec as i64 + 999) / 1000);
+            let ms = tv.tv_sec.saturating_mul(1000).saturating_add((tv.tv_usec + 999) / 1000);
             ms.clamp(0, cap_ms) as c_int
         }
     }

@@ -12,20 +12,6 @@ use crate::event::{Event, EventCallback, SelfCb, EV_CLOSURE_CB_SELF};
 use crate::ffi::event::{current_base_or, ForeachFn, Locked};
 use crate::{debug, evmap, signal};
 
-/// Runs `f` on the event's base with the lock held; `$fail` when the event has none.
-macro_rules! with_event_base {
-    ($ev:expr, $fail:expr, $func:expr, |$b:ident| $body:expr) => {{
-        ensure_arg!(!$ev.is_null(), $fail, "{}: NULL event", $func);
-        // SAFETY: non-NULL event (checked above).
-        let base = unsafe { (*$ev).base };
-        ensure_arg!(!base.is_null(), $fail, "{}: event has no event_base set.", $func);
-        #[allow(unused_mut)]
-        // SAFETY: the event's base is live while the event is in use.
-        let mut $b = unsafe { Locked::new(base) };
-        $body
-    }};
-}
-
 fn del_mode(blocking: c_int) -> DelMode {
     match blocking {
         0 => DelMode::NoBlock,
@@ -74,10 +60,12 @@ pub unsafe extern "C" fn event_active_later_nolock_(ev: *mut Event, res: c_int) 
 
 #[no_mangle]
 pub unsafe extern "C" fn event_active_later_(ev: *mut Event, res: c_int) {
-    with_event_base!(ev, (), "event_active_later_", |b| {
-        // SAFETY: locked live base; ev belongs to it.
-        unsafe { b.active_later_nolock(ev, res as c_short) }
-    })
+    ensure_arg!(!ev.is_null(), (), "event_active_later_: NULL event");
+    // SAFETY: non-NULL event.
+    let base = unsafe { (*ev).base };
+    ensure_arg!(!base.is_null(), (), "event_active_later_: event has no event_base set.");
+    // SAFETY: the event's live base, locked; ev belongs to it.
+    unsafe { Locked::new(base).active_later_nolock(ev, res as c_short) }
 }
 
 // ---- bare callbacks (deferred work) ---------------------------------------------------------

@@ -7,6 +7,12 @@
 /// Returns `$ret` after a warning when `$cond` is false: the entry-point argument check.
 #[macro_export]
 macro_rules! ensure_arg {
+    ($cond:expr, (), $($msg:tt)*) => {
+        if !$cond {
+            $crate::warnx!($($msg)*);
+            return;
+        }
+    };
     ($cond:expr, $ret:expr, $($msg:tt)*) => {
         if !$cond {
             $crate::warnx!($($msg)*);

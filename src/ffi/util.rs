@@ -164,6 +164,7 @@ pub unsafe extern "C" fn evutil_inet_ntop(af: c_int, src: *const c_void, dst: *m
     let text = match af {
         // SAFETY: src points to an in_addr / in6_addr for these families (caller's contract).
         libc::AF_INET => addr::format_ipv4(Ipv4Addr::from(unsafe { std::ptr::read_unaligned(src.cast::<[u8; 4]>()) })),
+        // SAFETY: as above.
         libc::AF_INET6 => addr::format_ipv6(Ipv6Addr::from(unsafe { std::ptr::read_unaligned(src.cast::<[u8; 16]>()) })),
         _ => return std::ptr::null(),
     };
