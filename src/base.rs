@@ -494,6 +494,7 @@ impl EventBase {
     }
 
     /// Must a change made now wake the loop, which is blocked in another thread?
+    #[inline]
     fn need_notify(&self) -> bool {
         self.running_loop && !self.th_base_lock.is_null() && self.th_owner_id != thread::current_thread_id()
     }
@@ -517,6 +518,7 @@ impl EventBase {
     }
 
     /// Called by backends for each ready fd.
+    #[inline]
     pub fn io_active(&mut self, fd: c_int, events: c_short) {
         evmap::io_active(self, fd, events);
     }
@@ -570,6 +572,7 @@ impl EventBase {
 
     // ---- counting --------------------------------------------------------------------------
 
+    #[inline]
     fn count_in(&mut self, flags: c_short) {
         if flags & EVLIST_INTERNAL == 0 {
             self.event_count += 1;
@@ -577,6 +580,7 @@ impl EventBase {
         }
     }
 
+    #[inline]
     fn count_out(&mut self, flags: c_short) {
         if flags & EVLIST_INTERNAL == 0 {
             self.event_count -= 1;
@@ -659,6 +663,7 @@ impl EventBase {
         unsafe { (*ev).cb.flags &= !EVLIST_INSERTED };
     }
 
+    #[inline]
     unsafe fn queue_insert_active(&mut self, cb: *mut EventCallback) {
         // SAFETY: cb is live (contract).
         let (flags, pri) = unsafe { ((*cb).flags, (*cb).pri as usize) };
@@ -676,6 +681,7 @@ impl EventBase {
         }
     }
 
+    #[inline]
     unsafe fn queue_remove_active(&mut self, cb: *mut EventCallback) {
         // SAFETY: cb is live and on its priority's active queue (contract).
         let (flags, pri) = unsafe { ((*cb).flags, (*cb).pri as usize) };
@@ -1046,10 +1052,23 @@ impl EventBase {
     ///
     /// # Safety
     /// `ev` must be a live event assigned to this base; the base lock must be held.
+    #[inline]
     pub unsafe fn active_nolock(&mut self, ev: *mut Event, res: c_short, ncalls: c_short) {
         // SAFETY: ev is live (contract).
         unsafe {
             let flags = (*ev).cb.flags;
+            // The common case, taken for every ready fd: an idle, non-signal event.
+            if flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) == 0 && !(*ev).is_signal() {
+                (*ev).res = res;
+                if ((*ev).cb.pri as c_int) < self.event_running_priority {
+                    self.event_continue = true;
+                }
+                self.queue_insert_active(as_callback(ev));
+                if self.need_notify() {
+                    self.notify();
+                }
+                return;
+            }
             if flags & EVLIST_FINALIZING != 0 {
                 return;
             }

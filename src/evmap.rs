@@ -191,6 +191,7 @@ pub unsafe fn io_del(base: &mut EventBase, ev: *mut Event) -> c_int {
 }
 
 /// Activates the events on `fd` that wait for any of `events`.
+#[inline]
 pub fn io_active(base: &mut EventBase, fd: c_int, events: c_short) {
     let Some(slot) = base.io.slots.get(fd as usize) else { return };
     let mut ev = slot.events.first();

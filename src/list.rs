@@ -37,16 +37,19 @@ impl<T> Default for List<T> {
 pub type LinkOf<T> = unsafe fn(*mut T) -> *mut Link<T>;
 
 impl<T> List<T> {
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.first.is_null()
     }
 
+    #[inline]
     pub fn first(&self) -> *mut T {
         self.first
     }
 
     /// # Safety
     /// `item` must be live, not on any list using the same link, and stay live while linked.
+    #[inline]
     pub unsafe fn push_back(&mut self, item: *mut T, link: LinkOf<T>) {
         // SAFETY: item is live (caller's contract), so its link field is writable.
         unsafe {
@@ -62,6 +65,7 @@ impl<T> List<T> {
 
     /// # Safety
     /// As for `push_back`.
+    #[inline]
     pub unsafe fn push_front(&mut self, item: *mut T, link: LinkOf<T>) {
         // SAFETY: item is live (caller's contract), so its link field is writable.
         unsafe {
@@ -77,6 +81,7 @@ impl<T> List<T> {
 
     /// # Safety
     /// `item` must be on this list, linked through `link`.
+    #[inline]
     pub unsafe fn remove(&mut self, item: *mut T, link: LinkOf<T>) {
         // SAFETY: item and its neighbours are live members of this list (caller's contract).
         unsafe {
@@ -99,6 +104,7 @@ impl<T> List<T> {
     ///
     /// # Safety
     /// `item` must be on this list, linked through `link`.
+    #[inline]
     pub unsafe fn next(item: *mut T, link: LinkOf<T>) -> *mut T {
         // SAFETY: item is a live member (caller's contract).
         unsafe { (*link(item)).next }
