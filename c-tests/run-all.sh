@@ -22,26 +22,9 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 # ---------------------------------------------------------------- packages
-# Compiler, linker, libc headers, make; upstream's headers and library for comparison and for the
-# preload test; zlib for upstream's regress_zlib; python3 for check-dumpevents.py.
-NEEDED_PACKAGES="gcc libc6-dev binutils make python3 libevent-dev zlib1g-dev pkg-config"
-missing=()
-for p in $NEEDED_PACKAGES; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  install_cmd="apt-get install -y --no-install-recommends ${missing[*]}"
-  if [ "$(id -u)" -eq 0 ]; then
-    echo "run-all: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq > /dev/null
-    $install_cmd -qq > /dev/null
-  else
-    echo "run-all: missing packages: ${missing[*]}. Install them with:"
-    echo "  sudo apt-get update && sudo $install_cmd"
-    echo "0 passed, 1 failed"
-    exit 1
-  fi
+if ! "$CTESTS/install-deps.sh"; then
+  echo "0 passed, 1 failed"
+  exit 1
 fi
 if [ "$MODE" = rs ] && ! command -v cargo > /dev/null; then
   echo "run-all: cargo is not installed (https://rustup.rs), cannot build or test the library"
@@ -111,8 +94,8 @@ if [ "$MODE" = rs ]; then
 else
   echo "run-all: LIBEVENT_UNDER_TEST=system: skipping cargo test, checking the C harness on the system library"
 fi
-if [ -x "$CTESTS/abi/run.sh" ]; then
-  run_suite "ABI checks" abi "$CTESTS/abi/run.sh"
+if [ -f "$CTESTS/abi/run.sh" ]; then
+  run_suite "ABI checks" abi bash "$CTESTS/abi/run.sh"
 fi
 run_suite "our C tests" unit "$CTESTS/unit-tests.sh"
 run_suite "LD_PRELOAD" preload "$CTESTS/preload.sh"

@@ -247,8 +247,15 @@ export raw_dir bin_dir test_src deadline timeout_s
 
 total_jobs=$(wc -l < "$queue")
 echo "upstream: running $total_jobs tests (configurations: $CONFIGS; $JOBS in parallel, ${TEST_TIMEOUT} s timeout each)"
+# A progress line each minute, so a long run in CI is visibly alive.
+( while sleep 60; do
+    echo "upstream: $(find "$raw_dir" -name '*.res' | wc -l) of $total_jobs tests done"
+  done ) &
+progress_pid=$!
 # shellcheck disable=SC2016
 xargs -P "$JOBS" -L 1 bash -c 'run_one "$1" "$2"' _ < "$queue"
+kill "$progress_pid" 2>/dev/null || true
+wait "$progress_pid" 2>/dev/null || true
 finished=$(date +%s)
 
 # ---------------------------------------------------------------- judging the results
