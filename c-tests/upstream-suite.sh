@@ -247,15 +247,23 @@ export raw_dir bin_dir test_src deadline timeout_s
 
 total_jobs=$(wc -l < "$queue")
 echo "upstream: running $total_jobs tests (configurations: $CONFIGS; $JOBS in parallel, ${TEST_TIMEOUT} s timeout each)"
-# A progress line each minute, so a long run in CI is visibly alive.
-( while sleep 60; do
-    echo "upstream: $(find "$raw_dir" -name '*.res' | wc -l) of $total_jobs tests done"
-  done ) &
-progress_pid=$!
 # shellcheck disable=SC2016
-xargs -P "$JOBS" -L 1 bash -c 'run_one "$1" "$2"' _ < "$queue"
-kill "$progress_pid" 2>/dev/null || true
-wait "$progress_pid" 2>/dev/null || true
+xargs -P "$JOBS" -L 1 bash -c 'run_one "$1" "$2"' _ < "$queue" &
+xargs_pid=$!
+# A background job ignores Ctrl-C, so pass an interruption on (running tests end by their timeout).
+trap 'kill "$xargs_pid" 2>/dev/null; exit 130' INT TERM
+# A progress line each minute while the tests run, so a long run in CI is visibly alive.
+waited=0
+while kill -0 "$xargs_pid" 2>/dev/null; do
+  sleep 1
+  waited=$((waited + 1))
+  if [ $((waited % 60)) -eq 0 ]; then
+    echo "upstream: $(find "$raw_dir" -name '*.res' | wc -l) of $total_jobs tests done"
+  fi
+done
+# Every test records its own verdict; a worker that died anyway shows up as a lost result below.
+wait "$xargs_pid" || true
+trap - INT TERM
 finished=$(date +%s)
 
 # ---------------------------------------------------------------- judging the results
