@@ -18,7 +18,10 @@ demo: build
 	c-tests/demo.sh
 
 # Everything: cargo tests, ABI checks, our C tests, upstream's suite under every loop configuration.
-test: build
+# Packages first: on a fresh machine even the build needs them (a C compiler for capi/).
+test:
+	c-tests/install-deps.sh
+	$(MAKE) build
 	c-tests/run-all.sh
 
 bench: build

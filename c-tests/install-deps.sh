@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Makes sure a Debian 12 machine has what building and testing libevent-rs needs, quietly and
+# quickly when it does. As root it installs what is missing; otherwise it prints the apt-get
+# command to run and fails. Called by `make test` before building (the build needs a C compiler
+# for capi/) and by run-all.sh.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+# Compiler, linker, libc headers, make; upstream's headers and library for comparison and for the
+# preload test; zlib for upstream's regress_zlib; python3 for check-dumpevents.py.
+NEEDED_PACKAGES="gcc libc6-dev binutils make python3 libevent-dev zlib1g-dev pkg-config"
+missing=()
+for p in $NEEDED_PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  install_cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    mkdir -p "$ROOT/target"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! { apt-get update -qq && $install_cmd -qq; } > "$ROOT/target/apt-install.log" 2>&1; then
+      echo "install-deps: '$install_cmd' failed:"
+      tail -20 "$ROOT/target/apt-install.log"
+      exit 1
+    fi
+  else
+    echo "install-deps: missing packages: ${missing[*]}. Install them with:"
+    echo "  sudo apt-get update && sudo $install_cmd"
+    exit 1
+  fi
+fi
