@@ -476,10 +476,12 @@ impl EventBase {
         self.activequeues.len() as c_int
     }
 
+    #[inline]
     pub fn acquire_lock(&self) {
         thread::lock(self.th_base_lock, 0);
     }
 
+    #[inline]
     pub fn release_lock(&self) {
         thread::unlock(self.th_base_lock, 0);
     }
@@ -518,7 +520,7 @@ impl EventBase {
     }
 
     /// Called by backends for each ready fd.
-    #[inline]
+    #[inline(always)]
     pub fn io_active(&mut self, fd: c_int, events: c_short) {
         evmap::io_active(self, fd, events);
     }
@@ -663,35 +665,75 @@ impl EventBase {
         unsafe { (*ev).cb.flags &= !EVLIST_INSERTED };
     }
 
+    /// The active queue a callback of priority `pri` goes to. Priorities are checked when
+    /// set, but a base may shrink its priority count after events were assigned: those run at
+    /// the lowest priority instead of indexing out of range.
     #[inline]
-    unsafe fn queue_insert_active(&mut self, cb: *mut EventCallback) {
+    fn active_queue(&mut self, pri: u8) -> &mut List<EventCallback> {
+        let last = self.activequeues.len() - 1;
+        let idx = (pri as usize).min(last);
+        // SAFETY: idx <= last < len; a base always has at least one queue.
+        unsafe { self.activequeues.get_unchecked_mut(idx) }
+    }
+
+    /// Records the high-water marks of the counters (event_base_get_max_events).
+    #[inline]
+    pub fn note_count_maxima(&mut self) {
+        self.event_count_max = self.event_count_max.max(self.event_count);
+        self.event_count_active_max = self.event_count_active_max.max(self.event_count_active);
+    }
+
+    /// Queues an idle callback without updating the high-water marks; callers that activate
+    /// many callbacks in a row (the backend reporting ready fds) note the maxima once after.
+    #[inline]
+    unsafe fn queue_insert_active_untracked(&mut self, cb: *mut EventCallback) {
         // SAFETY: cb is live (contract).
-        let (flags, pri) = unsafe { ((*cb).flags, (*cb).pri as usize) };
+        let (flags, pri) = unsafe { ((*cb).flags, (*cb).pri) };
         if flags & EVLIST_ACTIVE != 0 {
             return;
         }
-        self.count_in(flags);
+        if flags & EVLIST_INTERNAL == 0 {
+            self.event_count += 1;
+        }
         self.event_count_active += 1;
-        self.event_count_active_max = self.event_count_active_max.max(self.event_count_active);
-        let pri = pri.min(self.activequeues.len() - 1);
         // SAFETY: cb is live and on no active queue.
         unsafe {
-            (*cb).flags |= EVLIST_ACTIVE;
-            self.activequeues[pri].push_back(cb, active_link);
+            (*cb).flags = flags | EVLIST_ACTIVE;
+            self.active_queue(pri).push_back(cb, active_link);
         }
+    }
+
+    #[inline]
+    unsafe fn queue_insert_active(&mut self, cb: *mut EventCallback) {
+        // SAFETY: forwarded contract.
+        unsafe { self.queue_insert_active_untracked(cb) };
+        self.note_count_maxima();
     }
 
     #[inline]
     unsafe fn queue_remove_active(&mut self, cb: *mut EventCallback) {
         // SAFETY: cb is live and on its priority's active queue (contract).
-        let (flags, pri) = unsafe { ((*cb).flags, (*cb).pri as usize) };
+        let (flags, pri) = unsafe { ((*cb).flags, (*cb).pri) };
         self.count_out(flags);
         self.event_count_active -= 1;
-        let pri = pri.min(self.activequeues.len() - 1);
         // SAFETY: as above.
         unsafe {
-            (*cb).flags &= !EVLIST_ACTIVE;
-            self.activequeues[pri].remove(cb, active_link);
+            (*cb).flags = flags & !EVLIST_ACTIVE;
+            self.active_queue(pri).remove(cb, active_link);
+        }
+    }
+
+    /// Takes the first callback off active queue `idx` (the loop's dequeue).
+    #[inline]
+    unsafe fn queue_pop_active(&mut self, idx: usize) -> *mut EventCallback {
+        // SAFETY: the caller checked the queue is non-empty; its members are live.
+        unsafe {
+            let cb = self.activequeues.get_unchecked_mut(idx).pop_front(active_link);
+            let flags = (*cb).flags;
+            self.count_out(flags);
+            self.event_count_active -= 1;
+            (*cb).flags = flags & !EVLIST_ACTIVE;
+            cb
         }
     }
 
@@ -730,8 +772,7 @@ impl EventBase {
             unsafe {
                 self.active_later_queue.remove(cb, active_link);
                 (*cb).flags = ((*cb).flags & !EVLIST_ACTIVE_LATER) | EVLIST_ACTIVE;
-                let pri = ((*cb).pri as usize).min(self.activequeues.len() - 1);
-                self.activequeues[pri].push_back(cb, active_link);
+                self.active_queue((*cb).pri).push_back(cb, active_link);
                 if (*cb).closure == EV_CLOSURE_CB_SELF {
                     self.n_deferreds_queued += 1;
                 }
@@ -1059,14 +1100,8 @@ impl EventBase {
             let flags = (*ev).cb.flags;
             // The common case, taken for every ready fd: an idle, non-signal event.
             if flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) == 0 && !(*ev).is_signal() {
-                (*ev).res = res;
-                if ((*ev).cb.pri as c_int) < self.event_running_priority {
-                    self.event_continue = true;
-                }
-                self.queue_insert_active(as_callback(ev));
-                if self.need_notify() {
-                    self.notify();
-                }
+                self.activate_idle(ev, res);
+                self.note_count_maxima();
                 return;
             }
             if flags & EVLIST_FINALIZING != 0 {
@@ -1092,6 +1127,40 @@ impl EventBase {
                 (*ev).u.sig.pncalls = ptr::null_mut();
             }
             self.callback_activate_nolock(as_callback(ev));
+        }
+    }
+
+    /// Activates an idle (not active, not finalizing, not signal) event, leaving the
+    /// high-water marks to the caller.
+    #[inline]
+    unsafe fn activate_idle(&mut self, ev: *mut Event, res: c_short) {
+        // SAFETY: ev is live (contract).
+        unsafe {
+            (*ev).res = res;
+            if ((*ev).cb.pri as c_int) < self.event_running_priority {
+                self.event_continue = true;
+            }
+            self.queue_insert_active_untracked(as_callback(ev));
+        }
+        if self.need_notify() {
+            self.notify();
+        }
+    }
+
+    /// Activation of an event whose fd the backend reported ready. The backend reports all
+    /// ready fds in a row, so the high-water marks are noted once afterwards (`run`).
+    ///
+    /// # Safety
+    /// As for `active_nolock`.
+    #[inline]
+    pub unsafe fn activate_ready(&mut self, ev: *mut Event, res: c_short) {
+        // SAFETY: ev is live (contract).
+        unsafe {
+            if (*ev).cb.flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) == 0 && !(*ev).is_signal() {
+                self.activate_idle(ev, res);
+            } else {
+                self.active_nolock(ev, res, 1);
+            }
         }
     }
 
@@ -1404,6 +1473,7 @@ impl EventBase {
             }
             // SAFETY: as above.
             let b = unsafe { &mut *base };
+            b.note_count_maxima();
             b.update_time_cache();
             b.timeout_process();
             if b.event_count_active != 0 {
@@ -1477,18 +1547,18 @@ impl EventBase {
             if cb.is_null() {
                 break;
             }
-            // SAFETY: queued callbacks are live.
+            // SAFETY: queued callbacks are live; cb heads queue `pri`.
             let ev = unsafe {
                 if callback_is_event(&*cb) {
                     let ev = Event::from_callback(cb);
                     if (*ev).events & EV_PERSIST != 0 || (*ev).cb.flags & EVLIST_FINALIZING != 0 {
-                        b.queue_remove_active(cb);
+                        b.queue_pop_active(pri);
                     } else {
                         b.del_nolock(ev, DelMode::NoBlock);
                     }
                     ev
                 } else {
-                    b.queue_remove_active(cb);
+                    b.queue_pop_active(pri);
                     ptr::null_mut()
                 }
             };

@@ -190,8 +190,9 @@ pub unsafe fn io_del(base: &mut EventBase, ev: *mut Event) -> c_int {
     }
 }
 
-/// Activates the events on `fd` that wait for any of `events`.
-#[inline]
+/// Activates the events on `fd` that wait for any of `events`. Inlined into the backends'
+/// dispatch loops: it runs once per ready fd.
+#[inline(always)]
 pub fn io_active(base: &mut EventBase, fd: c_int, events: c_short) {
     let Some(slot) = base.io.slots.get(fd as usize) else { return };
     let mut ev = slot.events.first();
@@ -201,7 +202,7 @@ pub fn io_active(base: &mut EventBase, fd: c_int, events: c_short) {
         let (evs, next) = unsafe { ((*ev).events, List::next(ev, fd_link)) };
         if evs & (events & !EV_ET) != 0 {
             // SAFETY: ev is a live event of this base.
-            unsafe { base.active_nolock(ev, evs & events, 1) };
+            unsafe { base.activate_ready(ev, evs & events) };
         }
         ev = next;
     }

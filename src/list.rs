@@ -100,6 +100,27 @@ impl<T> List<T> {
         }
     }
 
+    /// Unlinks and returns the first element.
+    ///
+    /// # Safety
+    /// The list must be non-empty and linked through `link`.
+    #[inline]
+    pub unsafe fn pop_front(&mut self, link: LinkOf<T>) -> *mut T {
+        let item = self.first;
+        // SAFETY: item is the live head (contract); its successor, if any, is live.
+        unsafe {
+            let next = (*link(item)).next;
+            self.first = next;
+            if next.is_null() {
+                self.last = ptr::null_mut();
+            } else {
+                (*link(next)).prev = ptr::null_mut();
+            }
+            *link(item) = Link { next: ptr::null_mut(), prev: ptr::null_mut() };
+        }
+        item
+    }
+
     /// The element after `item`.
     ///
     /// # Safety

@@ -241,10 +241,11 @@ impl Backend for Epoll {
             }
             return 0;
         }
-        for i in 0..n as usize {
-            let e = self.events[i];
+        // The timerfd (-1 when unused, never equal to a reported fd) only ends the wait.
+        let timerfd = self.timerfd;
+        for e in &self.events[..n as usize] {
             let fd = e.u64 as c_int;
-            if fd == self.timerfd && self.timerfd >= 0 {
+            if fd == timerfd {
                 continue;
             }
             let what = e.events;
