@@ -26,6 +26,8 @@ set -euo pipefail
 {
 source "$(dirname "$0")/lib.sh"
 require_library
+# sort and join below must agree on the order of symbol and test names.
+export LC_ALL=C
 
 # ---------------------------------------------------------------- what runs, and what is required
 ALL_CONFIGS="epoll poll select changelist timerfd timerfd_changelist debug"
