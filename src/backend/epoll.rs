@@ -6,7 +6,7 @@ use std::ffi::{c_int, c_short, CStr};
 
 use libc::{epoll_event, timeval};
 
-use super::{timeout_ms, Backend, EV_FEATURE_EARLY_CLOSE, EV_FEATURE_ET, EV_FEATURE_O1};
+use super::{timeout_ms, wait_unlocked, Backend, EV_FEATURE_EARLY_CLOSE, EV_FEATURE_ET, EV_FEATURE_O1};
 use crate::base::EventBase;
 use crate::event::{EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
 
@@ -226,24 +226,14 @@ impl Backend for Epoll {
             return -1;
         }
         let wait_ms = if self.timerfd >= 0 { self.arm_timerfd(timeout) } else { timeout_ms(timeout, MAX_TIMEOUT_MS) };
-        base.release_lock();
-        // SAFETY: events is a valid buffer of the given length.
-        let n = unsafe {
-            libc::epoll_wait(self.epfd, self.events.as_mut_ptr(), self.events.len() as c_int, wait_ms)
+        let (epfd, buf, len) = (self.epfd, self.events.as_mut_ptr(), self.events.len() as c_int);
+        // SAFETY: buf is a valid buffer of len epoll_events.
+        let Some(n) = wait_unlocked(base, "epoll_wait", || unsafe { libc::epoll_wait(epfd, buf, len, wait_ms) }) else {
+            return -1;
         };
-        let err = crate::mm::errno();
-        base.acquire_lock();
-        if n < 0 {
-            if err != libc::EINTR {
-                crate::mm::set_errno(err);
-                warn_errno!("epoll_wait");
-                return -1;
-            }
-            return 0;
-        }
         // The timerfd (-1 when unused, never equal to a reported fd) only ends the wait.
         let timerfd = self.timerfd;
-        for e in &self.events[..n as usize] {
+        for e in &self.events[..n] {
             let fd = e.u64 as c_int;
             if fd == timerfd {
                 continue;
@@ -268,7 +258,7 @@ impl Backend for Epoll {
                 base.io_active(fd, ev | EV_ET);
             }
         }
-        if n as usize == self.events.len() && self.events.len() < MAX_NEVENT {
+        if n == self.events.len() && self.events.len() < MAX_NEVENT {
             let grown = (self.events.len() * 2).min(MAX_NEVENT);
             self.events.resize(grown, epoll_event { events: 0, u64: 0 });
         }

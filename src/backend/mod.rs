@@ -139,6 +139,25 @@ unsafe extern "C" fn dealloc_shim<B: Backend>(base: *mut EventBase) {
     }
 }
 
+/// Runs a backend's blocking wait with the base lock released, so other threads can add events
+/// meanwhile. Returns the number of ready fds; an interrupted wait counts as none ready, any
+/// other failure is logged and gives None.
+pub fn wait_unlocked(base: &EventBase, what: &str, wait: impl FnOnce() -> c_int) -> Option<usize> {
+    base.release_lock();
+    let n = wait();
+    let err = crate::mm::errno();
+    base.acquire_lock();
+    if n >= 0 {
+        return Some(n as usize);
+    }
+    if err == libc::EINTR {
+        return Some(0);
+    }
+    crate::mm::set_errno(err);
+    warn_errno!("{}", what);
+    None
+}
+
 /// Milliseconds for a poll-style timeout, rounded up so we never wake early.
 pub fn timeout_ms(timeout: Option<timeval>, cap_ms: i64) -> c_int {
     match timeout {

@@ -4,7 +4,7 @@ use std::ffi::{c_int, c_short, CStr};
 
 use libc::{pollfd, timeval};
 
-use super::{timeout_ms, Backend, EV_FEATURE_EARLY_CLOSE, EV_FEATURE_FDS};
+use super::{timeout_ms, wait_unlocked, Backend, EV_FEATURE_EARLY_CLOSE, EV_FEATURE_FDS};
 use crate::base::EventBase;
 use crate::event::{EV_CLOSED, EV_READ, EV_WRITE};
 
@@ -79,21 +79,12 @@ impl Backend for Poll {
         self.scratch.clear();
         self.scratch.extend_from_slice(&self.fds);
         let ms = timeout_ms(timeout, i32::MAX as i64);
-        base.release_lock();
-        // SAFETY: scratch is a valid pollfd array of the given length.
-        let n = unsafe { libc::poll(self.scratch.as_mut_ptr(), self.scratch.len() as libc::nfds_t, ms) };
-        let err = crate::mm::errno();
-        base.acquire_lock();
-        if n < 0 {
-            if err != libc::EINTR {
-                crate::mm::set_errno(err);
-                warn_errno!("poll");
-                return -1;
-            }
-            return 0;
-        }
-        if n == 0 {
-            return 0;
+        let (fds, nfds) = (self.scratch.as_mut_ptr(), self.scratch.len() as libc::nfds_t);
+        // SAFETY: fds is a valid pollfd array of nfds entries.
+        match wait_unlocked(base, "poll", || unsafe { libc::poll(fds, nfds, ms) }) {
+            None => return -1,
+            Some(0) => return 0,
+            Some(_) => {}
         }
         for p in &self.scratch {
             let what = p.revents;

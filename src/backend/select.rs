@@ -5,7 +5,7 @@ use std::ffi::{c_int, c_short, CStr};
 
 use libc::timeval;
 
-use super::{Backend, EV_FEATURE_FDS};
+use super::{wait_unlocked, Backend, EV_FEATURE_FDS};
 use crate::base::EventBase;
 use crate::event::{EV_READ, EV_WRITE};
 
@@ -84,26 +84,13 @@ impl Backend for Select {
         let nfds = self.nfds;
         let mut tv = timeout;
         let tvp = tv.as_mut().map_or(std::ptr::null_mut(), |t| t as *mut timeval);
-        base.release_lock();
+        let (rd, wr) = (self.read_out.as_mut_ptr().cast(), self.write_out.as_mut_ptr().cast());
         // SAFETY: the bitmaps cover at least nfds bits and FD_SETSIZE; tvp is NULL or valid.
-        let n = unsafe {
-            libc::select(
-                nfds as c_int,
-                self.read_out.as_mut_ptr().cast(),
-                self.write_out.as_mut_ptr().cast(),
-                std::ptr::null_mut(),
-                tvp,
-            )
-        };
-        let err = crate::mm::errno();
-        base.acquire_lock();
-        if n < 0 {
-            if err != libc::EINTR {
-                crate::mm::set_errno(err);
-                warn_errno!("select");
-                return -1;
-            }
-            return 0;
+        let wait = || unsafe { libc::select(nfds as c_int, rd, wr, std::ptr::null_mut(), tvp) };
+        match wait_unlocked(base, "select", wait) {
+            None => return -1,
+            Some(0) => return 0,
+            Some(_) => {}
         }
         for fd in 0..nfds {
             let mut ev: c_short = 0;
