@@ -982,7 +982,11 @@ impl EventBase {
                     if (*ev).cb.closure == EV_CLOSURE_EVENT_PERSIST && !tv_is_absolute {
                         (*ev).u.io.persist_timeout = *tv;
                     }
-                    if (*ev).cb.flags & EVLIST_TIMEOUT != 0 {
+                    let common = self.common_timeout_index(tv);
+                    // Re-arming a timer that stays on the heap moves it in place.
+                    let in_heap = (*ev).cb.flags & EVLIST_TIMEOUT != 0 && self.common_timeout_index(&(*ev).timeout).is_none();
+                    let reschedule = in_heap && common.is_none();
+                    if (*ev).cb.flags & EVLIST_TIMEOUT != 0 && !reschedule {
                         self.queue_remove_timeout(ev);
                     }
                     // Re-arming a timeout that already fired cancels the pending activation.
@@ -993,7 +997,6 @@ impl EventBase {
                         self.queue_remove_active(as_callback(ev));
                     }
                     let now = self.gettime();
-                    let common = self.common_timeout_index(tv);
                     (*ev).timeout = if tv_is_absolute {
                         *tv
                     } else if common.is_some() {
@@ -1003,7 +1006,11 @@ impl EventBase {
                     } else {
                         time::add(&now, tv)
                     };
-                    self.queue_insert_timeout(ev);
+                    if reschedule {
+                        self.timeheap.reschedule(ev);
+                    } else {
+                        self.queue_insert_timeout(ev);
+                    }
                     match common {
                         Some(idx) => {
                             let ctl: *mut CommonTimeout = &mut *self.common_timeouts[idx];

@@ -59,6 +59,7 @@ fn describe(ev: *const Event) -> String {
     format!("{:p} (events: 0x{:x}, fd: {}, flags: 0x{:x})", ev, events, fd, flags)
 }
 
+#[inline]
 pub fn note_setup(ev: *const Event) {
     note_too_late();
     if is_on() {
@@ -66,38 +67,57 @@ pub fn note_setup(ev: *const Event) {
     }
 }
 
+#[inline]
 pub fn note_teardown(ev: *const Event) {
     if is_on() {
         with_registry(|m| m.remove(&(ev as usize)));
     }
 }
 
+#[inline]
 fn note_added_state(ev: *const Event, added: bool, what: &str) {
-    if !is_on() {
-        return;
+    if is_on() {
+        note_added_state_slow(ev, added, what);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn note_added_state_slow(ev: *const Event, added: bool, what: &str) {
     let known = with_registry(|m| m.get_mut(&(ev as usize)).map(|a| *a = added).is_some());
     if known == Some(false) {
         errx(EVENT_ERR_ABORT, format_args!("{what}: noting an {} on a non-setup event {}", if added { "add" } else { "del" }, describe(ev)));
     }
 }
 
+#[inline]
 pub fn note_add(ev: *const Event) {
     note_added_state(ev, true, "event_debug_note_add_");
 }
 
+#[inline]
 pub fn note_del(ev: *const Event) {
     note_added_state(ev, false, "event_debug_note_del_");
 }
 
 /// Aborts if `ev` was never assigned (or was freed) while debug mode is on.
+#[inline]
 pub fn assert_is_setup(ev: *const Event, func: &str) {
-    if is_on() && with_registry(|m| m.contains_key(&(ev as usize))) == Some(false) {
+    if is_on() {
+        assert_is_setup_slow(ev, func);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn assert_is_setup_slow(ev: *const Event, func: &str) {
+    if with_registry(|m| m.contains_key(&(ev as usize))) == Some(false) {
         errx(EVENT_ERR_ABORT, format_args!("{func} called on a non-initialized event {}", describe(ev)));
     }
 }
 
 /// Aborts if `ev` is currently added while debug mode is on.
+#[inline]
 pub fn assert_not_added(ev: *const Event, func: &str) {
     if is_on() && with_registry(|m| m.get(&(ev as usize)).copied()) == Some(Some(true)) {
         errx(EVENT_ERR_ABORT, format_args!("{func} called on an already added event {}", describe(ev)));
