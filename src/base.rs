@@ -287,7 +287,8 @@ impl EventBase {
         }
         crate::debug::note_base_created();
         if thread::locking_enabled() && c.flags & config::EVENT_BASE_FLAG_NOLOCK == 0 {
-            b.th_base_lock = thread::alloc_lock(thread::LOCKTYPE_RECURSIVE);
+            // A plain mutex, as upstream's: the base never re-takes its own lock.
+            b.th_base_lock = thread::alloc_lock(0);
             b.current_event_cond = thread::alloc_cond();
             if b.make_notifiable() < 0 {
                 warnx!("event_base_new_with_config: Unable to make base notifiable.");
@@ -377,7 +378,7 @@ impl EventBase {
             signal::close_pipe(b);
         }
         thread::free_cond(b.current_event_cond);
-        thread::free_lock(b.th_base_lock, thread::LOCKTYPE_RECURSIVE);
+        thread::free_lock(b.th_base_lock, 0);
         crate::ffi::event::forget_current_base(base);
         // SAFETY: base was written in new() into memory from mm::malloc; dropped exactly once.
         unsafe { ptr::drop_in_place(base) };
