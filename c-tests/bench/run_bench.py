@@ -152,10 +152,10 @@ def callgrind_run(bin_dir, out_dir, argv, lib, threads, tag, fds):
     out_file = os.path.join(out_dir, f"callgrind.{tag}.out")
     env = program_env(bin_dir, lib, threads) if lib else program_env(bin_dir, NO_LIBRARY, False)
     prog = [os.path.join(bin_dir, argv[0])] + [str(a) for a in argv[1:]]
-    for reserve in (12, 10, 16, 20, 8, 0):
-        limit = fds + reserve
-        cmd = ["sh", "-c", f"ulimit -n {limit} && exec \"$@\"", "sh", "valgrind", "--tool=callgrind",
-               f"--callgrind-out-file={out_file}", "--"] + prog
+    valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--"] + prog
+    for reserve in (12, 10, 16, 20, 8, 0) if fds else (None,):
+        cmd = valgrind if reserve is None else \
+            ["sh", "-c", f"ulimit -n {fds + reserve} && exec \"$@\"", "sh"] + valgrind
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
         if "setrlimit" not in done.stderr:
             break
@@ -189,26 +189,54 @@ def callgrind_run(bin_dir, out_dir, argv, lib, threads, tag, fds):
     return total, per_function
 
 
-def instructions_per_event(bin_dir, out_dir, libraries, config):
-    """Ir per event from the difference of two write counts: set-up and tear-down cancel out."""
-    pipes, active, (w1, w2) = config["pipes"], config["active"], config["writes"]
-    events = PIPE_CHAIN_RUNS * (w2 - w1)
-    fds = pipes * 2 + 50
-    rows = []
-    variants = [(lib, False) for lib in libraries] + [(lib, True) for lib in libraries]
-    variants.append((None, False))
-    for lib, threads in variants:
-        program = "bench" if lib else "bare_epoll"
-        name = (lib.key if lib else "bare epoll") + (" + threads" if threads else "")
-        tag = name.replace(" + ", "-").replace(" ", "-")
-        runs = [callgrind_run(bin_dir, out_dir, [program, "-n", pipes, "-a", active, "-w", w], lib,
-                              threads, f"{tag}.w{w}", fds) for w in (w1, w2)]
-        (t1, f1), (t2, f2) = runs
-        functions = {k: (f2.get(k, 0) - f1.get(k, 0)) / events for k in set(f1) | set(f2)}
+@dataclass
+class CallgrindStudy:
+    """Instructions per unit of work: a program run at two sizes, Ir(big) - Ir(small) divided by
+    the difference in units, so that set-up and tear-down cancel out."""
+    title: str
+    unit: str  # what one unit of work is ("event", "timer operation", ...)
+    argv: object  # size -> program argv
+    sizes: tuple  # (small, big)
+    units: object  # size -> units of work the program does at that size
+    fds: int = 0  # the program sets RLIMIT_NOFILE to exactly this many fds (0: it does not)
+    floor_argv: object = None  # size -> argv of the bare epoll loop doing the same system calls
+    rows: list = field(default_factory=list)
+
+
+def callgrind_studies():
+    pipes, active = 100, 10
+    return [
+        CallgrindStudy(
+            f"test/bench.c, {pipes} pipes, {active} active", "event",
+            lambda w: ["bench", "-n", pipes, "-a", active, "-w", w], (1000, 5000),
+            lambda w: PIPE_CHAIN_RUNS * (active + w), fds=pipes * 2 + 50,
+            floor_argv=lambda w: ["bare_epoll", "-n", pipes, "-a", active, "-w", w]),
+        CallgrindStudy("timer churn, 100k timers", "timer operation",
+                       lambda rounds: ["timer_churn", 100000, rounds], (1, 3),
+                       lambda rounds: 3 * 100000 * rounds),
+        CallgrindStudy("event_active storm, 10k events", "callback",
+                       lambda rounds: ["active_storm", "active", 10000, rounds], (10, 30),
+                       lambda rounds: 10000 * rounds),
+    ]
+
+
+def run_study(bin_dir, out_dir, libraries, study, tag_prefix):
+    small, big = study.sizes
+    variants = [(lib.key, lib, False) for lib in libraries]
+    variants += [(lib.key + " + threads", lib, True) for lib in libraries]
+    if study.floor_argv:
+        variants.append(("bare epoll", None, False))
+    for name, lib, threads in variants:
+        argv = study.argv if lib else study.floor_argv
+        tag = tag_prefix + "." + name.replace(" + ", "-").replace(" ", "-")
+        (t1, f1), (t2, f2) = [callgrind_run(bin_dir, out_dir, argv(size), lib, threads,
+                                            f"{tag}.{size}", study.fds) for size in (small, big)]
+        units = study.units(big) - study.units(small)
+        functions = {k: (f2.get(k, 0) - f1.get(k, 0)) / units for k in set(f1) | set(f2)}
         top = sorted(functions.items(), key=lambda kv: -kv[1])[:10]
-        rows.append({"variant": name, "ir_per_event": (t2 - t1) / events, "top": top})
-        print(f"  callgrind {name}: {(t2 - t1) / events:.1f} instructions per event", flush=True)
-    return rows
+        study.rows.append({"variant": name, "ir_per_unit": (t2 - t1) / units, "top": top})
+        print(f"  callgrind {study.title}, {name}: {(t2 - t1) / units:.1f} instructions per "
+              f"{study.unit}", flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,21 +332,30 @@ def results_table(all_workloads):
     return "\n".join(lines)
 
 
-def callgrind_tables(rows, config):
-    if not rows:
-        return "callgrind was not run (valgrind is not installed).\n"
-    lines = [f"test/bench.c with {config['pipes']} pipes, {config['active']} active; "
-             f"Ir({config['writes'][1]} writes) − Ir({config['writes'][0]} writes), divided by the "
-             f"{PIPE_CHAIN_RUNS} × {config['writes'][1] - config['writes'][0]} extra events. "
-             "User-space instructions only (callgrind does not see the kernel).", "",
-             "| variant | instructions per event |", "|---|---|"]
-    lines += [f"| {r['variant']} | {r['ir_per_event']:.1f} |" for r in rows]
-    for r in rows:
-        if r["variant"] not in ("ours", "upstream"):
-            continue
-        lines += ["", f"Top functions of {r['variant']} (exclusive instructions per event):", "",
-                  "| instructions/event | function | object |", "|---|---|---|"]
-        lines += [f"| {cost:.1f} | `{name}` | {obj} |" for (name, obj), cost in r["top"]]
+def callgrind_tables(studies):
+    if not any(study.rows for study in studies):
+        return "callgrind was not run (needs valgrind and test/bench.c).\n"
+    lines = ["User-space instructions only (callgrind does not see the kernel), from the difference "
+             "between two sizes of the same program so set-up cancels out."]
+    for study in studies:
+        floor = next((r["ir_per_unit"] for r in study.rows if r["variant"] == "bare epoll"), None)
+        small, big = study.sizes
+        lines += ["", f"### {study.title}: instructions per {study.unit}", "",
+                  f"`{' '.join(map(str, study.argv(big)))}` minus `{' '.join(map(str, study.argv(small)))}`"
+                  f", divided by the {study.units(big) - study.units(small):,} extra {study.unit}s.", "",
+                  f"| variant | instructions per {study.unit} |"
+                  + (" above the bare epoll loop |" if floor is not None else ""),
+                  "|---|---|" + ("---|" if floor is not None else "")]
+        for r in study.rows:
+            above = f" {r['ir_per_unit'] - floor:.1f} |" if floor is not None else ""
+            lines.append(f"| {r['variant']} | {r['ir_per_unit']:.1f} |{above}")
+        for r in study.rows:
+            if r["variant"] == "bare epoll":
+                continue
+            lines += ["", f"Top functions of {r['variant']} (exclusive instructions per {study.unit}; "
+                      "hex names are static functions of the stripped system library):", "",
+                      f"| per {study.unit} | function | object |", "|---|---|---|"]
+            lines += [f"| {cost:.1f} | `{name}` | {obj} |" for (name, obj), cost in r["top"]]
     return "\n".join(lines) + "\n"
 
 
@@ -350,6 +387,7 @@ def draw_chart(all_workloads, path_png):
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         return draw_svg(rows, path_png[:-4] + ".svg")
     height = 0.32 * len(rows) + 1.5
@@ -362,6 +400,12 @@ def draw_chart(all_workloads, path_png):
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(names, fontsize=8)
     ax.set_xscale("log")
+    reach = max(max(costs), 1 / min(costs), 1.25) * 1.1
+    ax.set_xlim(1 / reach, reach)
+    ticks = [t for t in (0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4) if 1 / reach <= t <= reach]
+    ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FixedFormatter([f"{t:g}" for t in ticks]))
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xlabel("cost ratio ours / upstream (time or memory per unit of work; < 1: ours is better)")
     ax.set_title("libevent_rs against upstream libevent 2.1.12 (median of per-pair ratios)")
     for i, c in enumerate(costs):
@@ -399,7 +443,7 @@ def draw_svg(rows, path_svg):
     return path_svg
 
 
-def write_report(out_dir, mode, reps, all_workloads, lib_rows, cg_rows, cg_config, chart):
+def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart):
     facts = "\n".join(f"| {k} | {v} |" for k, v in machine_facts())
     checks = "\n".join(f"| {label} | {key} | {paths} |" for label, key, paths in lib_rows)
     text = f"""# libevent_rs benchmarks ({mode})
@@ -424,9 +468,9 @@ for `test/bench.c`; "bare epoll" is c-tests/bench/bare_epoll.c doing the same sy
 
 ![cost ratio ours/upstream]({os.path.basename(chart)})
 
-## Instructions per dispatched event (callgrind)
+## Instructions per unit of work (callgrind)
 
-{callgrind_tables(cg_rows, cg_config)}
+{callgrind_tables(studies)}
 ## Which library served the runs
 
 Checked with `LD_DEBUG=libs` (the dynamic linker's list of initialised objects) before the timed
@@ -440,7 +484,8 @@ runs; every run of our own programs also prints the object that provides `event_
     path = os.path.join(out_dir, "report.md")
     with open(path, "w") as f:
         f.write(text)
-    raw = {"mode": mode, "reps": reps, "callgrind": cg_rows,
+    raw = {"mode": mode, "reps": reps,
+           "callgrind": [{"title": study.title, "unit": study.unit, "rows": study.rows} for study in studies],
            "workloads": [{"name": w.name, "unit": w.unit, "better": w.better, "samples": w.samples,
                           "error": w.error} for w in all_workloads]}
     with open(os.path.join(out_dir, "raw.json"), "w") as f:
@@ -502,20 +547,20 @@ def main():
                 w.error = str(failure)
                 print(f"  FAILED {failure}", flush=True)
 
-    cg_config = {"pipes": 100, "active": 10, "writes": (1000, 5000)}
-    cg_rows = []
+    studies = callgrind_studies()
     if args.no_upstream_programs or not shutil.which("valgrind"):
         print("bench: skipping callgrind (needs valgrind and test/bench.c)")
     else:
-        print("bench: instructions per event (callgrind)", flush=True)
-        cg_rows = instructions_per_event(args.bin, args.out, libraries, cg_config)
+        print("bench: instructions per unit of work (callgrind)", flush=True)
+        for index, study in enumerate(studies):
+            run_study(args.bin, args.out, libraries, study, f"study{index}")
 
     chart = draw_chart(todo, os.path.join(args.out, "ratios.png"))
-    report = write_report(args.out, mode, reps, todo, lib_rows, cg_rows, cg_config, chart)
+    report = write_report(args.out, mode, reps, todo, lib_rows, studies, chart)
     print()
     print(results_table(todo))
     print()
-    print(callgrind_tables(cg_rows, cg_config))
+    print(callgrind_tables(studies))
     print(f"bench: report {report}")
     print(f"bench: chart  {chart}")
     failed = [w for w in todo if w.error]
