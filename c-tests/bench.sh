@@ -4,7 +4,7 @@
 # c-tests/bench/run_bench.py runs each binary on both libraries (alternated) and writes
 # bench-results/<full|quick>/report.md, ratios.png and raw.json. Never part of `make test`;
 # it fails only when a program fails or runs on the wrong library, never on a time.
-#   BENCH_QUICK=1   3 repetitions of shorter workloads (about 2 minutes), for development.
+#   BENCH_QUICK=1   3 repetitions of shorter workloads (under 2 minutes), for development.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 MODE=rs require_library
