@@ -512,7 +512,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bin", required=True, help="directory of the built benchmark programs")
     parser.add_argument("--ours", required=True, help="directory with libevent_rs.so and compat names")
-    parser.add_argument("--out", required=True, help="directory for report.md, the chart and raw.json")
+    parser.add_argument("--out", required=True,
+                        help="directory for report.md, the chart, raw.json and callgrind/ profiles")
     parser.add_argument("--quick", action="store_true", help="3 repetitions, shorter workloads, no 10k-pipe chains with threads")
     parser.add_argument("--no-upstream-programs", action="store_true",
                         help="test/bench.c and bench_cascade.c could not be built")
@@ -561,13 +562,16 @@ def main():
                 print(f"  FAILED {failure}", flush=True)
 
     studies = callgrind_studies()
+    profiles = os.path.join(args.out, "callgrind")
+    shutil.rmtree(profiles, ignore_errors=True)  # profiles of an earlier run would mislead
+    os.makedirs(profiles)
     if args.no_upstream_programs or not shutil.which("valgrind"):
         print("bench: skipping callgrind (needs valgrind and test/bench.c)")
     else:
         print(f"bench: instructions per unit of work (callgrind) ({time.monotonic() - started:.0f} s)",
               flush=True)
         for index, study in enumerate(studies):
-            run_study(args.bin, args.out, libraries, study, f"study{index}")
+            run_study(args.bin, profiles, libraries, study, f"study{index}")
 
     print(f"bench: measurements done ({time.monotonic() - started:.0f} s)")
     chart = draw_chart(todo, os.path.join(args.out, "ratios.png"))
