@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `make bench`: libevent_rs against upstream libevent 2.1.12 and a bare epoll loop, side by side.
+# Builds the benchmark programs once against the installed upstream headers, then
+# c-tests/bench/run_bench.py runs each binary on both libraries (alternated) and writes
+# bench-results/<full|quick>/report.md, ratios.png and raw.json. Never part of `make test`;
+# it fails only when a program fails or runs on the wrong library, never on a time.
+#   BENCH_QUICK=1   3 repetitions of shorter workloads (under 2 minutes), for development.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+MODE=rs require_library
+
+# Upstream's file names for our library (make build creates them; a direct call may not have).
+for name in libevent-2.1.so.7 libevent_core-2.1.so.7 libevent_extra-2.1.so.7 libevent_pthreads-2.1.so.7; do
+  [ -e "$LIB_DIR/$name" ] || ln -sf libevent_rs.so "$LIB_DIR/$name"
+done
+
+# Tools the report wants; installed when missing and we may, skipped gracefully otherwise.
+apt_install() {
+  [ "$(id -u)" = 0 ] || return 1
+  echo "bench: installing $* with apt-get" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }
+}
+command -v valgrind >/dev/null || apt_install valgrind ||
+  echo "bench: valgrind unavailable: no instruction counts" >&2
+# The chart needs matplotlib; Debian's package serves the system python, which may not be first on PATH.
+has_matplotlib() { "$1" -c 'import matplotlib' 2>/dev/null; }
+PYTHON=python3
+if ! has_matplotlib python3; then
+  if has_matplotlib /usr/bin/python3 || { apt_install python3-matplotlib && has_matplotlib /usr/bin/python3; }; then
+    PYTHON=/usr/bin/python3
+  else
+    echo "bench: matplotlib unavailable: the chart is written as SVG only" >&2
+  fi
+fi
+
+out="$BUILD/bench"
+mkdir -p "$out"
+CFLAGS=(-O2 -g -Wall -Wextra)
+SYSTEM_LIBS=(-L"$SYSTEM_LIB_DIR" -levent -levent_pthreads -lpthread)
+echo "bench: compiling the programs against /usr/include (upstream's headers)"
+for program in timer_churn idle_fds active_storm cross_thread signal_rate pending_rss; do
+  gcc "${CFLAGS[@]}" "$CTESTS/bench/$program.c" -o "$out/$program" "${SYSTEM_LIBS[@]}"
+done
+gcc "${CFLAGS[@]}" "$CTESTS/bench/bare_epoll.c" -o "$out/bare_epoll"
+gcc "${CFLAGS[@]}" -shared -fPIC "$CTESTS/bench/threads_on.c" -o "$out/threads_on.so" "${SYSTEM_LIBS[@]}"
+
+# Upstream's own benchmark programs, from Debian's source package (unchanged).
+extra=()
+if tree=$("$CTESTS/fetch-upstream.sh"); then
+  for program in bench bench_cascade; do
+    gcc -O2 -g -w "$tree/test/$program.c" -o "$out/$program" "${SYSTEM_LIBS[@]}"
+  done
+else
+  echo "bench: could not fetch upstream's source: test/bench.c and bench_cascade.c are left out" >&2
+  extra+=(--no-upstream-programs)
+fi
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+  extra+=(--quick)
+  results="$ROOT/bench-results/quick"
+else
+  results="$ROOT/bench-results/full"
+fi
+exec "$PYTHON" "$CTESTS/bench/run_bench.py" --bin "$out" --ours "$LIB_DIR" --out "$results" "${extra[@]}"

@@ -1,0 +1,595 @@
+#!/usr/bin/env python3
+"""Runs the benchmark programs against upstream libevent and against libevent_rs, side by side.
+
+Called by c-tests/bench.sh after it has built the programs. Every workload runs REPS times; within
+one repetition upstream runs first and ours right after it, so each pair sees the same machine
+state, and the report gives per-library medians and min-max and the median of the per-pair ratios.
+Instruction counts per dispatched event come from callgrind (two write counts, so set-up cancels).
+Nothing here fails on a time: a run fails only when a program fails or ran on the wrong library.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+UPSTREAM_LIB = "/usr/lib/x86_64-linux-gnu/libevent-2.1.so.7"
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUN_TIMEOUT = 300
+# test/bench.c and bare_epoll.c print this many timed runs per process.
+PIPE_CHAIN_RUNS = 25
+
+
+@dataclass
+class Library:
+    key: str  # "upstream" or "ours"
+    env: dict  # variables set for a run on this library (LD_* ones are cleared first)
+    objects: str  # realpath prefix every libevent object loaded for this library must have
+
+    def serves(self, path):
+        return os.path.realpath(path).startswith(self.objects)
+
+
+@dataclass
+class Workload:
+    name: str
+    group: str
+    argv: list  # program (a file in the build dir) and its arguments
+    unit: str
+    better: str  # "lower" or "higher"
+    threads: bool = False  # run with threads_on.so preloaded
+    pipe_chain: bool = False  # prints PIPE_CHAIN_RUNS timings (µs) instead of a RESULT line
+    events_per_run: int = 0  # pipe chain: events per timed run, to give the value per event
+    floor_argv: list = None  # the bare epoll program doing the same work, when there is one
+    samples: dict = field(default_factory=dict)  # library key (or "bare") -> list of values
+    error: str = ""
+
+
+class RunFailed(Exception):
+    pass
+
+
+# The bare epoll program links no libevent at all.
+NO_LIBRARY = Library("bare", {}, "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Running one program
+
+
+def program_env(bin_dir, lib, threads, extra=None):
+    env = dict(os.environ)
+    for name in ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_DEBUG"):
+        env.pop(name, None)
+    env.update(lib.env)
+    if threads:
+        env["LD_PRELOAD"] = os.path.join(bin_dir, "threads_on.so")
+    env.update(extra or {})
+    return env
+
+
+def run_program(bin_dir, argv, env, timeout=RUN_TIMEOUT):
+    cmd = [os.path.join(bin_dir, argv[0])] + [str(a) for a in argv[1:]]
+    try:
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RunFailed(f"{' '.join(argv)}: no result after {timeout} s")
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise RunFailed(f"{' '.join(argv)}: exit status {done.returncode}: {tail}")
+    return done.stdout, done.stderr
+
+
+def measure(bin_dir, workload, lib):
+    """One run of a workload on one library (lib None: the bare epoll floor); returns its value."""
+    if lib is None:
+        out, _ = run_program(bin_dir, workload.floor_argv, program_env(bin_dir, NO_LIBRARY, False))
+        return pipe_chain_value(out, workload)
+    out, err = run_program(bin_dir, workload.argv, program_env(bin_dir, lib, workload.threads))
+    served = re.search(r"^LIBRARY path=(.*)$", err, re.M)
+    if served and not lib.serves(served.group(1)):
+        raise RunFailed(f"{workload.name}: ran on {served.group(1)}, not the {lib.key} library")
+    if workload.threads and "THREADS on" not in err:
+        raise RunFailed(f"{workload.name}: threads_on.so did not switch locking on")
+    if workload.pipe_chain:
+        return pipe_chain_value(out, workload)
+    result = re.search(r"^RESULT name=\S+ value=(\S+) unit=(\S+)$", out, re.M)
+    if not result:
+        raise RunFailed(f"{workload.name}: no RESULT line in the output")
+    return float(result.group(1))
+
+
+def pipe_chain_value(out, workload):
+    """Median of the timed runs a pipe-chain program printed (microseconds each)."""
+    runs = [int(line) for line in out.split() if line.isdigit()]
+    if len(runs) != PIPE_CHAIN_RUNS:
+        raise RunFailed(f"{workload.name}: expected {PIPE_CHAIN_RUNS} timings, got {len(runs)}")
+    median_us = statistics.median(runs)
+    if workload.events_per_run:
+        return median_us * 1000.0 / workload.events_per_run
+    return median_us
+
+
+# ---------------------------------------------------------------------------------------------
+# Which library served a run: the dynamic linker's own account
+
+
+def loaded_libevent(bin_dir, argv, lib, threads):
+    env = program_env(bin_dir, lib, threads, {"LD_DEBUG": "libs"})
+    _, err = run_program(bin_dir, argv, env)
+    paths = sorted({m for m in re.findall(r"calling init: (\S*libevent\S*)", err)})
+    return paths
+
+
+def check_libraries(bin_dir, libraries, probes):
+    """Runs each probe once per library under LD_DEBUG=libs; fails when one loaded the wrong one."""
+    rows = []
+    for label, argv, threads in probes:
+        for lib in libraries:
+            paths = loaded_libevent(bin_dir, argv, lib, threads)
+            if not paths or not all(lib.serves(p) for p in paths):
+                raise RunFailed(f"{label} on {lib.key}: loaded {paths or 'no libevent'}")
+            rows.append((label, lib.key, ", ".join(
+                p if os.path.realpath(p) == p else f"{p} (→ {os.path.basename(os.path.realpath(p))})"
+                for p in paths)))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Instructions per dispatched event (callgrind)
+
+
+def callgrind_run(bin_dir, out_dir, argv, lib, threads, tag, fds):
+    """Total Ir and Ir per function for one run under callgrind.
+
+    test/bench.c sets RLIMIT_NOFILE's hard limit to exactly fds; valgrind allows that only when it
+    equals its own view of the hard limit, which is the real one minus the fds it reserves. The
+    real hard limit is therefore lowered (always allowed) to fds plus that reserve."""
+    out_file = os.path.join(out_dir, f"callgrind.{tag}.out")
+    env = program_env(bin_dir, lib, threads) if lib else program_env(bin_dir, NO_LIBRARY, False)
+    prog = [os.path.join(bin_dir, argv[0])] + [str(a) for a in argv[1:]]
+    valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--"] + prog
+    for reserve in (12, 10, 16, 20, 8, 0) if fds else (None,):
+        cmd = valgrind if reserve is None else \
+            ["sh", "-c", f"ulimit -n {fds + reserve} && exec \"$@\"", "sh"] + valgrind
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+        if "setrlimit" not in done.stderr:
+            break
+    if done.returncode != 0:
+        raise RunFailed(f"callgrind {tag}: exit status {done.returncode}: {done.stderr[-300:]}")
+    total = None
+    with open(out_file) as f:
+        for line in f:
+            if line.startswith("totals:") or line.startswith("summary:"):
+                total = int(line.split()[1])
+    annotate = subprocess.run(["callgrind_annotate", "--auto=no", "--inclusive=no", "--threshold=100",
+                               out_file], capture_output=True, text=True, timeout=300).stdout
+    # The per-function section: "Ir  file:function" header, a rule, then one line per
+    # (file, function) pair until a blank line. Code inlined from other files comes as extra
+    # lines of the same function, without the object; they are summed into the function.
+    per_function, objects, in_section = {}, {}, False
+    for line in annotate.splitlines():
+        if re.match(r"^Ir\s+file:function", line):
+            in_section = True
+            continue
+        m = re.match(r"^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.+?)(?:\s+\[(.+)\])?$", line)
+        if not in_section or line.startswith("---"):
+            continue
+        if not m:
+            break
+        function = m.group(2).split(":", 1)[-1]
+        per_function[function] = per_function.get(function, 0) + int(m.group(1).replace(",", ""))
+        if m.group(3):
+            objects[function] = os.path.basename(m.group(3))
+    per_function = {(function, objects.get(function, "")): ir for function, ir in per_function.items()}
+    return total, per_function
+
+
+@dataclass
+class CallgrindStudy:
+    """Instructions per unit of work: a program run at two sizes, Ir(big) - Ir(small) divided by
+    the difference in units, so that set-up and tear-down cancel out."""
+    title: str
+    unit: str  # what one unit of work is ("event", "timer operation", ...)
+    argv: object  # size -> program argv
+    sizes: tuple  # (small, big)
+    units: object  # size -> units of work the program does at that size
+    fds: int = 0  # the program sets RLIMIT_NOFILE to exactly this many fds (0: it does not)
+    floor_argv: object = None  # size -> argv of the bare epoll loop doing the same system calls
+    rows: list = field(default_factory=list)
+
+
+def callgrind_studies():
+    pipes, active = 100, 10
+    return [
+        CallgrindStudy(
+            f"test/bench.c, {pipes} pipes, {active} active", "event",
+            lambda w: ["bench", "-n", pipes, "-a", active, "-w", w], (1000, 5000),
+            lambda w: PIPE_CHAIN_RUNS * (active + w), fds=pipes * 2 + 50,
+            floor_argv=lambda w: ["bare_epoll", "-n", pipes, "-a", active, "-w", w]),
+        CallgrindStudy("timer churn, 100k timers", "timer operation",
+                       lambda rounds: ["timer_churn", 100000, rounds], (1, 2),
+                       lambda rounds: 3 * 100000 * rounds),
+        CallgrindStudy("event_active storm, 10k events", "callback",
+                       lambda rounds: ["active_storm", "active", 10000, rounds], (5, 15),
+                       lambda rounds: 10000 * rounds),
+    ]
+
+
+def run_study(bin_dir, out_dir, libraries, study, tag_prefix):
+    small, big = study.sizes
+    variants = [(lib.key, lib, False) for lib in libraries]
+    variants += [(lib.key + " + threads", lib, True) for lib in libraries]
+    if study.floor_argv:
+        variants.append(("bare epoll", None, False))
+    for name, lib, threads in variants:
+        argv = study.argv if lib else study.floor_argv
+        tag = tag_prefix + "." + name.replace(" + ", "-").replace(" ", "-")
+        (t1, f1), (t2, f2) = [callgrind_run(bin_dir, out_dir, argv(size), lib, threads,
+                                            f"{tag}.{size}", study.fds) for size in (small, big)]
+        units = study.units(big) - study.units(small)
+        functions = {k: (f2.get(k, 0) - f1.get(k, 0)) / units for k in set(f1) | set(f2)}
+        top = sorted(functions.items(), key=lambda kv: -kv[1])[:10]
+        study.rows.append({"variant": name, "ir_per_unit": (t2 - t1) / units, "top": top})
+        print(f"  callgrind {study.title}, {name}: {(t2 - t1) / units:.1f} instructions per "
+              f"{study.unit}", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The workloads
+
+
+def workloads(quick, max_pipes):
+    scale = 4 if quick else 1
+    sizes = [100, 1000, max_pipes]
+    single_thread = []
+    for pipes in sizes:
+        for active in (1, 100):
+            writes = 1000
+            args = ["-n", pipes, "-a", active, "-w", writes]
+            single_thread.append(Workload(
+                f"bench.c n={pipes} a={active} w={writes}", "upstream bench", ["bench"] + args,
+                "ns/event", "lower", pipe_chain=True, events_per_run=active + writes, floor_argv=["bare_epoll"] + args))
+    for pipes in sizes:
+        single_thread.append(Workload(f"bench_cascade.c n={pipes}", "upstream bench",
+                                      ["bench_cascade", "-n", pipes], "µs/run", "lower",
+                                      pipe_chain=True))
+    for timers, rounds in ((1000, 3000), (100000, 30), (1000000, 3)):
+        single_thread.append(Workload(f"timer churn {timers // 1000}k", "ours",
+                                      ["timer_churn", timers, max(1, rounds // scale)], "ops/s", "higher"))
+    single_thread += [
+        Workload("idle fds 10k, 1% active", "ours", ["idle_fds", 10000, 2000 // scale], "ops/s", "higher"),
+        Workload("event_active storm 10k", "ours", ["active_storm", "active", 10000, 1000 // scale],
+                 "ops/s", "higher"),
+        Workload("event_base_once(0) storm 10k", "ours", ["active_storm", "once", 10000, 300 // scale],
+                 "ops/s", "higher"),
+        Workload("signal delivery", "ours", ["signal_rate", 200000 // scale], "ops/s", "higher"),
+        Workload("peak RSS, 100k pending timers", "ours", ["pending_rss", 100000], "KiB", "lower"),
+    ]
+    threaded = []
+    for w in single_thread:
+        # The biggest chains mostly time socketpair set-up (seconds); quick mode runs them unlocked only.
+        if quick and w.pipe_chain and f"n={max_pipes}" in w.name:
+            continue
+        threaded.append(Workload(w.name + " +threads", "with evthread_use_pthreads", w.argv, w.unit,
+                                 w.better, threads=True, pipe_chain=w.pipe_chain,
+                                 events_per_run=w.events_per_run))
+    threaded.append(Workload("cross-thread event_active, batches of 100", "with evthread_use_pthreads",
+                             ["cross_thread", 100, 40000 // scale], "ops/s", "higher"))
+    return single_thread + threaded
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics and the report
+
+
+def summary(w):
+    up, ours = w.samples.get("upstream", []), w.samples.get("ours", [])
+    pairs = [o / u for u, o in zip(up, ours) if u]
+    ratio = statistics.median(pairs) if pairs else None
+    # Cost ratio: below 1 means ours is better whatever the unit's direction.
+    cost = None if ratio is None else (ratio if w.better == "lower" else 1 / ratio)
+    return up, ours, ratio, cost
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    for limit, divisor, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / divisor:.3g}{suffix}"
+    return f"{value:.4g}"
+
+
+def spread(values):
+    if not values:
+        return "-"
+    return f"{fmt(statistics.median(values))} ({fmt(min(values))}–{fmt(max(values))})"
+
+
+def verdict(w, cost):
+    if cost is None:
+        return "FAILED: " + w.error if w.error else "-"
+    if abs(cost - 1) < 0.03:
+        return "same (±3%)"
+    memory = w.unit == "KiB"
+    if cost < 1:
+        return f"{1 / cost:.2f}x " + ("less memory" if memory else "faster")
+    return f"{cost:.2f}x " + ("more memory" if memory else "slower")
+
+
+def results_table(all_workloads):
+    lines = ["| workload | unit | upstream median (min–max) | ours median (min–max) | ours/upstream "
+             "| ours is | bare epoll |",
+             "|---|---|---|---|---|---|---|"]
+    for w in all_workloads:
+        up, ours, ratio, cost = summary(w)
+        better = "↓" if w.better == "lower" else "↑"
+        lines.append(f"| {w.name} | {w.unit} {better} | {spread(up)} | {spread(ours)} | "
+                     f"{'-' if ratio is None else f'{ratio:.3f}'} | {verdict(w, cost)} | "
+                     f"{spread(w.samples.get('bare', [])) if w.floor_argv else ''} |")
+    return "\n".join(lines)
+
+
+def callgrind_tables(studies):
+    if not any(study.rows for study in studies):
+        return "callgrind was not run (needs valgrind and test/bench.c).\n"
+    lines = ["User-space instructions only (callgrind does not see the kernel), from the difference "
+             "between two sizes of the same program so set-up cancels out."]
+    for study in studies:
+        floor = next((r["ir_per_unit"] for r in study.rows if r["variant"] == "bare epoll"), None)
+        small, big = study.sizes
+        lines += ["", f"### {study.title}: instructions per {study.unit}", "",
+                  f"`{' '.join(map(str, study.argv(big)))}` minus `{' '.join(map(str, study.argv(small)))}`"
+                  f", divided by the {study.units(big) - study.units(small):,} extra {study.unit}s.", "",
+                  f"| variant | instructions per {study.unit} |"
+                  + (" above the bare epoll loop |" if floor is not None else ""),
+                  "|---|---|" + ("---|" if floor is not None else "")]
+        for r in study.rows:
+            above = f" {r['ir_per_unit'] - floor:.1f} |" if floor is not None else ""
+            lines.append(f"| {r['variant']} | {r['ir_per_unit']:.1f} |{above}")
+        for r in study.rows:
+            if r["variant"] == "bare epoll":
+                continue
+            lines += ["", f"Top functions of {r['variant']} (exclusive instructions per {study.unit}; "
+                      "hex names are static functions of the stripped system library):", "",
+                      f"| per {study.unit} | function | object |", "|---|---|---|"]
+            lines += [f"| {cost:.1f} | `{name}` | {obj} |" for (name, obj), cost in r["top"]]
+    return "\n".join(lines) + "\n"
+
+
+def machine_facts():
+    def first_line(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+    src_changes = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--", "../../src"],
+                                 capture_output=True, text=True).stdout.strip()
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return [("date", datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
+            ("nproc", str(os.cpu_count())), ("cpu", cpu), ("kernel", platform.release()),
+            ("load average at start", " ".join(f"{x:.2f}" for x in os.getloadavg())),
+            ("gcc", first_line(["gcc", "--version"])), ("rustc", first_line(["rustc", "--version"])),
+            ("libevent_rs commit", first_line(["git", "-C", HERE, "log", "-1", "--format=%h %s"])
+             + (" (src/ has uncommitted changes)" if src_changes else "")),
+            ("RLIMIT_NOFILE hard", str(resource.getrlimit(resource.RLIMIT_NOFILE)[1]))]
+
+
+def draw_chart(all_workloads, path_png):
+    """One dot per workload: cost ratio ours/upstream, with a line at 1.0. Returns the file made."""
+    rows = [(w.name, summary(w)[3]) for w in all_workloads]
+    rows = [(name, cost) for name, cost in rows if cost is not None]
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import matplotlib.ticker
+    except ImportError:
+        return draw_svg(rows, path_png[:-4] + ".svg")
+    height = 0.32 * len(rows) + 1.5
+    fig, ax = plt.subplots(figsize=(9, height))
+    names = [name for name, _ in rows][::-1]
+    costs = [cost for _, cost in rows][::-1]
+    colours = ["#2a9d4b" if c < 1 else "#d0453a" for c in costs]
+    ax.barh(range(len(rows)), [c - 1 for c in costs], left=1, color=colours, height=0.6)
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(names, fontsize=8)
+    ax.set_xscale("log")
+    reach = max(max(costs), 1 / min(costs), 1.25) * 1.1
+    ax.set_xlim(1 / reach, reach)
+    ticks = [t for t in (0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4) if 1 / reach <= t <= reach]
+    ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FixedFormatter([f"{t:g}" for t in ticks]))
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.set_xlabel("cost ratio ours / upstream (time or memory per unit of work; < 1: ours is better)")
+    ax.set_title("libevent_rs against upstream libevent 2.1.12 (median of per-pair ratios)")
+    for i, c in enumerate(costs):
+        ax.text(c, i, f" {c:.2f} ", va="center", ha="left" if c >= 1 else "right", fontsize=7)
+    ax.grid(axis="x", which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path_png, dpi=110)
+    return path_png
+
+
+def draw_svg(rows, path_svg):
+    """Fallback without matplotlib: a plain SVG of the same chart (log scale 0.25x to 4x)."""
+    import math
+    width, left, row_h = 900, 330, 18
+    height = row_h * len(rows) + 60
+
+    def x_of(cost):
+        clamped = min(max(cost, 0.25), 4.0)
+        return left + (math.log(clamped, 4) + 1) / 2 * (width - left - 20)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             'font-family="sans-serif" font-size="11">', '<rect width="100%" height="100%" fill="white"/>']
+    for i, (name, cost) in enumerate(rows):
+        y = 30 + i * row_h
+        x0, x1 = sorted((x_of(1.0), x_of(cost)))
+        colour = "#2a9d4b" if cost < 1 else "#d0453a"
+        parts.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end">{name}</text>')
+        parts.append(f'<rect x="{x0}" y="{y + 3}" width="{max(x1 - x0, 1)}" height="11" fill="{colour}"/>')
+        parts.append(f'<text x="{x_of(cost) + 4}" y="{y + 12}">{cost:.2f}</text>')
+    parts.append(f'<line x1="{x_of(1.0)}" y1="20" x2="{x_of(1.0)}" y2="{height - 25}" stroke="black"/>')
+    parts.append(f'<text x="{left}" y="{height - 8}">cost ratio ours/upstream, log scale; &lt; 1: ours '
+                 'is better</text></svg>')
+    with open(path_svg, "w") as f:
+        f.write("\n".join(parts))
+    return path_svg
+
+
+def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart):
+    facts = "\n".join(f"| {k} | {v} |" for k, v in machine_facts())
+    checks = "\n".join(f"| {label} | {key} | {paths} |" for label, key, paths in lib_rows)
+    text = f"""# libevent_rs benchmarks ({mode})
+
+Every workload ran {reps} times, alternating upstream libevent 2.1.12 (the system's
+`{UPSTREAM_LIB}`) and libevent_rs (`target/release/libevent_rs.so` through the compat names on
+`LD_LIBRARY_PATH`), the same binary for both. "ours/upstream" is the median of the per-pair ratios of
+the values (↓: lower is better, ↑: higher is better); "ours is" reads it in the right direction.
+"+threads" runs have `evthread_use_pthreads()` called before `main` (preloaded `threads_on.so`).
+Pipe-chain values are the median of the 25 timed runs each process prints, per dispatched event
+for `test/bench.c`; "bare epoll" is c-tests/bench/bare_epoll.c doing the same system calls.
+Wall times on a shared machine drift: read differences under about 5% as noise. The callgrind
+instruction counts below are the repeatable figures.
+
+## Machine
+
+| fact | value |
+|---|---|
+{facts}
+
+## Results
+
+{results_table(all_workloads)}
+
+![cost ratio ours/upstream]({os.path.basename(chart)})
+
+## Instructions per unit of work (callgrind)
+
+{callgrind_tables(studies)}
+## Which library served the runs
+
+Checked with `LD_DEBUG=libs` (the dynamic linker's list of initialised objects) before the timed
+runs; every run of our own programs also prints the object that provides `event_base_new`
+(`dladdr`), which the runner checks against the library it meant.
+
+| program | library | libevent object(s) initialised |
+|---|---|---|
+{checks}
+"""
+    path = os.path.join(out_dir, "report.md")
+    with open(path, "w") as f:
+        f.write(text)
+    raw = {"mode": mode, "reps": reps,
+           "callgrind": [{"title": study.title, "unit": study.unit, "rows": study.rows} for study in studies],
+           "workloads": [{"name": w.name, "unit": w.unit, "better": w.better, "samples": w.samples,
+                          "error": w.error} for w in all_workloads]}
+    with open(os.path.join(out_dir, "raw.json"), "w") as f:
+        json.dump(raw, f, indent=1, default=str)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bin", required=True, help="directory of the built benchmark programs")
+    parser.add_argument("--ours", required=True, help="directory with libevent_rs.so and compat names")
+    parser.add_argument("--out", required=True,
+                        help="directory for report.md, the chart, raw.json and callgrind/ profiles")
+    parser.add_argument("--quick", action="store_true", help="3 repetitions, shorter workloads, no 10k-pipe chains with threads")
+    parser.add_argument("--no-upstream-programs", action="store_true",
+                        help="test/bench.c and bench_cascade.c could not be built")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+
+    reps = 3 if args.quick else 5
+    mode = "quick mode" if args.quick else "full run"
+    libraries = [
+        Library("upstream", {}, os.path.join(os.path.realpath(os.path.dirname(UPSTREAM_LIB)), "libevent")),
+        Library("ours", {"LD_LIBRARY_PATH": args.ours},
+                os.path.realpath(os.path.join(args.ours, "libevent_rs.so"))),
+    ]
+    hard_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    # bench.c sets its fd limit to pipes * 2 + 50 and cannot go above the hard limit.
+    max_pipes = 10000 if hard_limit == resource.RLIM_INFINITY else min(10000, (hard_limit - 50) // 2)
+    todo = workloads(args.quick, max_pipes)
+    if args.no_upstream_programs:
+        todo = [w for w in todo if w.argv[0] not in ("bench", "bench_cascade")]
+
+    print(f"bench: {mode}, {reps} repetitions, {len(todo)} workloads, largest pipe chain {max_pipes}")
+    probes = [("bench_cascade.c", ["bench_cascade", "-n", 10], False),
+              ("bench.c", ["bench", "-n", 10, "-w", 10], False),
+              ("bench.c +threads", ["bench", "-n", 10, "-w", 10], True),
+              ("pending_rss.c", ["pending_rss", 10], False)]
+    if args.no_upstream_programs:
+        probes = probes[3:]
+    lib_rows = check_libraries(args.bin, libraries, probes)
+    print("bench: library check passed (LD_DEBUG=libs):")
+    for label, key, paths in lib_rows:
+        print(f"  {label:18} {key:8} -> {paths}")
+
+    started = time.monotonic()
+    for rep in range(reps):
+        print(f"bench: repetition {rep + 1}/{reps} ({time.monotonic() - started:.0f} s)", flush=True)
+        for w in todo:
+            if w.error:
+                continue
+            try:
+                for lib in libraries:
+                    w.samples.setdefault(lib.key, []).append(measure(args.bin, w, lib))
+                if w.floor_argv:
+                    w.samples.setdefault("bare", []).append(measure(args.bin, w, None))
+            except RunFailed as failure:
+                w.error = str(failure)
+                print(f"  FAILED {failure}", flush=True)
+
+    studies = callgrind_studies()
+    profiles = os.path.join(args.out, "callgrind")
+    shutil.rmtree(profiles, ignore_errors=True)  # profiles of an earlier run would mislead
+    os.makedirs(profiles)
+    if args.no_upstream_programs or not shutil.which("valgrind"):
+        print("bench: skipping callgrind (needs valgrind and test/bench.c)")
+    else:
+        print(f"bench: instructions per unit of work (callgrind) ({time.monotonic() - started:.0f} s)",
+              flush=True)
+        for index, study in enumerate(studies):
+            run_study(args.bin, profiles, libraries, study, f"study{index}")
+
+    print(f"bench: measurements done ({time.monotonic() - started:.0f} s)")
+    chart = draw_chart(todo, os.path.join(args.out, "ratios.png"))
+    report = write_report(args.out, mode, reps, todo, lib_rows, studies, chart)
+    print()
+    print(results_table(todo))
+    print()
+    print(callgrind_tables(studies))
+    print(f"bench: report {report}")
+    print(f"bench: chart  {chart}")
+    failed = [w for w in todo if w.error]
+    if failed:
+        print(f"bench: {len(failed)} workload(s) FAILED (a program failed, not a timing):")
+        for w in failed:
+            print(f"  {w.error}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
