@@ -140,24 +140,32 @@ impl MinHeap {
         }
     }
 
+    // The sift loops index with `get_unchecked`: they run on every timer operation, and every
+    // index they form is a parent or child of an in-range index, checked against len.
+
     fn sift_up(&mut self, mut idx: usize) {
-        let entry = self.items[idx];
+        let items = &mut self.items[..];
+        let entry = items[idx];
         while idx > 0 {
             let parent = (idx - 1) / ARITY;
-            if !entry.before(&self.items[parent]) {
+            // SAFETY: parent < idx < items.len().
+            let p = unsafe { *items.get_unchecked(parent) };
+            if !entry.before(&p) {
                 break;
             }
-            self.items[idx] = self.items[parent];
-            set_index(self.items[idx].ev, idx);
+            // SAFETY: idx < items.len().
+            unsafe { *items.get_unchecked_mut(idx) = p };
+            set_index(p.ev, idx);
             idx = parent;
         }
-        self.items[idx] = entry;
+        items[idx] = entry;
         set_index(entry.ev, idx);
     }
 
     fn sift_down(&mut self, mut idx: usize) {
-        let n = self.items.len();
-        let entry = self.items[idx];
+        let items = &mut self.items[..];
+        let n = items.len();
+        let entry = items[idx];
         loop {
             let first = ARITY * idx + 1;
             if first >= n {
@@ -165,19 +173,25 @@ impl MinHeap {
             }
             let last = (first + ARITY).min(n);
             let mut best = first;
+            // SAFETY: first < n.
+            let mut best_entry = unsafe { *items.get_unchecked(first) };
             for c in first + 1..last {
-                if self.items[c].before(&self.items[best]) {
+                // SAFETY: c < last <= n.
+                let e = unsafe { *items.get_unchecked(c) };
+                if e.before(&best_entry) {
                     best = c;
+                    best_entry = e;
                 }
             }
-            if !self.items[best].before(&entry) {
+            if !best_entry.before(&entry) {
                 break;
             }
-            self.items[idx] = self.items[best];
-            set_index(self.items[idx].ev, idx);
+            // SAFETY: idx < n (it was a child index checked against n, or the start index).
+            unsafe { *items.get_unchecked_mut(idx) = best_entry };
+            set_index(best_entry.ev, idx);
             idx = best;
         }
-        self.items[idx] = entry;
+        items[idx] = entry;
         set_index(entry.ev, idx);
     }
 
