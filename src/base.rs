@@ -487,10 +487,6 @@ impl EventBase {
         thread::unlock(self.th_base_lock, 0);
     }
 
-    pub fn lock_ptr(&self) -> thread::RawLock {
-        self.th_base_lock
-    }
-
     /// Is the caller the thread running this base's loop (or are threads not in use)?
     fn in_loop_thread(&self) -> bool {
         self.th_base_lock.is_null() || self.th_owner_id == thread::current_thread_id()

@@ -50,10 +50,6 @@ fn index_of(ev: *mut Event) -> i32 {
 }
 
 impl MinHeap {
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -101,13 +97,6 @@ impl MinHeap {
         self.items[idx] = Entry::of(ev);
         self.restore(idx);
         true
-    }
-
-    /// Removes and returns the earliest event.
-    pub fn pop(&mut self) -> Option<*mut Event> {
-        let top = self.items.first()?.ev;
-        self.remove_at(0);
-        Some(top)
     }
 
     /// # Safety
@@ -207,13 +196,6 @@ impl MinHeap {
         })
     }
 
-    pub fn clear(&mut self) {
-        for e in &self.items {
-            // SAFETY: heap members are live.
-            unsafe { (*e.ev).timeout_pos.heap_idx = -1 };
-        }
-        self.items.clear();
-    }
 }
 
 #[cfg(test)]
@@ -260,7 +242,9 @@ mod tests {
         }
         let mut last = (i64::MIN, i64::MIN);
         let mut count = 0;
-        while let Some(ev) = heap.pop() {
+        while let Some(ev) = heap.top() {
+            // SAFETY: as above.
+            assert!(unsafe { heap.erase(ev) });
             let k = key(ev);
             assert!(k >= last);
             last = k;
