@@ -1,7 +1,8 @@
 //! Intrusive doubly-linked lists over C-owned memory: the active queues (through
 //! `event_callback.evcb_active_next`), the common-timeout queues and the per-fd / per-signal
 //! event lists (through fields of `struct event`). Linking never allocates. All pointer work on
-//! these links is here; callers name the link field with an accessor function.
+//! these links is here; callers name the link field with an accessor function. An unlinked
+//! element's link fields are stale, never read: linking overwrites them.
 
 use std::ptr;
 
@@ -96,7 +97,6 @@ impl<T> List<T> {
             } else {
                 (*link(next)).prev = prev;
             }
-            *link(item) = Link { next: ptr::null_mut(), prev: ptr::null_mut() };
         }
     }
 
@@ -116,7 +116,6 @@ impl<T> List<T> {
             } else {
                 (*link(next)).prev = ptr::null_mut();
             }
-            *link(item) = Link { next: ptr::null_mut(), prev: ptr::null_mut() };
         }
         item
     }
