@@ -516,10 +516,16 @@ impl EventBase {
         }
     }
 
-    /// Called by backends for each ready fd.
+    /// Called by backends, from the loop's own thread during dispatch, for each ready fd.
     #[inline(always)]
-    pub fn io_active(&mut self, fd: c_int, events: c_short) {
-        evmap::io_active(self, fd, events);
+    pub fn fd_ready(&mut self, fd: c_int, events: c_short) {
+        evmap::io_active::<true>(self, fd, events);
+    }
+
+    /// Activates the events on `fd` from outside dispatch (event_base_active_by_fd).
+    pub fn activate_fd(&mut self, fd: c_int, events: c_short) {
+        evmap::io_active::<false>(self, fd, events);
+        self.note_count_maxima();
     }
 
     // ---- time ------------------------------------------------------------------------------
@@ -1151,17 +1157,22 @@ impl EventBase {
         }
     }
 
-    /// Activation of an event whose fd the backend reported ready. The backend reports all
-    /// ready fds in a row, so the high-water marks are noted once afterwards (`run`).
+    /// Activation of an io event whose fd the backend reported ready. This runs in the loop's
+    /// own thread while no callback runs, so of `active_nolock`'s work only queueing is left:
+    /// no thread to wake, no running priority to preempt (it is -1 between callbacks), and io
+    /// events are never signal events. The backend reports all ready fds in a row, so the
+    /// high-water marks are noted once afterwards (`run`).
     ///
     /// # Safety
-    /// As for `active_nolock`.
-    #[inline]
+    /// As for `active_nolock`; `ev` must be an io event.
+    #[inline(always)]
     pub unsafe fn activate_ready(&mut self, ev: *mut Event, res: c_short) {
+        debug_assert!(self.event_running_priority == -1);
         // SAFETY: ev is live (contract).
         unsafe {
-            if (*ev).cb.flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) == 0 && !(*ev).is_signal() {
-                self.activate_idle(ev, res);
+            if (*ev).cb.flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) == 0 {
+                (*ev).res = res;
+                self.queue_insert_active_untracked(as_callback(ev));
             } else {
                 self.active_nolock(ev, res, 1);
             }

@@ -190,10 +190,11 @@ pub unsafe fn io_del(base: &mut EventBase, ev: *mut Event) -> c_int {
     }
 }
 
-/// Activates the events on `fd` that wait for any of `events`. Inlined into the backends'
-/// dispatch loops: it runs once per ready fd.
+/// Activates the events on `fd` that wait for any of `events`. `IN_DISPATCH`: called by the
+/// backend during dispatch (the lean activation path, see `EventBase::activate_ready`).
+/// Inlined into the backends' dispatch loops: it runs once per ready fd.
 #[inline(always)]
-pub fn io_active(base: &mut EventBase, fd: c_int, events: c_short) {
+pub fn io_active<const IN_DISPATCH: bool>(base: &mut EventBase, fd: c_int, events: c_short) {
     let Some(slot) = base.io.slots.get(fd as usize) else { return };
     let mut ev = slot.events.first();
     while !ev.is_null() {
@@ -201,8 +202,14 @@ pub fn io_active(base: &mut EventBase, fd: c_int, events: c_short) {
         // fd list, so `next` stays valid.
         let (evs, next) = unsafe { ((*ev).events, List::next(ev, fd_link)) };
         if evs & (events & !EV_ET) != 0 {
-            // SAFETY: ev is a live event of this base.
-            unsafe { base.activate_ready(ev, evs & events) };
+            // SAFETY: ev is a live io event of this base.
+            unsafe {
+                if IN_DISPATCH {
+                    base.activate_ready(ev, evs & events);
+                } else {
+                    base.active_nolock(ev, evs & events, 1);
+                }
+            }
         }
         ev = next;
     }

@@ -255,7 +255,7 @@ impl Backend for Epoll {
                 }
             }
             if ev != 0 {
-                base.io_active(fd, ev | EV_ET);
+                base.fd_ready(fd, ev | EV_ET);
             }
         }
         if n == self.events.len() && self.events.len() < MAX_NEVENT {

@@ -60,7 +60,7 @@ pub trait Backend: Sized {
     fn init(base: &EventBase) -> Option<Self>;
     fn add(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int;
     fn del(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int;
-    /// Waits at most `timeout` (forever on None) and reports ready fds with `base.io_active`.
+    /// Waits at most `timeout` (forever on None) and reports ready fds with `base.fd_ready`.
     /// Releases the base lock while blocked.
     fn dispatch(&mut self, base: &mut EventBase, timeout: Option<timeval>) -> c_int;
 }

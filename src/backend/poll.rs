@@ -105,7 +105,7 @@ impl Backend for Poll {
                 ev |= EV_CLOSED;
             }
             if ev != 0 {
-                base.io_active(p.fd, ev);
+                base.fd_ready(p.fd, ev);
             }
         }
         0

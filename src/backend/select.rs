@@ -101,7 +101,7 @@ impl Backend for Select {
                 ev |= EV_WRITE;
             }
             if ev != 0 {
-                base.io_active(fd as c_int, ev);
+                base.fd_ready(fd as c_int, ev);
             }
         }
         0

@@ -896,8 +896,7 @@ pub unsafe extern "C" fn event_base_active_by_fd(base: *mut EventBase, fd: c_int
     // SAFETY: live base.
     let mut b = unsafe { Locked::new(base) };
     if events & EV_TIMEOUT == 0 {
-        b.io_active(fd, events & (EV_READ | EV_WRITE | EV_CLOSED));
-        b.note_count_maxima();
+        b.activate_fd(fd, events & (EV_READ | EV_WRITE | EV_CLOSED));
     } else {
         for ev in b.timeout_events() {
             // SAFETY: events on the timeout queues are live.

@@ -260,7 +260,7 @@ pub unsafe extern "C" fn evmap_io_del_(base: *mut EventBase, _fd: c_int, ev: *mu
 pub unsafe extern "C" fn evmap_io_active_(base: *mut EventBase, fd: c_int, events: c_short) {
     ensure_arg!(!base.is_null(), (), "evmap_io_active_: NULL base");
     // SAFETY: caller holds the lock of the live base.
-    evmap::io_active(unsafe { &mut *base }, fd, events)
+    evmap::io_active::<false>(unsafe { &mut *base }, fd, events)
 }
 
 #[no_mangle]
