@@ -30,3 +30,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+
+# memcached: a real libevent program the preload test runs unchanged on our library. Optional: a
+# service package can fail to install in odd containers, and then only that check is skipped.
+if ! command -v memcached >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "install-deps: installing memcached (optional, for the LD_PRELOAD check)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -qq memcached \
+      > "$ROOT/target/apt-install-memcached.log" 2>&1 ||
+      echo "install-deps: memcached could not be installed; its LD_PRELOAD check will be skipped"
+  else
+    echo "install-deps: optional: sudo apt-get install memcached (for the LD_PRELOAD check)"
+  fi
+fi

@@ -78,5 +78,19 @@ if [ "$MODE" = rs ]; then
 fi
 check "compatibility names on LD_LIBRARY_PATH" "$expect" which_lib_event LD_LIBRARY_PATH="$compat_dir"
 check "compatibility names on LD_LIBRARY_PATH, split libraries" "$expect" which_lib_split LD_LIBRARY_PATH="$compat_dir"
-echo "preload: $passed passed, $failed failed"
+# A real program nobody rebuilt: Debian's memcached (threaded, one event_base per worker).
+log="$out/memcached.log"
+skipped=0
+if ! command -v memcached >/dev/null 2>&1; then
+  echo "  skip  memcached under LD_PRELOAD (memcached is not installed)"
+  skipped=1
+elif timeout -k 5 60 python3 "$CTESTS/preload/memcached_check.py" "$under_test" > "$log" 2>&1 < /dev/null; then
+  echo "  ok    memcached under LD_PRELOAD: $(tail -1 "$log")"
+  passed=$((passed + 1))
+else
+  echo "  FAIL  memcached under LD_PRELOAD"
+  sed 's/^/        /' "$log" | tail -15
+  failed=$((failed + 1))
+fi
+echo "preload: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
