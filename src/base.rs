@@ -804,25 +804,12 @@ impl EventBase {
         unsafe { (*ev).cb.flags |= EVLIST_TIMEOUT };
         match self.common_timeout_index(&timeout) {
             Some(idx) => {
-                // Same duration for all: walk back from the tail to keep the queue sorted.
+                // One duration for the whole queue, so it stays sorted by appending: the scan
+                // from the tail stops at once unless the clock went backwards.
                 let ctl = &mut *self.common_timeouts[idx];
-                // SAFETY: queue members are live; ev is not yet linked.
+                // SAFETY: queue members are live; ev is live and not yet linked.
                 unsafe {
-                    let mut after = ptr::null_mut::<Event>();
-                    let all = ctl.events.to_vec(common_link);
-                    for &e in all.iter().rev() {
-                        if !time::cmp(&(*ev).timeout, &(*e).timeout).is_lt() {
-                            after = e;
-                            break;
-                        }
-                    }
-                    if after.is_null() {
-                        ctl.events.push_front(ev, common_link);
-                    } else if after == ctl_last(&all) {
-                        ctl.events.push_back(ev, common_link);
-                    } else {
-                        insert_after(&mut ctl.events, after, ev);
-                    }
+                    ctl.events.insert_sorted_from_back(ev, common_link, |e| !time::cmp(&timeout, &(*e).timeout).is_lt());
                 }
             }
             // SAFETY: ev is live and in no heap; space was reserved by the caller.
@@ -2011,34 +1998,6 @@ pub unsafe fn assign_event(
 unsafe fn event_cb_of(ev: *mut Event) -> Option<EventCb> {
     // SAFETY: the slot holds an EventCb or NULL for event closures (contract).
     unsafe { std::mem::transmute::<*const c_void, Option<EventCb>>((*ev).cb.cb) }
-}
-
-fn ctl_last(all: &[*mut Event]) -> *mut Event {
-    all.last().copied().unwrap_or(ptr::null_mut())
-}
-
-/// Links `ev` right after `after` in a common-timeout queue.
-///
-/// # Safety
-/// `after` must be on `list` and `ev` on no common queue.
-unsafe fn insert_after(list: &mut List<Event>, after: *mut Event, ev: *mut Event) {
-    // Rebuild the tail: pop everything after `after`, push ev, push them back. Queues of one
-    // duration are sorted by insertion time, so this path is rare (clock adjustments only).
-    // SAFETY: forwarded contract.
-    unsafe {
-        let mut tail = Vec::new();
-        let mut cur = List::next(after, common_link);
-        while !cur.is_null() {
-            let next = List::next(cur, common_link);
-            list.remove(cur, common_link);
-            tail.push(cur);
-            cur = next;
-        }
-        list.push_back(ev, common_link);
-        for e in tail {
-            list.push_back(e, common_link);
-        }
-    }
 }
 
 fn method_disabled_by_env(name: &CStr) -> bool {

@@ -100,6 +100,36 @@ impl<T> List<T> {
         }
     }
 
+    /// Links `item` after the last element for which `goes_after` holds, scanning back from the
+    /// tail (at the front if none does): a sorted insert for lists that are appended to in
+    /// order almost always, so the scan usually stops at the tail.
+    ///
+    /// # Safety
+    /// As for `push_back`; every element must be live.
+    pub unsafe fn insert_sorted_from_back(&mut self, item: *mut T, link: LinkOf<T>, goes_after: impl Fn(*mut T) -> bool) {
+        let mut after = self.last;
+        while !after.is_null() && !goes_after(after) {
+            // SAFETY: members are live (contract).
+            after = unsafe { (*link(after)).prev };
+        }
+        if after.is_null() {
+            // SAFETY: forwarded contract.
+            unsafe { self.push_front(item, link) };
+            return;
+        }
+        // SAFETY: after is a live member; item is live and unlinked (contract).
+        unsafe {
+            let next = (*link(after)).next;
+            *link(item) = Link { next, prev: after };
+            (*link(after)).next = item;
+            if next.is_null() {
+                self.last = item;
+            } else {
+                (*link(next)).prev = item;
+            }
+        }
+    }
+
     /// Unlinks and returns the first element.
     ///
     /// # Safety
@@ -164,5 +194,48 @@ impl<T> List<T> {
             cur = unsafe { Self::next(cur, link) };
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Node {
+        key: i32,
+        link: Link<Node>,
+    }
+
+    unsafe fn node_link(n: *mut Node) -> *mut Link<Node> {
+        // SAFETY: test nodes are live for the whole test.
+        unsafe { &raw mut (*n).link }
+    }
+
+    #[test]
+    fn sorted_insert_from_back_keeps_order_and_links() {
+        let keys = [5, 7, 7, 9, 1, 8, 10, 0, 7];
+        let mut nodes: Vec<Box<Node>> =
+            keys.iter().map(|&key| Box::new(Node { key, link: Link { next: ptr::null_mut(), prev: ptr::null_mut() } })).collect();
+        let mut list = List::default();
+        for n in nodes.iter_mut() {
+            let key = n.key;
+            // SAFETY: nodes live in `nodes` for the whole test.
+            unsafe { list.insert_sorted_from_back(&mut **n, node_link, |e| key >= (*e).key) };
+        }
+        // SAFETY: as above.
+        let order: Vec<i32> = unsafe { list.to_vec(node_link) }.iter().map(|&n| unsafe { (*n).key }).collect();
+        assert_eq!(order, vec![0, 1, 5, 7, 7, 7, 8, 9, 10]);
+        // Walking back from the tail gives the reverse order: prev links are right too.
+        let mut back = Vec::new();
+        let mut cur = list.last;
+        while !cur.is_null() {
+            // SAFETY: as above.
+            unsafe {
+                back.push((*cur).key);
+                cur = (*node_link(cur)).prev;
+            }
+        }
+        back.reverse();
+        assert_eq!(back, order);
     }
 }
