@@ -70,8 +70,8 @@ pub const fn ops_for<B: Backend>() -> EventOp {
     EventOp {
         name: B::NAME.as_ptr(),
         init: Some(init_shim::<B>),
-        add: Some(add_shim::<B>),
-        del: Some(del_shim::<B>),
+        add: Some(change_shim::<B, true>),
+        del: Some(change_shim::<B, false>),
         dispatch: Some(dispatch_shim::<B>),
         dealloc: Some(dealloc_shim::<B>),
         need_reinit: B::NEED_REINIT as c_int,
@@ -99,7 +99,8 @@ unsafe fn state<'a, B: Backend>(base: *mut EventBase) -> &'a mut B {
     unsafe { &mut *(*base).backend_state().cast::<B>() }
 }
 
-unsafe extern "C" fn add_shim<B: Backend>(
+/// `add` (ADD = true) or `del` of backend `B`, with the table's C signature.
+unsafe extern "C" fn change_shim<B: Backend, const ADD: bool>(
     base: *mut EventBase,
     fd: c_int,
     old: c_short,
@@ -107,18 +108,12 @@ unsafe extern "C" fn add_shim<B: Backend>(
     _fdinfo: *mut c_void,
 ) -> c_int {
     // SAFETY: the base calls the table it initialised.
-    unsafe { state::<B>(base) }.add(fd, old, events)
-}
-
-unsafe extern "C" fn del_shim<B: Backend>(
-    base: *mut EventBase,
-    fd: c_int,
-    old: c_short,
-    events: c_short,
-    _fdinfo: *mut c_void,
-) -> c_int {
-    // SAFETY: the base calls the table it initialised.
-    unsafe { state::<B>(base) }.del(fd, old, events)
+    let st = unsafe { state::<B>(base) };
+    if ADD {
+        st.add(fd, old, events)
+    } else {
+        st.del(fd, old, events)
+    }
 }
 
 unsafe extern "C" fn dispatch_shim<B: Backend>(base: *mut EventBase, tv: *mut timeval) -> c_int {
