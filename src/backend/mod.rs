@@ -43,6 +43,14 @@ pub struct EventOp {
 // SAFETY: the tables are immutable after construction; the name points to a static string.
 unsafe impl Sync for EventOp {}
 
+// Upstream's struct eventop on x86_64: name, five functions, two ints, size_t.
+const _: () = {
+    assert!(std::mem::size_of::<EventOp>() == 64);
+    assert!(std::mem::offset_of!(EventOp, need_reinit) == 48);
+    assert!(std::mem::offset_of!(EventOp, features) == 52);
+    assert!(std::mem::offset_of!(EventOp, fdinfo_len) == 56);
+};
+
 impl EventOp {
     pub fn name(&self) -> &'static CStr {
         // SAFETY: every table's name is a 'static C string literal.
