@@ -179,11 +179,11 @@ impl EventBase {
         let check_env = c.flags & config::EVENT_BASE_FLAG_IGNORE_ENV == 0;
         let mut flags = c.flags;
         let mut precise = flags & config::EVENT_BASE_FLAG_PRECISE_TIMER != 0;
-        if check_env && !precise && config::getenv(c"EVENT_PRECISE_TIMER").is_some() {
+        if check_env && !precise && config::env_is_set(c"EVENT_PRECISE_TIMER") {
             precise = true;
             flags |= config::EVENT_BASE_FLAG_PRECISE_TIMER;
         }
-        if check_env && config::getenv(c"EVENT_EPOLL_USE_CHANGELIST").is_some() {
+        if check_env && config::env_is_set(c"EVENT_EPOLL_USE_CHANGELIST") {
             flags |= config::EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST;
         }
         let mut monotonic_timer = MonotonicTimer::default();
@@ -276,7 +276,7 @@ impl EventBase {
             unsafe { EventBase::free(base, false) };
             return ptr::null_mut();
         }
-        if config::getenv(c"EVENT_SHOW_METHOD").is_some() {
+        if config::env_is_set(c"EVENT_SHOW_METHOD") {
             msgx!("libevent using: {}", b.method_name());
         }
         b.activequeues.push(List::default());
@@ -1377,13 +1377,7 @@ impl EventBase {
     }
 
     fn close_notify_fds(&mut self) {
-        for fd in &mut self.th_notify_fd {
-            if *fd >= 0 {
-                // SAFETY: closing an fd this base owns.
-                unsafe { libc::close(*fd) };
-                *fd = -1;
-            }
-        }
+        crate::util::file::close_owned(&mut self.th_notify_fd);
     }
 
     // ---- the loop --------------------------------------------------------------------------
@@ -1762,17 +1756,8 @@ impl EventBase {
 
     /// Every non-internal event that is added or active, for dump/foreach.
     pub fn visible_events(&self) -> Vec<*mut Event> {
-        let mut out: Vec<*mut Event> = Vec::new();
-        for ev in evmap::all_events(self) {
-            out.push(ev);
-        }
-        for ev in self.timeheap.iter() {
-            out.push(ev);
-        }
-        for ctl in &self.common_timeouts {
-            // SAFETY: common-queue members are live.
-            out.extend(unsafe { ctl.events.to_vec(common_link) });
-        }
+        let mut out = evmap::all_events(self);
+        out.extend(self.timeout_events());
         for q in self.activequeues.iter().chain(std::iter::once(&self.active_later_queue)) {
             // SAFETY: queued callbacks are live.
             for cb in unsafe { q.to_vec(active_link) } {
@@ -1789,7 +1774,7 @@ impl EventBase {
         out
     }
 
-    /// Events on the heap or a common queue that wait on `fd` (for active_by_fd with EV_TIMEOUT).
+    /// Every event with a pending timeout (on the heap or a common-timeout queue).
     pub fn timeout_events(&self) -> Vec<*mut Event> {
         let mut out: Vec<*mut Event> = self.timeheap.iter().collect();
         for ctl in &self.common_timeouts {
@@ -2005,7 +1990,7 @@ fn method_disabled_by_env(name: &CStr) -> bool {
     var.extend(name.to_bytes().iter().map(|c| c.to_ascii_uppercase()));
     var.push(0);
     let var = CStr::from_bytes_with_nul(&var).expect("built with one trailing NUL");
-    config::getenv(var).is_some()
+    config::env_is_set(var)
 }
 
 /// Internal callback of a common-timeout queue's timer: activates every expired event.

@@ -51,15 +51,7 @@ impl EventConfig {
     }
 }
 
-/// `getenv`, ignoring the environment in set-id programs as upstream does.
-pub fn getenv(name: &CStr) -> Option<&'static CStr> {
-    // SAFETY: plain id queries.
-    if unsafe { libc::getuid() != libc::geteuid() || libc::getgid() != libc::getegid() } {
-        return None;
-    }
-    // SAFETY: name is NUL-terminated; the result points into the environment.
-    let p = unsafe { libc::getenv(name.as_ptr()) };
-    // SAFETY: non-NULL results of getenv are NUL-terminated and live as long as the process
-    // does not modify that variable.
-    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) })
+/// Whether an environment variable is set (ignored in set-id programs, see `util::file::getenv`).
+pub fn env_is_set(name: &CStr) -> bool {
+    !crate::util::file::getenv(name).is_null()
 }

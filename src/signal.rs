@@ -233,11 +233,5 @@ pub fn dealloc(base: &mut EventBase) {
 }
 
 pub fn close_pipe(base: &mut EventBase) {
-    for fd in &mut base.sig.pair {
-        if *fd >= 0 {
-            // SAFETY: closing an fd this base owns.
-            unsafe { libc::close(*fd) };
-            *fd = -1;
-        }
-    }
+    crate::util::file::close_owned(&mut base.sig.pair);
 }

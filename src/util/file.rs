@@ -82,6 +82,17 @@ fn read_open_file(fd: c_int) -> Result<MmBuffer, ReadFileError> {
     Ok(MmBuffer { ptr: mem, len: filled })
 }
 
+/// Closes the fds the caller owns in `fds` and marks each slot closed (-1).
+pub fn close_owned(fds: &mut [c_int]) {
+    for fd in fds {
+        if *fd >= 0 {
+            // SAFETY: the caller owns these fds and forgets them here.
+            unsafe { libc::close(*fd) };
+            *fd = -1;
+        }
+    }
+}
+
 /// `getenv`, except in set-user-id or set-group-id processes, where the environment belongs to
 /// a less privileged user and libevent must not act on it.
 pub fn getenv(name: &CStr) -> *const c_char {
