@@ -22,6 +22,9 @@ use crate::signal::{self, SignalInfo};
 use crate::thread;
 use crate::time::{self, MonotonicTimer};
 
+mod ready;
+pub use ready::ReadyList;
+
 pub const EVLOOP_ONCE: c_int = 0x01;
 pub const EVLOOP_NONBLOCK: c_int = 0x02;
 pub const EVLOOP_NO_EXIT_ON_EMPTY: c_int = 0x04;
@@ -100,6 +103,8 @@ pub struct EventBase {
     common_timeouts: Vec<Box<CommonTimeout>>,
     activequeues: Vec<List<EventCallback>>,
     active_later_queue: List<EventCallback>,
+    /// Ready fds not yet activated, run by the loop straight from the backend (ready.rs).
+    ready: ReadyList,
 
     virtual_event_count: c_int,
     virtual_event_count_max: c_int,
@@ -242,6 +247,7 @@ impl EventBase {
             // SAFETY: an all-zero struct event is the unassigned state.
             th_notify: unsafe { std::mem::zeroed() },
             once_events: List::default(),
+            ready: ReadyList::default(),
         };
         // SAFETY: base is fresh, suitably aligned memory (malloc) of the right size.
         unsafe { base.write(value) };
@@ -1472,7 +1478,7 @@ impl EventBase {
             b.note_count_maxima();
             b.update_time_cache();
             b.timeout_process();
-            if b.event_count_active != 0 {
+            if b.event_count_active != 0 || !b.ready.is_empty() {
                 // SAFETY: live base, lock held.
                 let n = unsafe { EventBase::process_active(base) };
                 // SAFETY: as above.
@@ -1506,6 +1512,19 @@ impl EventBase {
         };
         let maxcb = b.max_dispatch_callbacks;
         let limit_after_prio = b.limit_callbacks_after_prio;
+        // The ready list belongs in front of the (single) queue; see ready.rs.
+        let mut from_ready = 0;
+        if !b.ready.is_empty() {
+            b.event_running_priority = 0;
+            // SAFETY: live base, lock held (contract).
+            from_ready = unsafe { EventBase::run_ready(base) };
+            // SAFETY: as above.
+            if from_ready < 0 || unsafe { (*base).event_continue } {
+                // SAFETY: as above.
+                unsafe { (*base).event_running_priority = -1 };
+                return from_ready;
+            }
+        }
         let mut c = 0;
         let mut i = 0;
         // SAFETY: as above.
@@ -1514,13 +1533,16 @@ impl EventBase {
             if !unsafe { (&(*base).activequeues)[i].is_empty() } {
                 // SAFETY: as above.
                 unsafe { (*base).event_running_priority = i as c_int };
-                c = if (i as c_int) < limit_after_prio {
+                let n = if (i as c_int) < limit_after_prio {
                     // SAFETY: as above.
                     unsafe { EventBase::process_queue(base, i, c_int::MAX, None) }
                 } else {
                     // SAFETY: as above.
                     unsafe { EventBase::process_queue(base, i, maxcb, endtime) }
                 };
+                // Callbacks run from the ready list count with the queue they stood in for.
+                c = if n < 0 { n } else { n + from_ready };
+                from_ready = 0;
                 if c != 0 {
                     break;
                 }
@@ -1529,7 +1551,7 @@ impl EventBase {
         }
         // SAFETY: as above.
         unsafe { (*base).event_running_priority = -1 };
-        c
+        c + from_ready
     }
 
     unsafe fn process_queue(base: *mut EventBase, pri: usize, max_to_process: c_int, endtime: Option<timeval>) -> c_int {
@@ -1558,24 +1580,12 @@ impl EventBase {
                     ptr::null_mut()
                 }
             };
-            // SAFETY: cb is live.
-            if unsafe { (*cb).flags } & EVLIST_INTERNAL == 0 {
-                count += 1;
-            }
-            b.current_event = cb;
-            b.current_event_waiters = 0;
-            // SAFETY: cb (and ev if non-null) are live; each arm releases the lock before the
-            // user's code runs.
-            unsafe { EventBase::run_callback(base, cb, ev) };
-            // SAFETY: the lock is re-taken; the base is still live (freeing a base from its own
-            // callback is not supported upstream either).
+            // SAFETY: cb (and ev if non-null) are live and dequeued; each arm of run_callback
+            // releases the lock before the user's code runs.
+            unsafe { EventBase::run_dequeued(base, cb, &mut count, || EventBase::run_callback(base, cb, ev)) };
+            // SAFETY: the base is still live (freeing a base from its own callback is not
+            // supported upstream either).
             let b = unsafe { &mut *base };
-            b.acquire_lock();
-            b.current_event = ptr::null_mut();
-            if b.current_event_waiters != 0 {
-                b.current_event_waiters = 0;
-                thread::cond_signal(b.current_event_cond, true);
-            }
             if b.event_break {
                 return -1;
             }
@@ -1598,6 +1608,33 @@ impl EventBase {
         count
     }
 
+    /// Runs one callback taken off its queue (or the ready list) as the running event, through
+    /// `call` (which releases the lock around the user's code), counting it in `count` unless
+    /// internal, and wakes anyone waiting for it to finish. Called and returns with the lock held.
+    ///
+    /// # Safety
+    /// `base` live and locked; `cb` live and on no active queue.
+    #[inline(always)]
+    unsafe fn run_dequeued(base: *mut EventBase, cb: *mut EventCallback, count: &mut c_int, call: impl FnOnce()) {
+        // SAFETY: live base and callback (contract).
+        let b = unsafe { &mut *base };
+        // SAFETY: as above.
+        if unsafe { (*cb).flags } & EVLIST_INTERNAL == 0 {
+            *count += 1;
+        }
+        b.current_event = cb;
+        b.current_event_waiters = 0;
+        call();
+        // SAFETY: the base outlives its callbacks (see process_queue).
+        let b = unsafe { &mut *base };
+        b.acquire_lock();
+        b.current_event = ptr::null_mut();
+        if b.current_event_waiters != 0 {
+            b.current_event_waiters = 0;
+            thread::cond_signal(b.current_event_cond, true);
+        }
+    }
+
     /// Runs one dequeued callback according to its closure. Called with the lock held;
     /// returns with it released.
     unsafe fn run_callback(base: *mut EventBase, cb: *mut EventCallback, ev: *mut Event) {
@@ -1606,15 +1643,7 @@ impl EventBase {
             let closure = (*cb).closure;
             match closure {
                 EV_CLOSURE_EVENT_SIGNAL => EventBase::signal_closure(base, ev),
-                EV_CLOSURE_EVENT_PERSIST => EventBase::persist_closure(base, ev),
-                EV_CLOSURE_EVENT => {
-                    let f = event_cb_of(ev);
-                    let (fd, res, arg) = ((*ev).fd, (*ev).res, (*cb).arg);
-                    (*base).release_lock();
-                    if let Some(f) = f {
-                        f(fd, res, arg);
-                    }
-                }
+                EV_CLOSURE_EVENT_PERSIST | EV_CLOSURE_EVENT => EventBase::call_event(base, ev),
                 EV_CLOSURE_CB_SELF => {
                     let f: Option<SelfCb> = std::mem::transmute::<*const c_void, Option<SelfCb>>((*cb).cb);
                     let arg = (*cb).arg;
@@ -1684,24 +1713,18 @@ impl EventBase {
     }
 
     /// Re-arms a persistent event's timeout, then runs its callback.
-    unsafe fn persist_closure(base: *mut EventBase, ev: *mut Event) {
+    /// The closure of an ordinary event (persistent or not): a persistent event with a timeout
+    /// is re-armed first, then the user's callback runs with the lock released.
+    ///
+    /// # Safety
+    /// As for `run_callback`, with `ev` an event whose closure is EV_CLOSURE_EVENT(_PERSIST).
+    #[inline(always)]
+    unsafe fn call_event(base: *mut EventBase, ev: *mut Event) {
         // SAFETY: live event and base, lock held on entry (contract).
         unsafe {
             let b = &mut *base;
-            let delay_tagged = (*ev).u.io.persist_timeout;
-            if time::is_set(&delay_tagged) {
-                let now = b.gettime();
-                let common = b.common_timeout_index(&(*ev).timeout).is_some();
-                let delay = masked(&delay_tagged);
-                let usec_tag = if common { delay_tagged.tv_usec & !MICROSECONDS_MASK } else { 0 };
-                let relative_to = if (*ev).res & EV_TIMEOUT != 0 { masked(&(*ev).timeout) } else { now };
-                let mut run_at = time::add(&relative_to, &delay);
-                if time::cmp(&run_at, &now).is_lt() {
-                    // Missed at least one period (clock jump or slow callbacks): restart from now.
-                    run_at = time::add(&now, &delay);
-                }
-                run_at.tv_usec |= usec_tag;
-                b.add_nolock(ev, Some(&run_at), true);
+            if (*ev).cb.closure == EV_CLOSURE_EVENT_PERSIST && time::is_set(&(*ev).u.io.persist_timeout) {
+                b.rearm_persistent(ev);
             }
             let f = event_cb_of(ev);
             let (fd, res, arg) = ((*ev).fd, (*ev).res, (*ev).cb.arg);
@@ -1709,6 +1732,26 @@ impl EventBase {
             if let Some(f) = f {
                 f(fd, res, arg);
             }
+        }
+    }
+
+    /// Schedules a persistent event's next timeout, one period after this one.
+    unsafe fn rearm_persistent(&mut self, ev: *mut Event) {
+        // SAFETY: live event, lock held (contract).
+        unsafe {
+            let delay_tagged = (*ev).u.io.persist_timeout;
+            let now = self.gettime();
+            let common = self.common_timeout_index(&(*ev).timeout).is_some();
+            let delay = masked(&delay_tagged);
+            let usec_tag = if common { delay_tagged.tv_usec & !MICROSECONDS_MASK } else { 0 };
+            let relative_to = if (*ev).res & EV_TIMEOUT != 0 { masked(&(*ev).timeout) } else { now };
+            let mut run_at = time::add(&relative_to, &delay);
+            if time::cmp(&run_at, &now).is_lt() {
+                // Missed at least one period (clock jump or slow callbacks): restart from now.
+                run_at = time::add(&now, &delay);
+            }
+            run_at.tv_usec |= usec_tag;
+            self.add_nolock(ev, Some(&run_at), true);
         }
     }
 

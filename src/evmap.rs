@@ -45,6 +45,28 @@ pub struct IoMap {
     pub slots: Vec<IoSlot>,
 }
 
+/// What waits on an fd, for the loop's walk of the backend's ready list.
+pub enum FdEvents {
+    None,
+    One(*mut Event),
+    Several,
+}
+
+impl IoMap {
+    pub fn events_on(&self, fd: c_int) -> FdEvents {
+        let Some(slot) = self.slots.get(fd as usize) else { return FdEvents::None };
+        let first = slot.events.first();
+        if first.is_null() {
+            FdEvents::None
+        // SAFETY: members of the fd list are live events.
+        } else if unsafe { List::next(first, fd_link) }.is_null() {
+            FdEvents::One(first)
+        } else {
+            FdEvents::Several
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct SignalMap {
     pub slots: Vec<List<Event>>,

@@ -7,7 +7,7 @@ use std::ffi::{c_int, c_short, CStr};
 use libc::{epoll_event, timeval};
 
 use super::{timeout_ms, wait_unlocked, Backend, EV_FEATURE_EARLY_CLOSE, EV_FEATURE_ET, EV_FEATURE_O1};
-use crate::base::EventBase;
+use crate::base::{EventBase, ReadyList};
 use crate::event::{EV_CLOSED, EV_ET, EV_READ, EV_WRITE};
 
 /// Longer epoll timeouts misbehave on old kernels; upstream caps them the same way.
@@ -31,6 +31,41 @@ pub struct Epoll {
     changelist: Option<(Vec<Change>, Vec<i32>)>,
     /// -1 unless precise timers are on.
     timerfd: c_int,
+    /// The last wait filled `events`: grow it before the next one (not earlier, the base may
+    /// still be reading it, see base/ready.rs).
+    filled: bool,
+}
+
+/// An epoll result entry as an fd and libevent's event bits (0: nothing to run, which is
+/// also what the precise-timer fd `skip_fd` gets: it only ends the wait).
+#[inline(always)]
+pub fn decode(e: &epoll_event, skip_fd: c_int) -> (c_int, c_short) {
+    let fd = e.u64 as c_int;
+    let what = e.events;
+    if fd == skip_fd {
+        return (fd, 0);
+    }
+    if what == libc::EPOLLIN as u32 {
+        return (fd, EV_READ | EV_ET);
+    }
+    let hup_without_rdhup = what & libc::EPOLLHUP as u32 != 0 && what & libc::EPOLLRDHUP as u32 == 0;
+    let ev = if what & libc::EPOLLERR as u32 != 0 || hup_without_rdhup {
+        EV_READ | EV_WRITE
+    } else {
+        let mut ev = 0;
+        if what & libc::EPOLLIN as u32 != 0 {
+            ev |= EV_READ;
+        }
+        if what & libc::EPOLLOUT as u32 != 0 {
+            ev |= EV_WRITE;
+        }
+        if what & libc::EPOLLRDHUP as u32 != 0 {
+            ev |= EV_CLOSED;
+        }
+        ev
+    };
+    // EV_ET rides along so that edge-triggered events see it in their result, as upstream.
+    (fd, if ev != 0 { ev | EV_ET } else { 0 })
 }
 
 fn epoll_mask(events: c_short) -> u32 {
@@ -182,6 +217,7 @@ impl Backend for Epoll {
             events: vec![epoll_event { events: 0, u64: 0 }; INITIAL_NEVENT],
             changelist: base.uses_changelist().then(|| (Vec::new(), Vec::new())),
             timerfd: -1,
+            filled: false,
         };
         if base.wants_precise_timer() {
             // SAFETY: plain syscall.
@@ -225,42 +261,29 @@ impl Backend for Epoll {
         if self.flush_changes() < 0 {
             return -1;
         }
+        if self.filled && self.events.len() < MAX_NEVENT {
+            let grown = (self.events.len() * 2).min(MAX_NEVENT);
+            self.events.resize(grown, epoll_event { events: 0, u64: 0 });
+        }
         let wait_ms = if self.timerfd >= 0 { self.arm_timerfd(timeout) } else { timeout_ms(timeout, MAX_TIMEOUT_MS) };
         let (epfd, buf, len) = (self.epfd, self.events.as_mut_ptr(), self.events.len() as c_int);
         // SAFETY: buf is a valid buffer of len epoll_events.
         let Some(n) = wait_unlocked(base, "epoll_wait", || unsafe { libc::epoll_wait(epfd, buf, len, wait_ms) }) else {
             return -1;
         };
-        // The timerfd (-1 when unused, never equal to a reported fd) only ends the wait.
-        let timerfd = self.timerfd;
-        for e in &self.events[..n] {
-            let fd = e.u64 as c_int;
-            if fd == timerfd {
-                continue;
-            }
-            let what = e.events;
-            let mut ev: c_short = 0;
-            let hup_without_rdhup = what & libc::EPOLLHUP as u32 != 0 && what & libc::EPOLLRDHUP as u32 == 0;
-            if what & libc::EPOLLERR as u32 != 0 || hup_without_rdhup {
-                ev = EV_READ | EV_WRITE;
-            } else {
-                if what & libc::EPOLLIN as u32 != 0 {
-                    ev |= EV_READ;
-                }
-                if what & libc::EPOLLOUT as u32 != 0 {
-                    ev |= EV_WRITE;
-                }
-                if what & libc::EPOLLRDHUP as u32 != 0 {
-                    ev |= EV_CLOSED;
-                }
-            }
-            if ev != 0 {
-                base.fd_ready(fd, ev | EV_ET);
-            }
+        self.filled = n == self.events.len();
+        let ready = &self.events[..n];
+        if base.can_defer_ready() {
+            // SAFETY: the array is left alone until the next dispatch, and the loop consumes or
+            // settles the list before it dispatches again.
+            base.defer_ready(unsafe { ReadyList::new(ready, self.timerfd) });
+            return 0;
         }
-        if n == self.events.len() && self.events.len() < MAX_NEVENT {
-            let grown = (self.events.len() * 2).min(MAX_NEVENT);
-            self.events.resize(grown, epoll_event { events: 0, u64: 0 });
+        for e in ready {
+            let (fd, ev) = decode(e, self.timerfd);
+            if ev != 0 {
+                base.fd_ready(fd, ev);
+            }
         }
         0
     }

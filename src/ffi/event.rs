@@ -116,8 +116,12 @@ impl Locked {
     /// # Safety
     /// `base` must be a live base.
     pub(crate) unsafe fn new(base: *mut EventBase) -> Locked {
-        // SAFETY: live base (contract).
-        unsafe { (*base).acquire_lock() };
+        // SAFETY: live base (contract); locked, it is ours to update.
+        unsafe {
+            (*base).acquire_lock();
+            // Whatever the caller does next must see the loop's ready fds as active.
+            (*base).settle_ready();
+        }
         Locked(base)
     }
 }
@@ -703,12 +707,11 @@ pub unsafe extern "C" fn event_priority_set(ev: *mut Event, pri: c_int) -> c_int
     // SAFETY: ev is NULL or a struct event.
     let Some(base) = (unsafe { base_of(ev, "event_priority_set") }) else { return -1 };
     debug::assert_is_setup(ev, "event_priority_set");
-    // SAFETY: live event and base.
+    // SAFETY: live event and base; locked first, so that an fd the loop has seen ready
+    // counts as active (base/ready.rs).
     unsafe {
-        if (*ev).cb.flags & EVLIST_ACTIVE != 0 {
-            return -1;
-        }
-        if pri < 0 || pri >= Locked::new(base).npriorities() {
+        let base = Locked::new(base);
+        if (*ev).cb.flags & EVLIST_ACTIVE != 0 || pri < 0 || pri >= base.npriorities() {
             return -1;
         }
         (*ev).cb.pri = pri as u8;

@@ -21,41 +21,53 @@ fn del_mode(blocking: c_int) -> DelMode {
     }
 }
 
+/// The base of a call made with its lock held. Like every locked entry, it first settles the
+/// loop's ready fds (base/ready.rs), so the caller sees and changes what upstream would.
+///
+/// # Safety
+/// `base` must be a live base whose lock the caller holds.
+unsafe fn held<'a>(base: *mut EventBase) -> &'a mut EventBase {
+    // SAFETY: live and locked (contract).
+    let b = unsafe { &mut *base };
+    b.settle_ready();
+    b
+}
+
 // ---- events with the lock held by the caller ------------------------------------------------
 
 #[no_mangle]
 pub unsafe extern "C" fn event_add_nolock_(ev: *mut Event, tv: *const timeval, tv_is_absolute: c_int) -> c_int {
     ensure_arg!(!ev.is_null(), -1, "event_add_nolock_: NULL event");
     // SAFETY: caller holds the lock of the event's live base (internal contract).
-    unsafe { (*(*ev).base).add_nolock(ev, tv.as_ref(), tv_is_absolute != 0) }
+    unsafe { held((*ev).base).add_nolock(ev, tv.as_ref(), tv_is_absolute != 0) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_del_nolock_(ev: *mut Event, blocking: c_int) -> c_int {
     ensure_arg!(!ev.is_null(), -1, "event_del_nolock_: NULL event");
     // SAFETY: as above.
-    unsafe { (*(*ev).base).del_nolock(ev, del_mode(blocking)) }
+    unsafe { held((*ev).base).del_nolock(ev, del_mode(blocking)) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_remove_timer_nolock_(ev: *mut Event) -> c_int {
     ensure_arg!(!ev.is_null(), -1, "event_remove_timer_nolock_: NULL event");
     // SAFETY: as above.
-    unsafe { (*(*ev).base).remove_timer_nolock(ev) }
+    unsafe { held((*ev).base).remove_timer_nolock(ev) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_active_nolock_(ev: *mut Event, res: c_int, ncalls: c_short) {
     ensure_arg!(!ev.is_null(), (), "event_active_nolock_: NULL event");
     // SAFETY: as above.
-    unsafe { (*(*ev).base).active_nolock(ev, res as c_short, ncalls) }
+    unsafe { held((*ev).base).active_nolock(ev, res as c_short, ncalls) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_active_later_nolock_(ev: *mut Event, res: c_int) {
     ensure_arg!(!ev.is_null(), (), "event_active_later_nolock_: NULL event");
     // SAFETY: as above.
-    unsafe { (*(*ev).base).active_later_nolock(ev, res as c_short) }
+    unsafe { held((*ev).base).active_later_nolock(ev, res as c_short) }
 }
 
 #[no_mangle]
@@ -92,14 +104,14 @@ pub unsafe extern "C" fn event_callback_activate_(base: *mut EventBase, cb: *mut
 pub unsafe extern "C" fn event_callback_activate_nolock_(base: *mut EventBase, cb: *mut EventCallback) -> c_int {
     ensure_arg!(!base.is_null() && !cb.is_null(), 0, "event_callback_activate_nolock_: NULL argument");
     // SAFETY: caller holds the lock of the live base.
-    unsafe { (*base).callback_activate_nolock(cb) }
+    unsafe { held(base).callback_activate_nolock(cb) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_callback_activate_later_nolock_(base: *mut EventBase, cb: *mut EventCallback) -> c_int {
     ensure_arg!(!base.is_null() && !cb.is_null(), 0, "event_callback_activate_later_nolock_: NULL argument");
     // SAFETY: as above.
-    unsafe { (*base).callback_activate_later_nolock(cb) }
+    unsafe { held(base).callback_activate_later_nolock(cb) }
 }
 
 #[no_mangle]
@@ -113,14 +125,14 @@ pub unsafe extern "C" fn event_callback_cancel_(base: *mut EventBase, cb: *mut E
 pub unsafe extern "C" fn event_callback_cancel_nolock_(base: *mut EventBase, cb: *mut EventCallback, even_if_finalizing: c_int) -> c_int {
     ensure_arg!(!base.is_null() && !cb.is_null(), -1, "event_callback_cancel_nolock_: NULL argument");
     // SAFETY: caller holds the lock of the live base.
-    unsafe { (*base).callback_cancel_nolock(cb, even_if_finalizing != 0) }
+    unsafe { held(base).callback_cancel_nolock(cb, even_if_finalizing != 0) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn event_callback_finalize_nolock_(base: *mut EventBase, _flags: c_uint, cb: *mut EventCallback, f: Option<SelfCb>) {
     ensure_arg!(!base.is_null() && !cb.is_null() && f.is_some(), (), "event_callback_finalize_nolock_: NULL argument");
     // SAFETY: caller holds the lock of the live base.
-    unsafe { (*base).callback_finalize_nolock(cb, f.expect("checked")) }
+    unsafe { held(base).callback_finalize_nolock(cb, f.expect("checked")) }
 }
 
 #[no_mangle]
@@ -221,7 +233,7 @@ pub unsafe extern "C" fn event_base_assert_ok_(base: *mut EventBase) {
 pub unsafe extern "C" fn event_base_assert_ok_nolock_(base: *mut EventBase) {
     ensure_arg!(!base.is_null(), (), "event_base_assert_ok_nolock_: NULL base");
     // SAFETY: caller holds the lock of the live base.
-    unsafe { (*base).assert_ok() }
+    unsafe { held(base).assert_ok() }
 }
 
 /// IOCP exists only on Windows: starting it fails here, as in upstream's non-Windows builds.
@@ -246,42 +258,42 @@ pub unsafe extern "C" fn evthread_make_base_notifiable(base: *mut EventBase) -> 
 pub unsafe extern "C" fn evmap_io_add_(base: *mut EventBase, _fd: c_int, ev: *mut Event) -> c_int {
     ensure_arg!(!base.is_null() && !ev.is_null(), -1, "evmap_io_add_: NULL argument");
     // SAFETY: caller holds the lock of the live base; ev is its io event.
-    unsafe { evmap::io_add(&mut *base, ev) }
+    unsafe { evmap::io_add(held(base), ev) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn evmap_io_del_(base: *mut EventBase, _fd: c_int, ev: *mut Event) -> c_int {
     ensure_arg!(!base.is_null() && !ev.is_null(), -1, "evmap_io_del_: NULL argument");
     // SAFETY: as above.
-    unsafe { evmap::io_del(&mut *base, ev) }
+    unsafe { evmap::io_del(held(base), ev) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn evmap_io_active_(base: *mut EventBase, fd: c_int, events: c_short) {
     ensure_arg!(!base.is_null(), (), "evmap_io_active_: NULL base");
     // SAFETY: caller holds the lock of the live base.
-    evmap::io_active::<false>(unsafe { &mut *base }, fd, events)
+    evmap::io_active::<false>(unsafe { held(base) }, fd, events)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn evmap_signal_add_(base: *mut EventBase, _sig: c_int, ev: *mut Event) -> c_int {
     ensure_arg!(!base.is_null() && !ev.is_null(), -1, "evmap_signal_add_: NULL argument");
     // SAFETY: caller holds the lock of the live base; ev is its signal event.
-    unsafe { evmap::signal_add(&mut *base, ev) }
+    unsafe { evmap::signal_add(held(base), ev) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn evmap_signal_del_(base: *mut EventBase, _sig: c_int, ev: *mut Event) -> c_int {
     ensure_arg!(!base.is_null() && !ev.is_null(), -1, "evmap_signal_del_: NULL argument");
     // SAFETY: as above.
-    unsafe { evmap::signal_del(&mut *base, ev) }
+    unsafe { evmap::signal_del(held(base), ev) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn evmap_signal_active_(base: *mut EventBase, sig: c_int, ncalls: c_int) {
     ensure_arg!(!base.is_null(), (), "evmap_signal_active_: NULL base");
     // SAFETY: caller holds the lock of the live base.
-    evmap::signal_active(unsafe { &mut *base }, sig, ncalls.clamp(0, c_short::MAX as c_int) as c_short)
+    evmap::signal_active(unsafe { held(base) }, sig, ncalls.clamp(0, c_short::MAX as c_int) as c_short)
 }
 
 #[no_mangle]
@@ -322,7 +334,7 @@ pub extern "C" fn evmap_io_get_fdinfo_(_map: *mut evmap::IoMap, _fd: c_int) -> *
 pub unsafe extern "C" fn evmap_reinit_(base: *mut EventBase) -> c_int {
     ensure_arg!(!base.is_null(), -1, "evmap_reinit_: NULL base");
     // SAFETY: caller holds the lock of the live base.
-    evmap::reinit(unsafe { &mut *base })
+    evmap::reinit(unsafe { held(base) })
 }
 
 #[no_mangle]

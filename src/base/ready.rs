@@ -1,0 +1,178 @@
+//! Ready fds run straight from the backend's result array.
+//!
+//! Upstream's loop activates every event whose fd the backend reported (into the active queue)
+//! as soon as the backend returns, then runs the queue. When nothing else is active, the base
+//! has a single priority and no dispatch limits, the same callbacks can run in the same order
+//! with the same arguments by walking the backend's array itself: each event is looked up as
+//! its turn comes and run at once, which saves a queue insertion, a removal and their counter
+//! updates per event (the bulk of the per-event cost once the callbacks themselves are cheap).
+//!
+//! The two ways differ only in the state of the events still waiting their turn: upstream has
+//! them marked active and counted. Anything that could notice goes through the base lock's
+//! entry (`Locked`, the exported `*_nolock_` helpers), which first *settles* the list:
+//! activates the waiting events the ordinary way, ahead of whatever was queued since the
+//! backend returned, which is where upstream's queue holds them. The walk also settles and
+//! hands over to the queue wherever it would have to second-guess upstream: an fd with several
+//! events, an event already active or being finalized, a loopbreak or loopcontinue.
+//!
+//! Timeouts processed between the backend's return and the walk need no settling: an io event
+//! whose timeout fires is deleted from its fd (so the walk does not find it) and activated with
+//! EV_TIMEOUT at the queue's tail, the state upstream reaches too.
+
+use std::ffi::{c_int, c_short};
+use std::ptr;
+
+use libc::epoll_event;
+
+use super::{as_callback, DelMode, EventBase};
+use crate::backend::epoll;
+use crate::event::*;
+use crate::evmap::FdEvents;
+use crate::list::List;
+
+/// The part of an epoll_wait result the loop has not run yet.
+pub struct ReadyList {
+    entries: *const epoll_event,
+    next: usize,
+    end: usize,
+    /// The precise-timer fd, reported only to end the wait (-1 when unused).
+    skip_fd: c_int,
+}
+
+impl Default for ReadyList {
+    fn default() -> Self {
+        ReadyList { entries: ptr::null(), next: 0, end: 0, skip_fd: -1 }
+    }
+}
+
+impl ReadyList {
+    /// # Safety
+    /// `entries` must stay valid and unchanged until the list is consumed or settled (the
+    /// backend does not touch its array before its next dispatch, which comes after both).
+    pub unsafe fn new(entries: &[epoll_event], skip_fd: c_int) -> ReadyList {
+        ReadyList { entries: entries.as_ptr(), next: 0, end: entries.len(), skip_fd }
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.next == self.end
+    }
+
+    /// The next entry's fd and libevent event bits (0 for an entry that wants nothing run).
+    #[inline]
+    fn peek(&self) -> (c_int, c_short) {
+        debug_assert!(!self.is_empty());
+        // SAFETY: next < end, and entries[..end] stays valid while the list is non-empty (new).
+        let e = unsafe { &*self.entries.add(self.next) };
+        epoll::decode(e, self.skip_fd)
+    }
+}
+
+impl EventBase {
+    /// May the backend hand its ready fds to `defer_ready` instead of activating them?
+    #[inline]
+    pub fn can_defer_ready(&self) -> bool {
+        self.activequeues.len() == 1
+            && self.event_count_active == 0
+            && self.max_dispatch_callbacks == c_int::MAX
+            && self.max_dispatch_time.tv_sec < 0
+    }
+
+    /// Takes a backend's ready fds, to be run by the loop in order (see the module's text).
+    pub fn defer_ready(&mut self, ready: ReadyList) {
+        debug_assert!(self.ready.is_empty() && self.can_defer_ready());
+        self.ready = ready;
+    }
+
+    /// Activates whatever the ready list still holds, the way the backend would have. Called by
+    /// every entry that can observe or change events while the loop walks the list.
+    #[inline]
+    pub fn settle_ready(&mut self) {
+        if !self.ready.is_empty() {
+            self.settle_ready_now();
+        }
+    }
+
+    #[cold]
+    fn settle_ready_now(&mut self) {
+        let mut ready = std::mem::take(&mut self.ready);
+        // What was queued since the backend returned (timeouts, activations by callbacks) comes
+        // after the ready events in upstream's queue.
+        let mut later: Vec<List<EventCallback>> = self.activequeues.iter_mut().map(std::mem::take).collect();
+        while !ready.is_empty() {
+            let (fd, events) = ready.peek();
+            ready.next += 1;
+            if events != 0 {
+                crate::evmap::io_active::<false>(self, fd, events);
+            }
+        }
+        for (queue, rest) in self.activequeues.iter_mut().zip(later.iter_mut()) {
+            // SAFETY: both are active queues, linked through the same field.
+            unsafe { queue.append(rest, super::active_link) };
+        }
+        self.note_count_maxima();
+    }
+
+    /// Walks the ready list, running each event's callback as upstream's queue would have.
+    /// Returns the number of user callbacks run, or -1 on loopbreak. The list is empty after.
+    ///
+    /// # Safety
+    /// `base` must be live and locked, inside `process_active`.
+    pub(super) unsafe fn run_ready(base: *mut EventBase) -> c_int {
+        let mut count = 0;
+        loop {
+            // SAFETY: live, locked base (contract); re-derived after every callback, which may
+            // have settled the list.
+            let b = unsafe { &mut *base };
+            if b.ready.is_empty() {
+                return count;
+            }
+            let (fd, events) = b.ready.peek();
+            if events == 0 {
+                b.ready.next += 1;
+                continue;
+            }
+            let ev = match b.io.events_on(fd) {
+                FdEvents::None => {
+                    b.ready.next += 1;
+                    continue;
+                }
+                FdEvents::One(ev) => ev,
+                FdEvents::Several => {
+                    b.settle_ready();
+                    return count;
+                }
+            };
+            // SAFETY: events on an fd list are live.
+            let (wanted, flags, closure) = unsafe { ((*ev).events, (*ev).cb.flags, (*ev).cb.closure) };
+            if wanted & events & !EV_ET == 0 {
+                b.ready.next += 1;
+                continue;
+            }
+            let plain = closure == EV_CLOSURE_EVENT_PERSIST || closure == EV_CLOSURE_EVENT;
+            if flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) != 0 || !plain {
+                b.settle_ready();
+                return count;
+            }
+            b.ready.next += 1;
+            // SAFETY: ev is live; a one-shot event is deleted before its callback, as upstream.
+            unsafe {
+                (*ev).res = wanted & events;
+                if wanted & EV_PERSIST == 0 {
+                    b.del_nolock(ev, DelMode::NoBlock);
+                }
+                EventBase::run_dequeued(base, as_callback(ev), &mut count, || EventBase::call_event(base, ev));
+            }
+            // SAFETY: as above.
+            let b = unsafe { &mut *base };
+            if b.event_break {
+                b.settle_ready();
+                return -1;
+            }
+            if b.event_continue {
+                b.settle_ready();
+                return count;
+            }
+        }
+    }
+}
