@@ -1518,8 +1518,9 @@ impl EventBase {
             b.event_running_priority = 0;
             // SAFETY: live base, lock held (contract).
             from_ready = unsafe { EventBase::run_ready(base) };
+            // Done unless something was queued meanwhile (a loopbreak or continue leaves it).
             // SAFETY: as above.
-            if from_ready < 0 || unsafe { (*base).event_continue } {
+            if from_ready < 0 || unsafe { (*base).event_continue || (*base).event_count_active == 0 } {
                 // SAFETY: as above.
                 unsafe { (*base).event_running_priority = -1 };
                 return from_ready;
@@ -1582,7 +1583,12 @@ impl EventBase {
             };
             // SAFETY: cb (and ev if non-null) are live and dequeued; each arm of run_callback
             // releases the lock before the user's code runs.
-            unsafe { EventBase::run_dequeued(base, cb, &mut count, || EventBase::run_callback(base, cb, ev)) };
+            unsafe {
+                if (*cb).flags & EVLIST_INTERNAL == 0 {
+                    count += 1;
+                }
+                EventBase::run_dequeued(base, cb, || EventBase::run_callback(base, cb, ev));
+            }
             // SAFETY: the base is still live (freeing a base from its own callback is not
             // supported upstream either).
             let b = unsafe { &mut *base };
@@ -1609,19 +1615,15 @@ impl EventBase {
     }
 
     /// Runs one callback taken off its queue (or the ready list) as the running event, through
-    /// `call` (which releases the lock around the user's code), counting it in `count` unless
-    /// internal, and wakes anyone waiting for it to finish. Called and returns with the lock held.
+    /// `call` (which releases the lock around the user's code), and wakes anyone waiting for it
+    /// to finish. Called and returns with the lock held.
     ///
     /// # Safety
     /// `base` live and locked; `cb` live and on no active queue.
     #[inline(always)]
-    unsafe fn run_dequeued(base: *mut EventBase, cb: *mut EventCallback, count: &mut c_int, call: impl FnOnce()) {
-        // SAFETY: live base and callback (contract).
+    unsafe fn run_dequeued(base: *mut EventBase, cb: *mut EventCallback, call: impl FnOnce()) {
+        // SAFETY: live base (contract).
         let b = unsafe { &mut *base };
-        // SAFETY: as above.
-        if unsafe { (*cb).flags } & EVLIST_INTERNAL == 0 {
-            *count += 1;
-        }
         b.current_event = cb;
         b.current_event_waiters = 0;
         call();

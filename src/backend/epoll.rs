@@ -36,15 +36,15 @@ pub struct Epoll {
     filled: bool,
 }
 
-/// An epoll result entry as an fd and libevent's event bits (0: nothing to run, which is
-/// also what the precise-timer fd `skip_fd` gets: it only ends the wait).
+/// What the timerfd is registered with instead of its fd: it decodes to fd -1, which has no
+/// events, since the timerfd only ends the wait.
+const TIMERFD_TOKEN: u64 = u32::MAX as u64;
+
+/// An epoll result entry as an fd and libevent's event bits (0: nothing to run).
 #[inline(always)]
-pub fn decode(e: &epoll_event, skip_fd: c_int) -> (c_int, c_short) {
+pub fn decode(e: &epoll_event) -> (c_int, c_short) {
     let fd = e.u64 as c_int;
     let what = e.events;
-    if fd == skip_fd {
-        return (fd, 0);
-    }
     if what == libc::EPOLLIN as u32 {
         return (fd, EV_READ | EV_ET);
     }
@@ -126,7 +126,11 @@ impl Epoll {
     }
 
     fn ctl(&self, op: c_int, fd: c_int, mask: u32) -> c_int {
-        let mut ev = epoll_event { events: mask, u64: fd as u32 as u64 };
+        self.ctl_with_token(op, fd, mask, fd as u32 as u64)
+    }
+
+    fn ctl_with_token(&self, op: c_int, fd: c_int, mask: u32, token: u64) -> c_int {
+        let mut ev = epoll_event { events: mask, u64: token };
         // SAFETY: epfd is our epoll instance; ev is a valid epoll_event.
         unsafe { libc::epoll_ctl(self.epfd, op, fd, &mut ev) }
     }
@@ -226,7 +230,7 @@ impl Backend for Epoll {
             };
             if tfd >= 0 {
                 ep.timerfd = tfd;
-                if ep.ctl(libc::EPOLL_CTL_ADD, tfd, libc::EPOLLIN as u32) < 0 {
+                if ep.ctl_with_token(libc::EPOLL_CTL_ADD, tfd, libc::EPOLLIN as u32, TIMERFD_TOKEN) < 0 {
                     warn_errno!("epoll_ctl(timerfd)");
                     // SAFETY: closing the fd we just created.
                     unsafe { libc::close(tfd) };
@@ -276,11 +280,11 @@ impl Backend for Epoll {
         if base.can_defer_ready() {
             // SAFETY: the array is left alone until the next dispatch, and the loop consumes or
             // settles the list before it dispatches again.
-            base.defer_ready(unsafe { ReadyList::new(ready, self.timerfd) });
+            base.defer_ready(unsafe { ReadyList::new(ready) });
             return 0;
         }
         for e in ready {
-            let (fd, ev) = decode(e, self.timerfd);
+            let (fd, ev) = decode(e);
             if ev != 0 {
                 base.fd_ready(fd, ev);
             }

@@ -148,7 +148,7 @@ unsafe extern "C" fn dealloc_shim<B: Backend>(base: *mut EventBase) {
 pub fn wait_unlocked(base: &EventBase, what: &str, wait: impl FnOnce() -> c_int) -> Option<usize> {
     base.release_lock();
     let n = wait();
-    let err = crate::mm::errno();
+    let err = if n < 0 { crate::mm::errno() } else { 0 };
     base.acquire_lock();
     if n >= 0 {
         return Some(n as usize);
@@ -165,6 +165,8 @@ pub fn wait_unlocked(base: &EventBase, what: &str, wait: impl FnOnce() -> c_int)
 pub fn timeout_ms(timeout: Option<timeval>, cap_ms: i64) -> c_int {
     match timeout {
         None => -1,
+        // The non-blocking poll of every loop iteration with work pending.
+        Some(timeval { tv_sec: 0, tv_usec: 0 }) => 0,
         Some(tv) => {
             let ms = tv.tv_sec.saturating_mul(1000).saturating_add((tv.tv_usec + 999) / 1000);
             ms.clamp(0, cap_ms) as c_int

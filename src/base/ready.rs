@@ -30,18 +30,15 @@ use crate::event::*;
 use crate::evmap::FdEvents;
 use crate::list::List;
 
-/// The part of an epoll_wait result the loop has not run yet.
+/// The part of an epoll_wait result the loop has not run yet: entries `next..end`.
 pub struct ReadyList {
-    entries: *const epoll_event,
-    next: usize,
-    end: usize,
-    /// The precise-timer fd, reported only to end the wait (-1 when unused).
-    skip_fd: c_int,
+    next: *const epoll_event,
+    end: *const epoll_event,
 }
 
 impl Default for ReadyList {
     fn default() -> Self {
-        ReadyList { entries: ptr::null(), next: 0, end: 0, skip_fd: -1 }
+        ReadyList { next: ptr::null(), end: ptr::null() }
     }
 }
 
@@ -49,8 +46,9 @@ impl ReadyList {
     /// # Safety
     /// `entries` must stay valid and unchanged until the list is consumed or settled (the
     /// backend does not touch its array before its next dispatch, which comes after both).
-    pub unsafe fn new(entries: &[epoll_event], skip_fd: c_int) -> ReadyList {
-        ReadyList { entries: entries.as_ptr(), next: 0, end: entries.len(), skip_fd }
+    pub unsafe fn new(entries: &[epoll_event]) -> ReadyList {
+        let range = entries.as_ptr_range();
+        ReadyList { next: range.start, end: range.end }
     }
 
     #[inline]
@@ -62,9 +60,14 @@ impl ReadyList {
     #[inline]
     fn peek(&self) -> (c_int, c_short) {
         debug_assert!(!self.is_empty());
-        // SAFETY: next < end, and entries[..end] stays valid while the list is non-empty (new).
-        let e = unsafe { &*self.entries.add(self.next) };
-        epoll::decode(e, self.skip_fd)
+        // SAFETY: next < end, and the entries stay valid while the list is non-empty (new).
+        epoll::decode(unsafe { &*self.next })
+    }
+
+    #[inline]
+    fn advance(&mut self) {
+        // SAFETY: next < end (callers peeked first), so next + 1 is at most end.
+        self.next = unsafe { self.next.add(1) };
     }
 }
 
@@ -101,7 +104,7 @@ impl EventBase {
         let mut later: Vec<List<EventCallback>> = self.activequeues.iter_mut().map(std::mem::take).collect();
         while !ready.is_empty() {
             let (fd, events) = ready.peek();
-            ready.next += 1;
+            ready.advance();
             if events != 0 {
                 crate::evmap::io_active::<false>(self, fd, events);
             }
@@ -111,6 +114,38 @@ impl EventBase {
             unsafe { queue.append(rest, super::active_link) };
         }
         self.note_count_maxima();
+    }
+
+    /// Takes the next ready event that can run straight away, with its result bits and flags, skipping
+    /// entries with nothing to run. At an entry that has to go through the queue (an fd with
+    /// several events, an event already active or being finalized), settles the list instead.
+    #[inline(always)]
+    fn take_runnable(&mut self) -> Option<(*mut Event, c_short, c_short)> {
+        while !self.ready.is_empty() {
+            let (fd, events) = self.ready.peek();
+            let ev = match self.io.events_on(fd) {
+                FdEvents::One(ev) => ev,
+                FdEvents::None => {
+                    self.ready.advance();
+                    continue;
+                }
+                FdEvents::Several => break,
+            };
+            // SAFETY: events on an fd list are live.
+            let (wanted, flags, closure) = unsafe { ((*ev).events, (*ev).cb.flags, (*ev).cb.closure) };
+            if wanted & events & !EV_ET == 0 {
+                self.ready.advance();
+                continue;
+            }
+            let plain = closure == EV_CLOSURE_EVENT_PERSIST || closure == EV_CLOSURE_EVENT;
+            if flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) != 0 || !plain {
+                break;
+            }
+            self.ready.advance();
+            return Some((ev, wanted & events, flags));
+        }
+        self.settle_ready();
+        None
     }
 
     /// Walks the ready list, running each event's callback as upstream's queue would have.
@@ -124,54 +159,24 @@ impl EventBase {
             // SAFETY: live, locked base (contract); re-derived after every callback, which may
             // have settled the list.
             let b = unsafe { &mut *base };
-            if b.ready.is_empty() {
-                return count;
+            let Some((ev, res, flags)) = b.take_runnable() else { return count };
+            if flags & EVLIST_INTERNAL == 0 {
+                count += 1;
             }
-            let (fd, events) = b.ready.peek();
-            if events == 0 {
-                b.ready.next += 1;
-                continue;
-            }
-            let ev = match b.io.events_on(fd) {
-                FdEvents::None => {
-                    b.ready.next += 1;
-                    continue;
-                }
-                FdEvents::One(ev) => ev,
-                FdEvents::Several => {
-                    b.settle_ready();
-                    return count;
-                }
-            };
-            // SAFETY: events on an fd list are live.
-            let (wanted, flags, closure) = unsafe { ((*ev).events, (*ev).cb.flags, (*ev).cb.closure) };
-            if wanted & events & !EV_ET == 0 {
-                b.ready.next += 1;
-                continue;
-            }
-            let plain = closure == EV_CLOSURE_EVENT_PERSIST || closure == EV_CLOSURE_EVENT;
-            if flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) != 0 || !plain {
-                b.settle_ready();
-                return count;
-            }
-            b.ready.next += 1;
             // SAFETY: ev is live; a one-shot event is deleted before its callback, as upstream.
             unsafe {
-                (*ev).res = wanted & events;
-                if wanted & EV_PERSIST == 0 {
+                (*ev).res = res;
+                if (*ev).cb.closure != EV_CLOSURE_EVENT_PERSIST {
                     b.del_nolock(ev, DelMode::NoBlock);
                 }
-                EventBase::run_dequeued(base, as_callback(ev), &mut count, || EventBase::call_event(base, ev));
+                EventBase::run_dequeued(base, as_callback(ev), || EventBase::call_event(base, ev));
             }
             // SAFETY: as above.
             let b = unsafe { &mut *base };
-            if b.event_break {
+            if b.event_break || b.event_continue {
+                // Upstream leaves the rest active for the next iteration.
                 b.settle_ready();
-                return -1;
-            }
-            if b.event_continue {
-                b.settle_ready();
-                return count;
+                return if b.event_break { -1 } else { count };
             }
         }
     }
