@@ -461,9 +461,11 @@ KNOWN_DIFFERENCES = """### Known differences
   the event pointer (16 bytes per pending timer instead of upstream's 8), so comparisons never
   touch the events themselves; that is most of the timer-churn speedup. Memory could be won back
   only by giving that up (upstream's bare-pointer heap).
-- **`test/bench.c` / `bench_cascade.c` wall time (within noise of upstream)**: system calls
-  dominate; the bare epoll loop alone takes 90-95% of upstream's time at 100-1000 pipes, so the
-  library's share (see the instruction counts) barely shows in seconds.
+- **`test/bench.c` / `bench_cascade.c` wall time (within noise of upstream)**: the kernel
+  dominates. The bare epoll loop, which makes the same system calls with no library at all
+  (including bench.c's re-registration of every socket before each run), takes 93-100% of
+  upstream's time, so even a library costing nothing could not be 5% faster at every size; the
+  library's share shows in the instruction counts below, not in seconds.
 """
 
 
