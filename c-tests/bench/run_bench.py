@@ -184,7 +184,9 @@ def callgrind_run(bin_dir, out_dir, argv, lib, threads, tag, fds):
         if not in_section or line.startswith("---"):
             continue
         if not m:
-            break
+            if per_function:  # the blank line after the last function
+                break
+            continue
         function = m.group(2).split(":", 1)[-1]
         per_function[function] = per_function.get(function, 0) + int(m.group(1).replace(",", ""))
         if m.group(3):
