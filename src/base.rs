@@ -1518,7 +1518,8 @@ impl EventBase {
             b.event_running_priority = 0;
             // SAFETY: live base, lock held (contract).
             from_ready = unsafe { EventBase::run_ready(base) };
-            // Done unless something was queued meanwhile (a loopbreak or continue leaves it).
+            // Done unless the callbacks queued more; after a loopbreak or loopcontinue, what is
+            // queued waits for the next iteration, as upstream.
             // SAFETY: as above.
             if from_ready < 0 || unsafe { (*base).event_continue || (*base).event_count_active == 0 } {
                 // SAFETY: as above.
@@ -1714,7 +1715,6 @@ impl EventBase {
         }
     }
 
-    /// Re-arms a persistent event's timeout, then runs its callback.
     /// The closure of an ordinary event (persistent or not): a persistent event with a timeout
     /// is re-armed first, then the user's callback runs with the lock released.
     ///
