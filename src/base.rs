@@ -121,6 +121,10 @@ pub struct EventBase {
     n_deferreds_queued: c_int,
 
     tv_cache: timeval,
+    /// The loop has dispatched and the cache is to hold this iteration's time, but nobody has
+    /// asked for it yet: the first `gettime` reads the clock and fills the cache (see
+    /// `refresh_time_cache_lazily`).
+    tv_cache_due: bool,
     monotonic_timer: MonotonicTimer,
     tv_clock_diff: timeval,
     last_updated_clock_diff: libc::time_t,
@@ -231,6 +235,7 @@ impl EventBase {
             running_loop: false,
             n_deferreds_queued: 0,
             tv_cache: time::ZERO,
+            tv_cache_due: false,
             monotonic_timer,
             tv_clock_diff: time::ZERO,
             last_updated_clock_diff: 0,
@@ -547,18 +552,34 @@ impl EventBase {
             self.tv_clock_diff = time::sub(&wall, &now);
             self.last_updated_clock_diff = now.tv_sec;
         }
+        if self.tv_cache_due {
+            self.tv_cache_due = false;
+            self.tv_cache = now;
+        }
         now
     }
 
     fn clear_time_cache(&mut self) {
         self.tv_cache = time::ZERO;
+        self.tv_cache_due = false;
     }
 
     fn update_time_cache(&mut self) {
-        self.tv_cache = time::ZERO;
+        self.clear_time_cache();
         if self.flags & config::EVENT_BASE_FLAG_NO_CACHE_TIME == 0 {
             self.tv_cache = self.gettime();
         }
+    }
+
+    /// What the loop does after each dispatch instead of `update_time_cache`: the cache will
+    /// hold the time of the first read in this iteration rather than of the dispatch's return.
+    /// Upstream reads the clock there every iteration; most iterations of a busy loop with no
+    /// timers pending never look at the time, so the read waits until someone does (timeout
+    /// processing, an event_add with a timeout, event_base_gettimeofday_cached). Every reader
+    /// in the iteration still sees one and the same time.
+    fn refresh_time_cache_lazily(&mut self) {
+        self.tv_cache = time::ZERO;
+        self.tv_cache_due = self.flags & config::EVENT_BASE_FLAG_NO_CACHE_TIME == 0;
     }
 
     /// `event_base_update_cache_time`.
@@ -570,6 +591,9 @@ impl EventBase {
 
     /// `event_base_gettimeofday_cached`: wall-clock time, from the cache when there is one.
     pub fn gettimeofday_cached(&mut self) -> timeval {
+        if self.tv_cache_due {
+            self.gettime();
+        }
         if self.tv_cache.tv_sec == 0 {
             return time::wall_now();
         }
@@ -1476,7 +1500,7 @@ impl EventBase {
             // SAFETY: as above.
             let b = unsafe { &mut *base };
             b.note_count_maxima();
-            b.update_time_cache();
+            b.refresh_time_cache_lazily();
             b.timeout_process();
             if b.event_count_active != 0 || !b.ready.is_empty() {
                 // SAFETY: live base, lock held.
@@ -1588,7 +1612,7 @@ impl EventBase {
                 if (*cb).flags & EVLIST_INTERNAL == 0 {
                     count += 1;
                 }
-                EventBase::run_dequeued(base, cb, || EventBase::run_callback(base, cb, ev));
+                EventBase::run_dequeued::<true>(base, cb, || EventBase::run_callback(base, cb, ev));
             }
             // SAFETY: the base is still live (freeing a base from its own callback is not
             // supported upstream either).
@@ -1617,22 +1641,27 @@ impl EventBase {
 
     /// Runs one callback taken off its queue (or the ready list) as the running event, through
     /// `call` (which releases the lock around the user's code), and wakes anyone waiting for it
-    /// to finish. Called and returns with the lock held.
+    /// to finish. Called and returns with the lock held. `MAY_LOCK` false is for callers that
+    /// know the base has no lock (it never gains one after creation), so skip the lock hooks.
     ///
     /// # Safety
     /// `base` live and locked; `cb` live and on no active queue.
     #[inline(always)]
-    unsafe fn run_dequeued(base: *mut EventBase, cb: *mut EventCallback, call: impl FnOnce()) {
+    unsafe fn run_dequeued<const MAY_LOCK: bool>(base: *mut EventBase, cb: *mut EventCallback, call: impl FnOnce()) {
         // SAFETY: live base (contract).
         let b = unsafe { &mut *base };
+        // Waiters only queue up while a callback runs, and are released right after it.
+        debug_assert_eq!(b.current_event_waiters, 0);
         b.current_event = cb;
-        b.current_event_waiters = 0;
         call();
         // SAFETY: the base outlives its callbacks (see process_queue).
         let b = unsafe { &mut *base };
-        b.acquire_lock();
+        if MAY_LOCK {
+            b.acquire_lock();
+        }
         b.current_event = ptr::null_mut();
-        if b.current_event_waiters != 0 {
+        // Only other threads wait, and only on a base with a lock.
+        if MAY_LOCK && b.current_event_waiters != 0 {
             b.current_event_waiters = 0;
             thread::cond_signal(b.current_event_cond, true);
         }
@@ -1646,7 +1675,8 @@ impl EventBase {
             let closure = (*cb).closure;
             match closure {
                 EV_CLOSURE_EVENT_SIGNAL => EventBase::signal_closure(base, ev),
-                EV_CLOSURE_EVENT_PERSIST | EV_CLOSURE_EVENT => EventBase::call_event(base, ev),
+                EV_CLOSURE_EVENT_PERSIST => EventBase::call_event::<true>(base, ev, true),
+                EV_CLOSURE_EVENT => EventBase::call_event::<true>(base, ev, false),
                 EV_CLOSURE_CB_SELF => {
                     let f: Option<SelfCb> = std::mem::transmute::<*const c_void, Option<SelfCb>>((*cb).cb);
                     let arg = (*cb).arg;
@@ -1715,22 +1745,25 @@ impl EventBase {
         }
     }
 
-    /// The closure of an ordinary event (persistent or not): a persistent event with a timeout
-    /// is re-armed first, then the user's callback runs with the lock released.
+    /// The closure of an ordinary event (`persistent`: EV_CLOSURE_EVENT_PERSIST, else
+    /// EV_CLOSURE_EVENT): a persistent event with a timeout is re-armed first, then the user's
+    /// callback runs with the lock released (`MAY_LOCK` as for `run_dequeued`).
     ///
     /// # Safety
-    /// As for `run_callback`, with `ev` an event whose closure is EV_CLOSURE_EVENT(_PERSIST).
+    /// As for `run_callback`, with `ev` an event of the closure `persistent` says.
     #[inline(always)]
-    unsafe fn call_event(base: *mut EventBase, ev: *mut Event) {
+    unsafe fn call_event<const MAY_LOCK: bool>(base: *mut EventBase, ev: *mut Event, persistent: bool) {
         // SAFETY: live event and base, lock held on entry (contract).
         unsafe {
             let b = &mut *base;
-            if (*ev).cb.closure == EV_CLOSURE_EVENT_PERSIST && time::is_set(&(*ev).u.io.persist_timeout) {
+            if persistent && time::is_set(&(*ev).u.io.persist_timeout) {
                 b.rearm_persistent(ev);
             }
             let f = event_cb_of(ev);
             let (fd, res, arg) = ((*ev).fd, (*ev).res, (*ev).cb.arg);
-            b.release_lock();
+            if MAY_LOCK {
+                b.release_lock();
+            }
             if let Some(f) = f {
                 f(fd, res, arg);
             }

@@ -116,11 +116,11 @@ impl EventBase {
         self.note_count_maxima();
     }
 
-    /// Takes the next ready event that can run straight away, with its result bits and flags, skipping
-    /// entries with nothing to run. At an entry that has to go through the queue (an fd with
-    /// several events, an event already active or being finalized), settles the list instead.
+    /// Takes the next ready event that can run straight away, skipping entries with nothing to
+    /// run. At an entry that has to go through the queue (an fd with several events, an event
+    /// already active or being finalized), settles the list instead.
     #[inline(always)]
-    fn take_runnable(&mut self) -> Option<(*mut Event, c_short, c_short)> {
+    fn take_runnable(&mut self) -> Option<Runnable> {
         while !self.ready.is_empty() {
             let (fd, events) = self.ready.peek();
             let ev = match self.io.events_on(fd) {
@@ -133,16 +133,19 @@ impl EventBase {
             };
             // SAFETY: events on an fd list are live.
             let (wanted, flags, closure) = unsafe { ((*ev).events, (*ev).cb.flags, (*ev).cb.closure) };
-            if wanted & events & !EV_ET == 0 {
+            let res = wanted & events;
+            if res & !EV_ET == 0 {
                 self.ready.advance();
                 continue;
             }
-            let plain = closure == EV_CLOSURE_EVENT_PERSIST || closure == EV_CLOSURE_EVENT;
-            if flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) != 0 || !plain {
+            if flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) != 0 {
                 break;
             }
+            // An event on an fd's list has a plain closure: event_assign gives io events one of
+            // these two, and only finalizing (refused above; it also deletes) changes it.
+            debug_assert!(closure == EV_CLOSURE_EVENT || closure == EV_CLOSURE_EVENT_PERSIST);
             self.ready.advance();
-            return Some((ev, wanted & events, flags));
+            return Some(Runnable { ev, res, internal: flags & EVLIST_INTERNAL != 0, persistent: closure != EV_CLOSURE_EVENT });
         }
         self.settle_ready();
         None
@@ -154,22 +157,38 @@ impl EventBase {
     /// # Safety
     /// `base` must be live and locked, inside `process_active`.
     pub(super) unsafe fn run_ready(base: *mut EventBase) -> c_int {
+        // A base without a lock never gains one: the walk can leave out the lock hooks.
+        // SAFETY: live base (contract).
+        if unsafe { (*base).th_base_lock.is_null() } {
+            // SAFETY: as for this function.
+            unsafe { EventBase::run_ready_with::<false>(base) }
+        } else {
+            // SAFETY: as for this function.
+            unsafe { EventBase::run_ready_with::<true>(base) }
+        }
+    }
+
+    /// `run_ready`, with `MAY_LOCK` as for `run_dequeued`.
+    #[inline(always)]
+    unsafe fn run_ready_with<const MAY_LOCK: bool>(base: *mut EventBase) -> c_int {
         let mut count = 0;
         loop {
             // SAFETY: live, locked base (contract); re-derived after every callback, which may
             // have settled the list.
             let b = unsafe { &mut *base };
-            let Some((ev, res, flags)) = b.take_runnable() else { return count };
-            if flags & EVLIST_INTERNAL == 0 {
+            let Some(Runnable { ev, res, internal, persistent }) = b.take_runnable() else { return count };
+            if !internal {
                 count += 1;
             }
             // SAFETY: ev is live; a one-shot event is deleted before its callback, as upstream.
             unsafe {
                 (*ev).res = res;
-                if (*ev).cb.closure != EV_CLOSURE_EVENT_PERSIST {
+                if !persistent {
                     b.del_nolock(ev, DelMode::NoBlock);
                 }
-                EventBase::run_dequeued(base, as_callback(ev), || EventBase::call_event(base, ev));
+                EventBase::run_dequeued::<MAY_LOCK>(base, as_callback(ev), || {
+                    EventBase::call_event::<MAY_LOCK>(base, ev, persistent)
+                });
             }
             // SAFETY: as above.
             let b = unsafe { &mut *base };
@@ -180,4 +199,12 @@ impl EventBase {
             }
         }
     }
+}
+
+/// A ready event the walk can run: its result bits and what decides how it runs.
+struct Runnable {
+    ev: *mut Event,
+    res: c_short,
+    internal: bool,
+    persistent: bool,
 }
