@@ -35,6 +35,13 @@ static void drain(evutil_socket_t fd)
 		note("read-failed ", 0);
 }
 
+/* The high-water marks count every ready event as active at once, before the first callback. */
+static void note_maxima(void)
+{
+	note("max-active=%d ", event_base_get_max_events(base, EVENT_BASE_COUNT_ACTIVE, 0));
+	note("max-added=%d ", event_base_get_max_events(base, EVENT_BASE_COUNT_ADDED, 0));
+}
+
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -89,6 +96,9 @@ static void reader_cb(evutil_socket_t fd, short what, void *arg)
 		event_free(ev[2]);
 		ev[2] = NULL;
 		break;
+	case 11:
+		note_maxima();
+		break;
 	}
 }
 
@@ -128,6 +138,8 @@ static const char *run(int base_flags, int which, int one_shot_a, int with_timer
 	event_base_loop(base, EVLOOP_ONCE);
 	note("| ", 0);
 	event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	if (which >= 10)
+		note_maxima();
 
 	for (i = 0; i < NPIPES; i++) {
 		if (ev[i])
@@ -164,6 +176,13 @@ int main(void)
 		{8, 1, 0, "A:2 self-pending=0 B:2 C:2 | "}, /* one-shot: deleted before its callback */
 		{9, 0, 0, "A:2 B:2 | "},                  /* freed before its turn */
 		{0, 0, 1, "A:2 B:2 C:2 T:1 | "},          /* expired timers queue behind ready fds */
+		/* High-water marks: all ready events active at once (and counted as added again). */
+		{10, 0, 0, "A:2 B:2 C:2 | max-active=3 max-added=6 "},
+		{10, 0, 1, "A:2 B:2 C:2 T:1 | max-active=4 max-added=7 "},
+		{10, 1, 0, "A:2 B:2 C:2 | max-active=3 max-added=6 "},
+		{11, 0, 0, "A:2 max-active=3 max-added=6 B:2 C:2 | max-active=3 max-added=6 "},
+		{11, 0, 1, "A:2 max-active=4 max-added=7 B:2 C:2 T:1 | max-active=4 max-added=7 "},
+		{11, 1, 1, "A:2 max-active=4 max-added=7 B:2 C:2 T:1 | max-active=4 max-added=7 "},
 	};
 	const int modes[] = {0, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST, EVENT_BASE_FLAG_PRECISE_TIMER};
 	size_t s, m;

@@ -15,6 +15,12 @@
 //! hands over to the queue wherever it would have to second-guess upstream: an fd with several
 //! events, an event already active or being finalized, a loopbreak or loopcontinue.
 //!
+//! The high-water marks of event_base_get_max_events see the ready events as upstream counts
+//! them: all of them activated at once, before the first callback. The list keeps the
+//! counters at the walk's start and how many events it ran, and puts the peak those imply
+//! into the marks when it ends or settles (nobody can read the marks in between without
+//! settling first).
+//!
 //! Timeouts processed between the backend's return and the walk need no settling: an io event
 //! whose timeout fires is deleted from its fd (so the walk does not find it) and activated with
 //! EV_TIMEOUT at the queue's tail, the state upstream reaches too.
@@ -30,15 +36,22 @@ use crate::event::*;
 use crate::evmap::FdEvents;
 use crate::list::List;
 
-/// The part of an epoll_wait result the loop has not run yet: entries `next..end`.
+/// The part of an epoll_wait result the loop has not run yet: entries `next..end`, with what
+/// upstream's high-water marks would count (see the module's text).
 pub struct ReadyList {
     next: *const epoll_event,
     end: *const epoll_event,
+    /// event_count_active and event_count when the walk started.
+    active_at_start: c_int,
+    added_at_start: c_int,
+    /// Events the walk has run: all, and those that are not internal.
+    ran: c_int,
+    ran_user: c_int,
 }
 
 impl Default for ReadyList {
     fn default() -> Self {
-        ReadyList { next: ptr::null(), end: ptr::null() }
+        ReadyList { next: ptr::null(), end: ptr::null(), active_at_start: 0, added_at_start: 0, ran: 0, ran_user: 0 }
     }
 }
 
@@ -48,7 +61,7 @@ impl ReadyList {
     /// backend does not touch its array before its next dispatch, which comes after both).
     pub unsafe fn new(entries: &[epoll_event]) -> ReadyList {
         let range = entries.as_ptr_range();
-        ReadyList { next: range.start, end: range.end }
+        ReadyList { next: range.start, end: range.end, ..ReadyList::default() }
     }
 
     #[inline]
@@ -98,13 +111,13 @@ impl EventBase {
 
     #[cold]
     fn settle_ready_now(&mut self) {
-        let mut ready = std::mem::take(&mut self.ready);
         // What was queued since the backend returned (timeouts, activations by callbacks) comes
         // after the ready events in upstream's queue.
         let mut later: Vec<List<EventCallback>> = self.activequeues.iter_mut().map(std::mem::take).collect();
-        while !ready.is_empty() {
-            let (fd, events) = ready.peek();
-            ready.advance();
+        let (active_before, added_before) = (self.event_count_active, self.event_count);
+        while !self.ready.is_empty() {
+            let (fd, events) = self.ready.peek();
+            self.ready.advance();
             if events != 0 {
                 crate::evmap::io_active::<false>(self, fd, events);
             }
@@ -113,7 +126,19 @@ impl EventBase {
             // SAFETY: both are active queues, linked through the same field.
             unsafe { queue.append(rest, super::active_link) };
         }
+        self.note_ready_peak(self.event_count_active - active_before, self.event_count - added_before);
         self.note_count_maxima();
+    }
+
+    /// Records in the high-water marks the counts upstream had when it had activated every
+    /// ready event: the walk's starting counts, plus the events run from the list, plus
+    /// `settled` (activated, and counted as added) by settling.
+    fn note_ready_peak(&mut self, settled_active: c_int, settled_added: c_int) {
+        let r = &self.ready;
+        let active = r.active_at_start + r.ran + settled_active;
+        let added = r.added_at_start + r.ran_user + settled_added;
+        self.event_count_active_max = self.event_count_active_max.max(active);
+        self.event_count_max = self.event_count_max.max(added);
     }
 
     /// Takes the next ready event that can run straight away, skipping entries with nothing to
@@ -171,14 +196,24 @@ impl EventBase {
     /// `run_ready`, with `MAY_LOCK` as for `run_dequeued`.
     #[inline(always)]
     unsafe fn run_ready_with<const MAY_LOCK: bool>(base: *mut EventBase) -> c_int {
-        let mut count = 0;
+        {
+            // SAFETY: live, locked base (contract).
+            let b = unsafe { &mut *base };
+            b.ready.active_at_start = b.event_count_active;
+            b.ready.added_at_start = b.event_count;
+        }
         loop {
             // SAFETY: live, locked base (contract); re-derived after every callback, which may
             // have settled the list.
             let b = unsafe { &mut *base };
-            let Some(Runnable { ev, res, internal, persistent }) = b.take_runnable() else { return count };
+            let Some(Runnable { ev, res, internal, persistent }) = b.take_runnable() else {
+                // Settled (the peak is noted) or run to the end.
+                b.note_ready_peak(0, 0);
+                return b.ready.ran_user;
+            };
+            b.ready.ran += 1;
             if !internal {
-                count += 1;
+                b.ready.ran_user += 1;
             }
             // SAFETY: ev is live; a one-shot event is deleted before its callback, as upstream.
             unsafe {
@@ -195,7 +230,8 @@ impl EventBase {
             if b.event_break || b.event_continue {
                 // Upstream leaves the rest active for the next iteration.
                 b.settle_ready();
-                return if b.event_break { -1 } else { count };
+                b.note_ready_peak(0, 0);
+                return if b.event_break { -1 } else { b.ready.ran_user };
             }
         }
     }
