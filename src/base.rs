@@ -23,6 +23,10 @@ use crate::thread;
 use crate::time::{self, MonotonicTimer};
 
 mod ready;
+
+/// Bits of `EventBase::loop_requests`.
+const LOOP_BREAK: u8 = 1;
+const LOOP_CONTINUE: u8 = 2;
 pub use ready::ReadyList;
 
 pub const EVLOOP_ONCE: c_int = 0x01;
@@ -114,8 +118,9 @@ pub struct EventBase {
     event_count_active_max: c_int,
 
     event_gotterm: bool,
-    event_break: bool,
-    event_continue: bool,
+    /// event_base_loopbreak and event_base_loopcontinue requests (LOOP_BREAK, LOOP_CONTINUE),
+    /// in one byte so that the check after every callback is a single test.
+    loop_requests: u8,
     event_running_priority: c_int,
     running_loop: bool,
     n_deferreds_queued: c_int,
@@ -138,6 +143,9 @@ pub struct EventBase {
     max_dispatch_time: timeval,
     max_dispatch_callbacks: c_int,
     limit_callbacks_after_prio: c_int,
+    /// One priority and no dispatch limits: the loop may run ready fds straight from the
+    /// backend (ready.rs). Kept up to date by priority_init.
+    ready_walk_allowed: bool,
 
     notifiable: bool,
     is_notify_pending: bool,
@@ -229,8 +237,7 @@ impl EventBase {
             event_count_active: 0,
             event_count_active_max: 0,
             event_gotterm: false,
-            event_break: false,
-            event_continue: false,
+            loop_requests: 0,
             event_running_priority: -1,
             running_loop: false,
             n_deferreds_queued: 0,
@@ -247,6 +254,7 @@ impl EventBase {
             max_dispatch_time: c.max_dispatch_interval,
             max_dispatch_callbacks: c.max_dispatch_callbacks,
             limit_callbacks_after_prio: limit_after_prio,
+            ready_walk_allowed: limit_after_prio == c_int::MAX,
             notifiable: false,
             is_notify_pending: false,
             // SAFETY: an all-zero struct event is the unassigned state.
@@ -1144,7 +1152,7 @@ impl EventBase {
                 _ => crate::ev_assert!(false),
             }
             if ((*ev).cb.pri as c_int) < self.event_running_priority {
-                self.event_continue = true;
+                self.loop_requests |= LOOP_CONTINUE;
             }
             if (*ev).is_signal() {
                 if self.current_event == as_callback(ev) && !self.in_loop_thread() {
@@ -1165,7 +1173,7 @@ impl EventBase {
         unsafe {
             (*ev).res = res;
             if ((*ev).cb.pri as c_int) < self.event_running_priority {
-                self.event_continue = true;
+                self.loop_requests |= LOOP_CONTINUE;
             }
             self.queue_insert_active_untracked(as_callback(ev));
         }
@@ -1365,6 +1373,7 @@ impl EventBase {
         }
         self.activequeues.clear();
         self.activequeues.resize_with(npriorities as usize, List::default);
+        self.ready_walk_allowed = npriorities == 1 && self.limit_callbacks_after_prio == c_int::MAX;
         0
     }
 
@@ -1414,14 +1423,14 @@ impl EventBase {
 
     /// `event_base_loopbreak`.
     pub fn loopbreak(&mut self) {
-        self.event_break = true;
+        self.loop_requests |= LOOP_BREAK;
         if self.need_notify() {
             self.notify();
         }
     }
 
     pub fn loopcontinue(&mut self) {
-        self.event_continue = true;
+        self.loop_requests |= LOOP_CONTINUE;
     }
 
     pub fn set_gotterm(&mut self) {
@@ -1433,7 +1442,11 @@ impl EventBase {
     }
 
     pub fn got_break(&self) -> bool {
-        self.event_break
+        self.loop_requests & LOOP_BREAK != 0
+    }
+
+    fn got_continue(&self) -> bool {
+        self.loop_requests & LOOP_CONTINUE != 0
     }
 
     pub fn running_callback(&self) -> *mut Event {
@@ -1466,14 +1479,14 @@ impl EventBase {
         }
         b.th_owner_id = thread::current_thread_id();
         b.event_gotterm = false;
-        b.event_break = false;
+        b.loop_requests &= !LOOP_BREAK;
         let mut retval = 0;
         loop {
             // SAFETY: we hold the lock; no reference outlives a callback (see process_active).
             let b = unsafe { &mut *base };
-            b.event_continue = false;
+            b.loop_requests &= !LOOP_CONTINUE;
             b.n_deferreds_queued = 0;
-            if b.event_gotterm || b.event_break {
+            if b.event_gotterm || b.got_break() {
                 break;
             }
             let timeout = if b.event_count_active == 0 && flags & EVLOOP_NONBLOCK == 0 {
@@ -1499,7 +1512,11 @@ impl EventBase {
             }
             // SAFETY: as above.
             let b = unsafe { &mut *base };
-            b.note_count_maxima();
+            if b.ready.is_empty() {
+                // The backend activated its ready fds without updating the marks (a ready list
+                // notes its own when it ends).
+                b.note_count_maxima();
+            }
             b.refresh_time_cache_lazily();
             b.timeout_process();
             if b.event_count_active != 0 || !b.ready.is_empty() {
@@ -1525,6 +1542,29 @@ impl EventBase {
     /// Runs the highest-priority non-empty active queue (and any above it that held only
     /// internal callbacks). Returns the number of user callbacks run, or -1 on loopbreak.
     unsafe fn process_active(base: *mut EventBase) -> c_int {
+        // The ready list belongs in front of the (single) queue; see ready.rs.
+        // SAFETY: live base, lock held (contract).
+        if unsafe { (*base).ready.is_empty() } {
+            // SAFETY: as above.
+            return unsafe { EventBase::process_queues(base, 0) };
+        }
+        // SAFETY: as above.
+        unsafe {
+            (*base).event_running_priority = 0;
+            let from_ready = EventBase::run_ready(base);
+            // Done unless the callbacks queued more; after a loopbreak or loopcontinue, what is
+            // queued waits for the next iteration, as upstream.
+            if from_ready < 0 || (*base).got_continue() || (*base).event_count_active == 0 {
+                (*base).event_running_priority = -1;
+                return from_ready;
+            }
+            EventBase::process_queues(base, from_ready)
+        }
+    }
+
+    /// The active queues' part of `process_active`; `from_ready` callbacks already ran from
+    /// the ready list and count with the first queue that runs.
+    unsafe fn process_queues(base: *mut EventBase, mut from_ready: c_int) -> c_int {
         // SAFETY: live base, lock held (contract).
         let b = unsafe { &mut *base };
         let endtime = if b.max_dispatch_time.tv_sec >= 0 {
@@ -1536,21 +1576,6 @@ impl EventBase {
         };
         let maxcb = b.max_dispatch_callbacks;
         let limit_after_prio = b.limit_callbacks_after_prio;
-        // The ready list belongs in front of the (single) queue; see ready.rs.
-        let mut from_ready = 0;
-        if !b.ready.is_empty() {
-            b.event_running_priority = 0;
-            // SAFETY: live base, lock held (contract).
-            from_ready = unsafe { EventBase::run_ready(base) };
-            // Done unless the callbacks queued more; after a loopbreak or loopcontinue, what is
-            // queued waits for the next iteration, as upstream.
-            // SAFETY: as above.
-            if from_ready < 0 || unsafe { (*base).event_continue || (*base).event_count_active == 0 } {
-                // SAFETY: as above.
-                unsafe { (*base).event_running_priority = -1 };
-                return from_ready;
-            }
-        }
         let mut c = 0;
         let mut i = 0;
         // SAFETY: as above.
@@ -1617,7 +1642,7 @@ impl EventBase {
             // SAFETY: the base is still live (freeing a base from its own callback is not
             // supported upstream either).
             let b = unsafe { &mut *base };
-            if b.event_break {
+            if b.got_break() {
                 return -1;
             }
             if count >= max_to_process {
@@ -1632,7 +1657,7 @@ impl EventBase {
                     }
                 }
             }
-            if b.event_continue {
+            if b.got_continue() {
                 break;
             }
         }
@@ -1733,7 +1758,7 @@ impl EventBase {
                     f((*ev).fd, (*ev).res, (*ev).cb.arg);
                 }
                 (*base).acquire_lock();
-                let should_break = (*base).event_break;
+                let should_break = (*base).got_break();
                 (*base).release_lock();
                 if should_break {
                     if ncalls != 0 {

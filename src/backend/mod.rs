@@ -70,7 +70,7 @@ pub trait Backend: Sized {
     fn del(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int;
     /// Waits at most `timeout` (forever on None) and reports ready fds with `base.fd_ready`.
     /// Releases the base lock while blocked.
-    fn dispatch(&mut self, base: &mut EventBase, timeout: Option<timeval>) -> c_int;
+    fn dispatch(&mut self, base: &mut EventBase, timeout: Option<&timeval>) -> c_int;
 }
 
 /// The C-layout operations table of a backend type.
@@ -126,7 +126,7 @@ unsafe extern "C" fn change_shim<B: Backend, const ADD: bool>(
 
 unsafe extern "C" fn dispatch_shim<B: Backend>(base: *mut EventBase, tv: *mut timeval) -> c_int {
     // SAFETY: the base calls the table it initialised; tv is NULL or points to a timeval.
-    let timeout = unsafe { tv.as_ref() }.copied();
+    let timeout = unsafe { tv.as_ref() };
     // SAFETY: as above; the state is a separate allocation from the base.
     let st = unsafe { state::<B>(base) };
     // SAFETY: the base is live for the duration of dispatch.
@@ -145,7 +145,8 @@ unsafe extern "C" fn dealloc_shim<B: Backend>(base: *mut EventBase) {
 /// Runs a backend's blocking wait with the base lock released, so other threads can add events
 /// meanwhile. Returns the number of ready fds; an interrupted wait counts as none ready, any
 /// other failure is logged and gives None.
-pub fn wait_unlocked(base: &EventBase, what: &str, wait: impl FnOnce() -> c_int) -> Option<usize> {
+#[inline(always)]
+pub fn wait_unlocked(base: &EventBase, what: &'static str, wait: impl FnOnce() -> c_int) -> Option<usize> {
     base.release_lock();
     let n = wait();
     let err = if n < 0 { crate::mm::errno() } else { 0 };
@@ -153,6 +154,12 @@ pub fn wait_unlocked(base: &EventBase, what: &str, wait: impl FnOnce() -> c_int)
     if n >= 0 {
         return Some(n as usize);
     }
+    wait_failed(what, err)
+}
+
+/// The failure half of `wait_unlocked`, out of the loop's way.
+#[cold]
+fn wait_failed(what: &str, err: c_int) -> Option<usize> {
     if err == libc::EINTR {
         return Some(0);
     }
@@ -162,11 +169,11 @@ pub fn wait_unlocked(base: &EventBase, what: &str, wait: impl FnOnce() -> c_int)
 }
 
 /// Milliseconds for a poll-style timeout, rounded up so we never wake early.
-pub fn timeout_ms(timeout: Option<timeval>, cap_ms: i64) -> c_int {
+pub fn timeout_ms(timeout: Option<&timeval>, cap_ms: i64) -> c_int {
     match timeout {
         None => -1,
         // The non-blocking poll of every loop iteration with work pending.
-        Some(timeval { tv_sec: 0, tv_usec: 0 }) => 0,
+        Some(&timeval { tv_sec: 0, tv_usec: 0 }) => 0,
         Some(tv) => {
             let ms = tv.tv_sec.saturating_mul(1000).saturating_add((tv.tv_usec + 999) / 1000);
             ms.clamp(0, cap_ms) as c_int

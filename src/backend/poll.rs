@@ -75,7 +75,7 @@ impl Backend for Poll {
         self.set(fd, old & !events)
     }
 
-    fn dispatch(&mut self, base: &mut EventBase, timeout: Option<timeval>) -> c_int {
+    fn dispatch(&mut self, base: &mut EventBase, timeout: Option<&timeval>) -> c_int {
         self.scratch.clear();
         self.scratch.extend_from_slice(&self.fds);
         let ms = timeout_ms(timeout, i32::MAX as i64);

@@ -78,11 +78,11 @@ impl Backend for Select {
         self.set(fd, old & !events)
     }
 
-    fn dispatch(&mut self, base: &mut EventBase, timeout: Option<timeval>) -> c_int {
+    fn dispatch(&mut self, base: &mut EventBase, timeout: Option<&timeval>) -> c_int {
         self.read_out.clone_from(&self.read);
         self.write_out.clone_from(&self.write);
         let nfds = self.nfds;
-        let mut tv = timeout;
+        let mut tv = timeout.copied();
         let tvp = tv.as_mut().map_or(std::ptr::null_mut(), |t| t as *mut timeval);
         let (rd, wr) = (self.read_out.as_mut_ptr().cast(), self.write_out.as_mut_ptr().cast());
         // SAFETY: the bitmaps cover at least nfds bits and FD_SETSIZE; tvp is NULL or valid.

@@ -44,14 +44,15 @@ pub struct ReadyList {
     /// event_count_active and event_count when the walk started.
     active_at_start: c_int,
     added_at_start: c_int,
-    /// Events the walk has run: all, and those that are not internal.
+    /// Events the walk has run: all, and those of them that are internal (rare: counting them
+    /// apart keeps the common path to one increment).
     ran: c_int,
-    ran_user: c_int,
+    ran_internal: c_int,
 }
 
 impl Default for ReadyList {
     fn default() -> Self {
-        ReadyList { next: ptr::null(), end: ptr::null(), active_at_start: 0, added_at_start: 0, ran: 0, ran_user: 0 }
+        ReadyList { next: ptr::null(), end: ptr::null(), active_at_start: 0, added_at_start: 0, ran: 0, ran_internal: 0 }
     }
 }
 
@@ -77,6 +78,12 @@ impl ReadyList {
         epoll::decode(unsafe { &*self.next })
     }
 
+    /// User callbacks the walk has run (what the loop counts).
+    #[inline]
+    fn ran_user(&self) -> c_int {
+        self.ran - self.ran_internal
+    }
+
     #[inline]
     fn advance(&mut self) {
         // SAFETY: next < end (callers peeked first), so next + 1 is at most end.
@@ -88,10 +95,7 @@ impl EventBase {
     /// May the backend hand its ready fds to `defer_ready` instead of activating them?
     #[inline]
     pub fn can_defer_ready(&self) -> bool {
-        self.activequeues.len() == 1
-            && self.event_count_active == 0
-            && self.max_dispatch_callbacks == c_int::MAX
-            && self.max_dispatch_time.tv_sec < 0
+        self.ready_walk_allowed && self.event_count_active == 0
     }
 
     /// Takes a backend's ready fds, to be run by the loop in order (see the module's text).
@@ -136,7 +140,7 @@ impl EventBase {
     fn note_ready_peak(&mut self, settled_active: c_int, settled_added: c_int) {
         let r = &self.ready;
         let active = r.active_at_start + r.ran + settled_active;
-        let added = r.added_at_start + r.ran_user + settled_added;
+        let added = r.added_at_start + r.ran_user() + settled_added;
         self.event_count_active_max = self.event_count_active_max.max(active);
         self.event_count_max = self.event_count_max.max(added);
     }
@@ -209,11 +213,11 @@ impl EventBase {
             let Some(Runnable { ev, res, internal, persistent }) = b.take_runnable() else {
                 // Settled (the peak is noted) or run to the end.
                 b.note_ready_peak(0, 0);
-                return b.ready.ran_user;
+                return b.ready.ran_user();
             };
             b.ready.ran += 1;
-            if !internal {
-                b.ready.ran_user += 1;
+            if internal {
+                b.ready.ran_internal += 1;
             }
             // SAFETY: ev is live; a one-shot event is deleted before its callback, as upstream.
             unsafe {
@@ -227,11 +231,12 @@ impl EventBase {
             }
             // SAFETY: as above.
             let b = unsafe { &mut *base };
-            if b.event_break || b.event_continue {
-                // Upstream leaves the rest active for the next iteration.
+            if b.loop_requests != 0 {
+                // A loopbreak or loopcontinue: upstream leaves the rest active for the next
+                // iteration.
                 b.settle_ready();
                 b.note_ready_peak(0, 0);
-                return if b.event_break { -1 } else { b.ready.ran_user };
+                return if b.got_break() { -1 } else { b.ready.ran_user() };
             }
         }
     }
