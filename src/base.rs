@@ -1477,7 +1477,10 @@ impl EventBase {
         if b.sig.ev_signal_added != 0 && b.sig.n_signals_added != 0 {
             signal::set_base(b);
         }
-        b.th_owner_id = thread::current_thread_id();
+        // Only read on a base with a lock (in_loop_thread, need_notify).
+        if !b.th_base_lock.is_null() {
+            b.th_owner_id = thread::current_thread_id();
+        }
         b.event_gotterm = false;
         b.loop_requests &= !LOOP_BREAK;
         let mut retval = 0;
@@ -1489,11 +1492,16 @@ impl EventBase {
             if b.event_gotterm || b.got_break() {
                 break;
             }
-            let timeout = if b.event_count_active == 0 && flags & EVLOOP_NONBLOCK == 0 {
-                b.timeout_next()
-            } else {
-                Some(time::ZERO)
-            };
+            // How long the backend may wait: not at all with work pending or when asked not
+            // to block, else until the next timeout (forever, a null pointer, without one).
+            let mut tv = time::ZERO;
+            let mut wait_forever = false;
+            if b.event_count_active == 0 && flags & EVLOOP_NONBLOCK == 0 {
+                match b.timeout_next() {
+                    Some(next) => tv = next,
+                    None => wait_forever = true,
+                }
+            }
             if flags & EVLOOP_NO_EXIT_ON_EMPTY == 0 && !b.have_events() && b.event_count_active == 0 {
                 debugx!("event_base_loop: no events registered.");
                 retval = 1;
@@ -1502,8 +1510,7 @@ impl EventBase {
             b.make_later_events_active();
             b.clear_time_cache();
             let dispatch = b.evsel().dispatch.expect("real backends dispatch");
-            let mut tv = timeout.unwrap_or(time::ZERO);
-            let tvp = if timeout.is_some() { &mut tv as *mut timeval } else { ptr::null_mut() };
+            let tvp: *mut timeval = if wait_forever { ptr::null_mut() } else { &mut tv };
             // SAFETY: the backend's own table and state.
             if unsafe { dispatch(base, tvp) } == -1 {
                 debugx!("event_base_loop: dispatch returned unsuccessfully.");
