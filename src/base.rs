@@ -24,6 +24,18 @@ use crate::time::{self, MonotonicTimer};
 
 mod ready;
 
+/// What the loop's time cache (`EventBase::tv_cache`) holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum TimeCache {
+    /// Nothing: readers use the clock.
+    Empty,
+    /// Nothing yet, but the first reader's time is to be kept for the rest of the loop
+    /// iteration (see `refresh_time_cache_lazily`).
+    Due,
+    /// The time readers get until the cache is cleared.
+    Filled,
+}
+
 /// Bits of `EventBase::loop_requests`.
 const LOOP_BREAK: u8 = 1;
 const LOOP_CONTINUE: u8 = 2;
@@ -126,10 +138,10 @@ pub struct EventBase {
     n_deferreds_queued: c_int,
 
     tv_cache: timeval,
-    /// The loop has dispatched and the cache is to hold this iteration's time, but nobody has
-    /// asked for it yet: the first `gettime` reads the clock and fills the cache (see
-    /// `refresh_time_cache_lazily`).
-    tv_cache_due: bool,
+    tv_cache_state: TimeCache,
+    /// What the cache becomes after each dispatch: Due, or Empty with
+    /// EVENT_BASE_FLAG_NO_CACHE_TIME.
+    tv_cache_after_dispatch: TimeCache,
     monotonic_timer: MonotonicTimer,
     tv_clock_diff: timeval,
     last_updated_clock_diff: libc::time_t,
@@ -242,7 +254,12 @@ impl EventBase {
             running_loop: false,
             n_deferreds_queued: 0,
             tv_cache: time::ZERO,
-            tv_cache_due: false,
+            tv_cache_state: TimeCache::Empty,
+            tv_cache_after_dispatch: if flags & config::EVENT_BASE_FLAG_NO_CACHE_TIME != 0 {
+                TimeCache::Empty
+            } else {
+                TimeCache::Due
+            },
             monotonic_timer,
             tv_clock_diff: time::ZERO,
             last_updated_clock_diff: 0,
@@ -551,7 +568,7 @@ impl EventBase {
 
     /// The loop's notion of now: the cached time while callbacks run, else the clock.
     pub fn gettime(&mut self) -> timeval {
-        if self.tv_cache.tv_sec != 0 {
+        if self.tv_cache_state == TimeCache::Filled {
             return self.tv_cache;
         }
         let now = self.monotonic_timer.now();
@@ -560,22 +577,22 @@ impl EventBase {
             self.tv_clock_diff = time::sub(&wall, &now);
             self.last_updated_clock_diff = now.tv_sec;
         }
-        if self.tv_cache_due {
-            self.tv_cache_due = false;
+        if self.tv_cache_state == TimeCache::Due {
             self.tv_cache = now;
+            self.tv_cache_state = TimeCache::Filled;
         }
         now
     }
 
     fn clear_time_cache(&mut self) {
-        self.tv_cache = time::ZERO;
-        self.tv_cache_due = false;
+        self.tv_cache_state = TimeCache::Empty;
     }
 
     fn update_time_cache(&mut self) {
         self.clear_time_cache();
         if self.flags & config::EVENT_BASE_FLAG_NO_CACHE_TIME == 0 {
             self.tv_cache = self.gettime();
+            self.tv_cache_state = TimeCache::Filled;
         }
     }
 
@@ -586,8 +603,7 @@ impl EventBase {
     /// processing, an event_add with a timeout, event_base_gettimeofday_cached). Every reader
     /// in the iteration still sees one and the same time.
     fn refresh_time_cache_lazily(&mut self) {
-        self.tv_cache = time::ZERO;
-        self.tv_cache_due = self.flags & config::EVENT_BASE_FLAG_NO_CACHE_TIME == 0;
+        self.tv_cache_state = self.tv_cache_after_dispatch;
     }
 
     /// `event_base_update_cache_time`.
@@ -599,10 +615,10 @@ impl EventBase {
 
     /// `event_base_gettimeofday_cached`: wall-clock time, from the cache when there is one.
     pub fn gettimeofday_cached(&mut self) -> timeval {
-        if self.tv_cache_due {
+        if self.tv_cache_state == TimeCache::Due {
             self.gettime();
         }
-        if self.tv_cache.tv_sec == 0 {
+        if self.tv_cache_state != TimeCache::Filled {
             return time::wall_now();
         }
         time::add(&self.tv_cache, &self.tv_clock_diff)

@@ -54,7 +54,9 @@ pub enum FdEvents {
 
 impl IoMap {
     pub fn events_on(&self, fd: c_int) -> FdEvents {
-        let Some(slot) = self.slots.get(fd as usize) else { return FdEvents::None };
+        // Through u32, a negative fd lands out of range as well, and the index needs no sign
+        // extension (this runs for every ready fd).
+        let Some(slot) = self.slots.get(fd as u32 as usize) else { return FdEvents::None };
         let first = slot.events.first();
         if first.is_null() {
             FdEvents::None
