@@ -39,7 +39,7 @@ enum TimeCache {
 /// Bits of `EventBase::loop_requests`.
 const LOOP_BREAK: u8 = 1;
 const LOOP_CONTINUE: u8 = 2;
-pub use ready::ReadyList;
+use ready::ReadyList;
 
 pub const EVLOOP_ONCE: c_int = 0x01;
 pub const EVLOOP_NONBLOCK: c_int = 0x02;
@@ -1501,7 +1501,7 @@ impl EventBase {
         b.loop_requests &= !LOOP_BREAK;
         let mut retval = 0;
         loop {
-            // SAFETY: we hold the lock; no reference outlives a callback (see process_active).
+            // SAFETY: we hold the lock; no reference outlives a callback (see process_queue).
             let b = unsafe { &mut *base };
             b.loop_requests &= !LOOP_CONTINUE;
             b.n_deferreds_queued = 0;
@@ -1525,32 +1525,36 @@ impl EventBase {
             }
             b.make_later_events_active();
             b.clear_time_cache();
-            let dispatch = b.evsel().dispatch.expect("real backends dispatch");
             let tvp: *mut timeval = if wait_forever { ptr::null_mut() } else { &mut tv };
-            // SAFETY: the backend's own table and state.
-            if unsafe { dispatch(base, tvp) } == -1 {
+            // SAFETY: live base with its backend set up; tvp null or valid.
+            if unsafe { crate::backend::dispatch(base, tvp) } == -1 {
                 debugx!("event_base_loop: dispatch returned unsuccessfully.");
                 retval = -1;
                 break;
             }
             // SAFETY: as above.
             let b = unsafe { &mut *base };
-            if b.ready.is_empty() {
-                // The backend activated its ready fds without updating the marks (a ready list
-                // notes its own when it ends).
-                b.note_count_maxima();
-            }
             b.refresh_time_cache_lazily();
             b.timeout_process();
-            if b.event_count_active != 0 || !b.ready.is_empty() {
+            let n = if !b.ready.is_empty() {
                 // SAFETY: live base, lock held.
-                let n = unsafe { EventBase::process_active(base) };
-                // SAFETY: as above.
-                let b = unsafe { &*base };
-                if flags & EVLOOP_ONCE != 0 && b.event_count_active == 0 && n != 0 {
+                unsafe { EventBase::process_ready_then_queues(base) }
+            } else {
+                // The backend activated its ready fds without updating the high-water marks
+                // (a ready list notes its own). The counts only grew since it returned, so
+                // noting them after the timeouts gives the same marks.
+                b.note_count_maxima();
+                if b.event_count_active != 0 {
+                    // SAFETY: as above.
+                    unsafe { EventBase::process_queues(base, 0) }
+                } else if flags & EVLOOP_NONBLOCK != 0 {
                     break;
+                } else {
+                    continue;
                 }
-            } else if flags & EVLOOP_NONBLOCK != 0 {
+            };
+            // SAFETY: as above.
+            if flags & EVLOOP_ONCE != 0 && unsafe { (*base).event_count_active } == 0 && n != 0 {
                 break;
             }
         }
@@ -1562,31 +1566,29 @@ impl EventBase {
         retval
     }
 
-    /// Runs the highest-priority non-empty active queue (and any above it that held only
-    /// internal callbacks). Returns the number of user callbacks run, or -1 on loopbreak.
-    unsafe fn process_active(base: *mut EventBase) -> c_int {
-        // The ready list belongs in front of the (single) queue; see ready.rs.
+    /// What upstream's event_process_active does when the backend left a ready list: the list
+    /// stands in front of the (single) queue, see ready.rs. Returns the number of user
+    /// callbacks run, or -1 on loopbreak.
+    ///
+    /// While the list runs, event_running_priority stays -1 where upstream has 0: with one
+    /// priority no event can be above either (an event's priority is never negative).
+    unsafe fn process_ready_then_queues(base: *mut EventBase) -> c_int {
         // SAFETY: live base, lock held (contract).
-        if unsafe { (*base).ready.is_empty() } {
-            // SAFETY: as above.
-            return unsafe { EventBase::process_queues(base, 0) };
-        }
-        // SAFETY: as above.
         unsafe {
-            (*base).event_running_priority = 0;
             let from_ready = EventBase::run_ready(base);
             // Done unless the callbacks queued more; after a loopbreak or loopcontinue, what is
             // queued waits for the next iteration, as upstream.
             if from_ready < 0 || (*base).got_continue() || (*base).event_count_active == 0 {
-                (*base).event_running_priority = -1;
                 return from_ready;
             }
             EventBase::process_queues(base, from_ready)
         }
     }
 
-    /// The active queues' part of `process_active`; `from_ready` callbacks already ran from
-    /// the ready list and count with the first queue that runs.
+    /// Runs the highest-priority non-empty active queue (and any above it that held only
+    /// internal callbacks), upstream's event_process_active; `from_ready` callbacks already
+    /// ran from the ready list and count with the first queue that runs. Returns the number
+    /// of user callbacks run, or -1 on loopbreak.
     unsafe fn process_queues(base: *mut EventBase, mut from_ready: c_int) -> c_int {
         // SAFETY: live base, lock held (contract).
         let b = unsafe { &mut *base };
@@ -1690,7 +1692,9 @@ impl EventBase {
     /// Runs one callback taken off its queue (or the ready list) as the running event, through
     /// `call` (which releases the lock around the user's code), and wakes anyone waiting for it
     /// to finish. Called and returns with the lock held. `MAY_LOCK` false is for callers that
-    /// know the base has no lock (it never gains one after creation), so skip the lock hooks.
+    /// know the base has no lock (it never gains one after creation), so skip the lock hooks;
+    /// they also leave `current_event` set after the callback and clear it themselves after
+    /// their last one (only the user's code, run with it set, can look at it).
     ///
     /// # Safety
     /// `base` live and locked; `cb` live and on no active queue.
@@ -1706,12 +1710,12 @@ impl EventBase {
         let b = unsafe { &mut *base };
         if MAY_LOCK {
             b.acquire_lock();
-        }
-        b.current_event = ptr::null_mut();
-        // Only other threads wait, and only on a base with a lock.
-        if MAY_LOCK && b.current_event_waiters != 0 {
-            b.current_event_waiters = 0;
-            thread::cond_signal(b.current_event_cond, true);
+            b.current_event = ptr::null_mut();
+            // Only other threads wait, and only on a base with a lock.
+            if b.current_event_waiters != 0 {
+                b.current_event_waiters = 0;
+                thread::cond_signal(b.current_event_cond, true);
+            }
         }
     }
 

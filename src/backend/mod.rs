@@ -124,6 +124,7 @@ unsafe extern "C" fn change_shim<B: Backend, const ADD: bool>(
     }
 }
 
+#[inline]
 unsafe extern "C" fn dispatch_shim<B: Backend>(base: *mut EventBase, tv: *mut timeval) -> c_int {
     // SAFETY: the base calls the table it initialised; tv is NULL or points to a timeval.
     let timeout = unsafe { tv.as_ref() };
@@ -131,6 +132,24 @@ unsafe extern "C" fn dispatch_shim<B: Backend>(base: *mut EventBase, tv: *mut ti
     let st = unsafe { state::<B>(base) };
     // SAFETY: the base is live for the duration of dispatch.
     st.dispatch(unsafe { &mut *base }, timeout)
+}
+
+/// Runs the base's backend once (the loop's call every iteration): through its table, except
+/// that our own epoll tables are called directly, so that this call inlines into the loop.
+///
+/// # Safety
+/// `base` must be live, its backend initialised; `tv` null or a valid timeval.
+#[inline(always)]
+pub unsafe fn dispatch(base: *mut EventBase, tv: *mut timeval) -> c_int {
+    // SAFETY: live base (contract).
+    let ops: &'static EventOp = unsafe { (*base).evsel() };
+    if std::ptr::eq(ops, &epollops) || std::ptr::eq(ops, &epoll::EPOLL_CHANGELIST_OPS) {
+        // SAFETY: the base's state was made by this table's init, the epoll one (contract).
+        return unsafe { dispatch_shim::<epoll::Epoll>(base, tv) };
+    }
+    let table_dispatch = ops.dispatch.expect("real backends dispatch");
+    // SAFETY: the backend's own table and state (contract).
+    unsafe { table_dispatch(base, tv) }
 }
 
 unsafe extern "C" fn dealloc_shim<B: Backend>(base: *mut EventBase) {

@@ -39,30 +39,54 @@ use crate::list::List;
 /// The part of an epoll_wait result the loop has not run yet: entries `next..end`, with what
 /// upstream's high-water marks would count (see the module's text).
 pub struct ReadyList {
+    start: *const epoll_event,
     next: *const epoll_event,
     end: *const epoll_event,
+    len: c_int,
+    /// Entries the walk did not run an event for: passed over (nothing to run) or left to
+    /// settling. With internal events run, the rare cases the walk counts instead of the
+    /// events it runs (see `ran`).
+    not_run: c_int,
+    ran_internal: c_int,
     /// event_count_active and event_count when the walk started.
     active_at_start: c_int,
     added_at_start: c_int,
-    /// Events the walk has run: all, and those of them that are internal (rare: counting them
-    /// apart keeps the common path to one increment).
-    ran: c_int,
-    ran_internal: c_int,
+    /// Could running the whole list raise the high-water marks? Usually not, once the loop
+    /// has seen a batch this size; then only settling has to note a peak.
+    may_raise_marks: bool,
 }
 
 impl Default for ReadyList {
     fn default() -> Self {
-        ReadyList { next: ptr::null(), end: ptr::null(), active_at_start: 0, added_at_start: 0, ran: 0, ran_internal: 0 }
+        ReadyList {
+            start: ptr::null(),
+            next: ptr::null(),
+            end: ptr::null(),
+            len: 0,
+            not_run: 0,
+            ran_internal: 0,
+            active_at_start: 0,
+            added_at_start: 0,
+            may_raise_marks: false,
+        }
     }
 }
 
 impl ReadyList {
+    /// Starts a list over `entries` (the walk sets the rest when it starts).
+    ///
     /// # Safety
     /// `entries` must stay valid and unchanged until the list is consumed or settled (the
     /// backend does not touch its array before its next dispatch, which comes after both).
-    pub unsafe fn new(entries: &[epoll_event]) -> ReadyList {
+    unsafe fn reset(&mut self, entries: &[epoll_event]) {
         let range = entries.as_ptr_range();
-        ReadyList { next: range.start, end: range.end, ..ReadyList::default() }
+        self.start = range.start;
+        self.next = range.start;
+        self.end = range.end;
+        // At most MAX_NEVENT entries (epoll.rs), so the length fits.
+        self.len = entries.len() as c_int;
+        self.not_run = 0;
+        self.ran_internal = 0;
     }
 
     #[inline]
@@ -78,16 +102,29 @@ impl ReadyList {
         epoll::decode(unsafe { &*self.next })
     }
 
+    /// Events the walk has run: the entries it took, less those it ran nothing for.
+    fn ran(&self) -> c_int {
+        // SAFETY: start..=next lies within one result array (reset, advance).
+        let taken = unsafe { self.next.offset_from(self.start) };
+        taken as c_int - self.not_run
+    }
+
     /// User callbacks the walk has run (what the loop counts).
-    #[inline]
     fn ran_user(&self) -> c_int {
-        self.ran - self.ran_internal
+        self.ran() - self.ran_internal
     }
 
     #[inline]
     fn advance(&mut self) {
         // SAFETY: next < end (callers peeked first), so next + 1 is at most end.
         self.next = unsafe { self.next.add(1) };
+    }
+
+    /// Passes over the next entry: nothing to run there.
+    #[inline]
+    fn skip(&mut self) {
+        self.advance();
+        self.not_run += 1;
     }
 }
 
@@ -99,9 +136,13 @@ impl EventBase {
     }
 
     /// Takes a backend's ready fds, to be run by the loop in order (see the module's text).
-    pub fn defer_ready(&mut self, ready: ReadyList) {
+    ///
+    /// # Safety
+    /// As for `ReadyList::reset`.
+    pub unsafe fn defer_ready(&mut self, entries: &[epoll_event]) {
         debug_assert!(self.ready.is_empty() && self.can_defer_ready());
-        self.ready = ready;
+        // SAFETY: per this function's contract.
+        unsafe { self.ready.reset(entries) };
     }
 
     /// Activates whatever the ready list still holds, the way the backend would have. Called by
@@ -121,7 +162,7 @@ impl EventBase {
         let (active_before, added_before) = (self.event_count_active, self.event_count);
         while !self.ready.is_empty() {
             let (fd, events) = self.ready.peek();
-            self.ready.advance();
+            self.ready.skip();
             if events != 0 {
                 crate::evmap::io_active::<false>(self, fd, events);
             }
@@ -139,7 +180,7 @@ impl EventBase {
     /// `settled` (activated, and counted as added) by settling.
     fn note_ready_peak(&mut self, settled_active: c_int, settled_added: c_int) {
         let r = &self.ready;
-        let active = r.active_at_start + r.ran + settled_active;
+        let active = r.active_at_start + r.ran() + settled_active;
         let added = r.added_at_start + r.ran_user() + settled_added;
         self.event_count_active_max = self.event_count_active_max.max(active);
         self.event_count_max = self.event_count_max.max(added);
@@ -155,7 +196,7 @@ impl EventBase {
             let ev = match self.io.events_on(fd) {
                 FdEvents::One(ev) => ev,
                 FdEvents::None => {
-                    self.ready.advance();
+                    self.ready.skip();
                     continue;
                 }
                 FdEvents::Several => break,
@@ -164,7 +205,7 @@ impl EventBase {
             let (wanted, flags, closure) = unsafe { ((*ev).events, (*ev).cb.flags, (*ev).cb.closure) };
             let res = wanted & events;
             if res & !EV_ET == 0 {
-                self.ready.advance();
+                self.ready.skip();
                 continue;
             }
             if flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) != 0 {
@@ -184,7 +225,7 @@ impl EventBase {
     /// Returns the number of user callbacks run, or -1 on loopbreak. The list is empty after.
     ///
     /// # Safety
-    /// `base` must be live and locked, inside `process_active`.
+    /// `base` must be live and locked, inside the loop (`process_ready_then_queues`).
     pub(super) unsafe fn run_ready(base: *mut EventBase) -> c_int {
         // A base without a lock never gains one: the walk can leave out the lock hooks.
         // SAFETY: live base (contract).
@@ -203,8 +244,11 @@ impl EventBase {
         {
             // SAFETY: live, locked base (contract).
             let b = unsafe { &mut *base };
-            b.ready.active_at_start = b.event_count_active;
-            b.ready.added_at_start = b.event_count;
+            let (active, added, len) = (b.event_count_active, b.event_count, b.ready.len);
+            b.ready.active_at_start = active;
+            b.ready.added_at_start = added;
+            // The walk runs at most one event per entry (settling notes its own peak).
+            b.ready.may_raise_marks = active + len > b.event_count_active_max || added + len > b.event_count_max;
         }
         loop {
             // SAFETY: live, locked base (contract); re-derived after every callback, which may
@@ -212,10 +256,12 @@ impl EventBase {
             let b = unsafe { &mut *base };
             let Some(Runnable { ev, res, internal, persistent }) = b.take_runnable() else {
                 // Settled (the peak is noted) or run to the end.
-                b.note_ready_peak(0, 0);
+                b.current_event = ptr::null_mut();
+                if b.ready.may_raise_marks {
+                    b.note_ready_peak(0, 0);
+                }
                 return b.ready.ran_user();
             };
-            b.ready.ran += 1;
             if internal {
                 b.ready.ran_internal += 1;
             }
@@ -234,8 +280,11 @@ impl EventBase {
             if b.loop_requests != 0 {
                 // A loopbreak or loopcontinue: upstream leaves the rest active for the next
                 // iteration.
+                b.current_event = ptr::null_mut();
                 b.settle_ready();
-                b.note_ready_peak(0, 0);
+                if b.ready.may_raise_marks {
+                    b.note_ready_peak(0, 0);
+                }
                 return if b.got_break() { -1 } else { b.ready.ran_user() };
             }
         }
