@@ -26,9 +26,11 @@ struct Change {
 pub struct Epoll {
     epfd: c_int,
     events: Vec<epoll_event>,
-    /// Some(...) when the base runs with the changelist: pending changes and, per fd, the
-    /// index of its change (or -1).
-    changelist: Option<(Vec<Change>, Vec<i32>)>,
+    /// Does the base run with the changelist? Then `changes` holds the pending changes and
+    /// `change_index`, per fd, the index of its change (or -1).
+    use_changelist: bool,
+    changes: Vec<Change>,
+    change_index: Vec<i32>,
     /// -1 unless precise timers are on.
     timerfd: c_int,
     /// The last wait filled `events`: grow it before the next one (not earlier, the base may
@@ -137,7 +139,10 @@ impl Epoll {
 
     /// Records a change in the changelist mode; returns false when not in that mode.
     fn record(&mut self, fd: c_int, old: c_short, wanted: c_short) -> bool {
-        let Some((changes, index)) = self.changelist.as_mut() else { return false };
+        if !self.use_changelist {
+            return false;
+        }
+        let (changes, index) = (&mut self.changes, &mut self.change_index);
         let slot = fd as usize;
         if index.len() <= slot {
             index.resize(slot + 1, -1);
@@ -153,19 +158,20 @@ impl Epoll {
     }
 
     fn flush_changes(&mut self) -> c_int {
-        // Checked before taking the lists out: that move costs more than the usual empty flush.
-        if self.changelist.as_ref().is_none_or(|(changes, _)| changes.is_empty()) {
+        // Empty without the changelist; checked before taking the list out, which costs more.
+        if self.changes.is_empty() {
             return 0;
         }
-        let Some((mut changes, mut index)) = self.changelist.take() else { return 0 };
+        let mut changes = std::mem::take(&mut self.changes);
         let mut result = 0;
         for c in changes.drain(..) {
-            index[c.fd as usize] = -1;
+            self.change_index[c.fd as usize] = -1;
             if self.apply(c.fd, c.registered, c.wanted) < 0 {
                 result = -1;
             }
         }
-        self.changelist = Some((changes, index));
+        // Handed back empty, so that its allocation serves the next iteration.
+        self.changes = changes;
         result
     }
 
@@ -223,7 +229,9 @@ impl Backend for Epoll {
         let mut ep = Epoll {
             epfd,
             events: vec![epoll_event { events: 0, u64: 0 }; INITIAL_NEVENT],
-            changelist: base.uses_changelist().then(|| (Vec::new(), Vec::new())),
+            use_changelist: base.uses_changelist(),
+            changes: Vec::new(),
+            change_index: Vec::new(),
             timerfd: -1,
             filled: false,
         };

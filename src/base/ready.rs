@@ -186,39 +186,43 @@ impl EventBase {
         self.event_count_max = self.event_count_max.max(added);
     }
 
-    /// Takes the next ready event that can run straight away, skipping entries with nothing to
-    /// run. At an entry that has to go through the queue (an fd with several events, an event
-    /// already active or being finalized), settles the list instead.
+    /// Takes the next ready entry: an event that can run straight away, or an entry with
+    /// nothing to run (passed over). At the end of the list, or at an entry that has to go
+    /// through the queue (an fd with several events, an event already active or being
+    /// finalized, which settles the list), the walk is done.
     #[inline(always)]
-    fn take_runnable(&mut self) -> Option<Runnable> {
-        while !self.ready.is_empty() {
-            let (fd, events) = self.ready.peek();
-            let ev = match self.io.events_on(fd) {
-                FdEvents::One(ev) => ev,
-                FdEvents::None => {
-                    self.ready.skip();
-                    continue;
-                }
-                FdEvents::Several => break,
-            };
-            // SAFETY: events on an fd list are live.
-            let (wanted, flags, closure) = unsafe { ((*ev).events, (*ev).cb.flags, (*ev).cb.closure) };
-            let res = wanted & events;
-            if res & !EV_ET == 0 {
-                self.ready.skip();
-                continue;
-            }
-            if flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) != 0 {
-                break;
-            }
-            // An event on an fd's list has a plain closure: event_assign gives io events one of
-            // these two, and only finalizing (refused above; it also deletes) changes it.
-            debug_assert!(closure == EV_CLOSURE_EVENT || closure == EV_CLOSURE_EVENT_PERSIST);
-            self.ready.advance();
-            return Some(Runnable { ev, res, internal: flags & EVLIST_INTERNAL != 0, persistent: closure != EV_CLOSURE_EVENT });
+    fn take_ready(&mut self) -> Ready {
+        if self.ready.is_empty() {
+            return Ready::Done;
         }
-        self.settle_ready();
-        None
+        let (fd, events) = self.ready.peek();
+        let ev = match self.io.events_on(fd) {
+            FdEvents::One(ev) => ev,
+            FdEvents::None => {
+                self.ready.skip();
+                return Ready::Skipped;
+            }
+            FdEvents::Several => {
+                self.settle_ready();
+                return Ready::Done;
+            }
+        };
+        // SAFETY: events on an fd list are live.
+        let (wanted, flags, closure) = unsafe { ((*ev).events, (*ev).cb.flags, (*ev).cb.closure) };
+        let res = wanted & events;
+        if res & !EV_ET == 0 {
+            self.ready.skip();
+            return Ready::Skipped;
+        }
+        if flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) != 0 {
+            self.settle_ready();
+            return Ready::Done;
+        }
+        // An event on an fd's list has a plain closure: event_assign gives io events one of
+        // these two, and only finalizing (refused above; it also deletes) changes it.
+        debug_assert!(closure == EV_CLOSURE_EVENT || closure == EV_CLOSURE_EVENT_PERSIST);
+        self.ready.advance();
+        Ready::Run(Runnable { ev, res, internal: flags & EVLIST_INTERNAL != 0, persistent: closure != EV_CLOSURE_EVENT })
     }
 
     /// Walks the ready list, running each event's callback as upstream's queue would have.
@@ -254,13 +258,17 @@ impl EventBase {
             // SAFETY: live, locked base (contract); re-derived after every callback, which may
             // have settled the list.
             let b = unsafe { &mut *base };
-            let Some(Runnable { ev, res, internal, persistent }) = b.take_runnable() else {
-                // Settled (the peak is noted) or run to the end.
-                b.current_event = ptr::null_mut();
-                if b.ready.may_raise_marks {
-                    b.note_ready_peak(0, 0);
+            let Runnable { ev, res, internal, persistent } = match b.take_ready() {
+                Ready::Run(runnable) => runnable,
+                Ready::Skipped => continue,
+                Ready::Done => {
+                    // Settled (the peak is noted) or run to the end.
+                    b.current_event = ptr::null_mut();
+                    if b.ready.may_raise_marks {
+                        b.note_ready_peak(0, 0);
+                    }
+                    return b.ready.ran_user();
                 }
-                return b.ready.ran_user();
             };
             if internal {
                 b.ready.ran_internal += 1;
@@ -289,6 +297,13 @@ impl EventBase {
             }
         }
     }
+}
+
+/// What the walk finds at the next entry of the list.
+enum Ready {
+    Run(Runnable),
+    Skipped,
+    Done,
 }
 
 /// A ready event the walk can run: its result bits and what decides how it runs.
