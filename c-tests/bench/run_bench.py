@@ -317,11 +317,24 @@ def spread(values):
     return f"{fmt(statistics.median(values))} ({fmt(min(values))}–{fmt(max(values))})"
 
 
+def pair_costs(w):
+    """The per-pair cost ratios (below 1: ours better in that pair)."""
+    up, ours = w.samples.get("upstream", []), w.samples.get("ours", [])
+    pairs = [o / u for u, o in zip(up, ours) if u and o]
+    return pairs if w.better == "lower" else [1 / p for p in pairs]
+
+
 def verdict(w, cost):
     if cost is None:
         return "FAILED: " + w.error if w.error else "-"
     if abs(cost - 1) < 0.03:
         return "same (±3%)"
+    # On a shared machine single pairs swing by tens of percent; a difference counts only when
+    # at least four pairs in five agree on its direction.
+    pairs = pair_costs(w)
+    agreeing = sum(1 for p in pairs if (p < 1) == (cost < 1))
+    if agreeing < 0.8 * len(pairs):
+        return f"within noise ({agreeing} of {len(pairs)} pairs agree)"
     memory = w.unit == "KiB"
     if cost < 1:
         return f"{1 / cost:.2f}x " + ("less memory" if memory else "faster")
@@ -463,11 +476,12 @@ KNOWN_DIFFERENCES = """### Known differences
   the event pointer (16 bytes per pending timer instead of upstream's 8), so comparisons never
   touch the events themselves; that is most of the timer-churn speedup. Memory could be won back
   only by giving that up (upstream's bare-pointer heap).
-- **`test/bench.c` / `bench_cascade.c` wall time (within noise of upstream)**: the kernel
-  dominates. The bare epoll loop, which makes the same system calls with no library at all
-  (including bench.c's re-registration of every socket before each run), takes 93-100% of
-  upstream's time, so even a library costing nothing could not be 5% faster at every size; the
-  library's share shows in the instruction counts below, not in seconds.
+- **`test/bench.c` / `bench_cascade.c` wall time (close to upstream's)**: the kernel dominates.
+  The bare epoll loop, which makes the same system calls with no library at all (including
+  bench.c's re-registration of every socket before each run), takes nearly upstream's time (its
+  column), so even a library costing nothing could not be 5% faster at every size; the
+  library's share shows in the instruction counts below (about a third of upstream's above the
+  bare loop), not in seconds.
 """
 
 
@@ -483,7 +497,8 @@ the values (↓: lower is better, ↑: higher is better); "ours is" reads it in 
 "+threads" runs have `evthread_use_pthreads()` called before `main` (preloaded `threads_on.so`).
 Pipe-chain values are the median of the 25 timed runs each process prints, per dispatched event
 for `test/bench.c`; "bare epoll" is c-tests/bench/bare_epoll.c doing the same system calls.
-Wall times on a shared machine drift: read differences under about 5% as noise. The callgrind
+Wall times on a shared machine drift: read differences under about 5% as noise; "ours is" calls a
+difference only when at least four pairs in five agree on its direction. The callgrind
 instruction counts below are the repeatable figures.
 
 ## Machine
