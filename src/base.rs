@@ -23,6 +23,7 @@ use crate::thread;
 use crate::time::{self, MonotonicTimer};
 
 mod ready;
+use ready::ReadyList;
 
 /// What the loop's time cache (`EventBase::tv_cache`) holds.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -39,7 +40,6 @@ enum TimeCache {
 /// Bits of `EventBase::loop_requests`.
 const LOOP_BREAK: u8 = 1;
 const LOOP_CONTINUE: u8 = 2;
-use ready::ReadyList;
 
 pub const EVLOOP_ONCE: c_int = 0x01;
 pub const EVLOOP_NONBLOCK: c_int = 0x02;
@@ -1541,8 +1541,9 @@ impl EventBase {
                 unsafe { EventBase::process_ready_then_queues(base) }
             } else {
                 // The backend activated its ready fds without updating the high-water marks
-                // (a ready list notes its own). The counts only grew since it returned, so
-                // noting them after the timeouts gives the same marks.
+                // (a ready list notes its own). Timeout processing since then only activated
+                // (each timed-out event leaves the added count as it was), so noting them
+                // after it gives the same marks.
                 b.note_count_maxima();
                 if b.event_count_active != 0 {
                     // SAFETY: as above.

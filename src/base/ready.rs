@@ -186,6 +186,16 @@ impl EventBase {
         self.event_count_max = self.event_count_max.max(added);
     }
 
+    /// The walk's last step, once the list is run to its end or settled (settling noted its
+    /// own peak): no event is running any more (the walk without a lock leaves that to here,
+    /// see `run_dequeued`), and the marks get the peak of the events it ran.
+    fn end_walk(&mut self) {
+        self.current_event = ptr::null_mut();
+        if self.ready.may_raise_marks {
+            self.note_ready_peak(0, 0);
+        }
+    }
+
     /// Takes the next ready entry: an event that can run straight away, or an entry with
     /// nothing to run (passed over). At the end of the list, or at an entry that has to go
     /// through the queue (an fd with several events, an event already active or being
@@ -262,11 +272,7 @@ impl EventBase {
                 Ready::Run(runnable) => runnable,
                 Ready::Skipped => continue,
                 Ready::Done => {
-                    // Settled (the peak is noted) or run to the end.
-                    b.current_event = ptr::null_mut();
-                    if b.ready.may_raise_marks {
-                        b.note_ready_peak(0, 0);
-                    }
+                    b.end_walk();
                     return b.ready.ran_user();
                 }
             };
@@ -288,11 +294,8 @@ impl EventBase {
             if b.loop_requests != 0 {
                 // A loopbreak or loopcontinue: upstream leaves the rest active for the next
                 // iteration.
-                b.current_event = ptr::null_mut();
                 b.settle_ready();
-                if b.ready.may_raise_marks {
-                    b.note_ready_peak(0, 0);
-                }
+                b.end_walk();
                 return if b.got_break() { -1 } else { b.ready.ran_user() };
             }
         }
