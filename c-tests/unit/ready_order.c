@@ -4,11 +4,13 @@
  * from the backend's result (src/base/ready.rs) and must not differ in anything a program can
  * observe. Every scenario runs on epoll in its three modes and compares a trace with the one
  * upstream produces (checked with LIBEVENT_UNDER_TEST=system). poll and select are left out:
- * upstream starts their scan at a random fd, so its order is not fixed there. */
+ * upstream starts their scan at a random fd, so its order is not fixed there. All of it runs
+ * twice: on bases without a lock, then with evthread_use_pthreads() (bases with one). */
 #include <string.h>
 #include <unistd.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
+#include <event2/thread.h>
 #include "check.h"
 
 #define NPIPES 3
@@ -186,15 +188,20 @@ int main(void)
 	};
 	const int modes[] = {0, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST, EVENT_BASE_FLAG_PRECISE_TIMER};
 	size_t s, m;
+	int locked;
 
-	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-		for (s = 0; s < sizeof(scenarios) / sizeof(scenarios[0]); s++) {
-			const struct scenario *sc = &scenarios[s];
-			const char *got = run(modes[m], sc->which, sc->one_shot_a, sc->with_timer);
-			if (strcmp(got, sc->expected)) {
-				fprintf(stderr, "epoll flags %#x, scenario %d: got \"%s\", expected \"%s\"\n",
-				    modes[m], sc->which, got, sc->expected);
-				check_failures++;
+	for (locked = 0; locked < 2; locked++) {
+		if (locked)
+			CHECK(evthread_use_pthreads() == 0);
+		for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+			for (s = 0; s < sizeof(scenarios) / sizeof(scenarios[0]); s++) {
+				const struct scenario *sc = &scenarios[s];
+				const char *got = run(modes[m], sc->which, sc->one_shot_a, sc->with_timer);
+				if (strcmp(got, sc->expected)) {
+					fprintf(stderr, "%s, epoll flags %#x, scenario %d: got \"%s\", expected \"%s\"\n",
+					    locked ? "with locks" : "no locks", modes[m], sc->which, got, sc->expected);
+					check_failures++;
+				}
 			}
 		}
 	}
