@@ -252,12 +252,33 @@ impl EventBase {
         }
     }
 
+    /// With a large fd table, starts loading every slot, then every event, the walk will look
+    /// up. Otherwise each look-up misses the cache in turn, after a callback's system calls
+    /// have pushed everything out, where upstream's activate-everything pass lets the misses
+    /// overlap: at 10k fds that made the walk slower than upstream's queue despite doing a third
+    /// of its work.
+    #[cold]
+    fn prefetch_ready(&self) {
+        let r = &self.ready;
+        // SAFETY: next..end is the unread part of one result array (reset).
+        let entries = unsafe { std::slice::from_raw_parts(r.next, r.end.offset_from(r.next) as usize) };
+        for e in entries {
+            self.io.prefetch_slot(epoll::decode(e).0);
+        }
+        for e in entries {
+            self.io.prefetch_first_event(epoll::decode(e).0);
+        }
+    }
+
     /// `run_ready`, with `MAY_LOCK` as for `run_dequeued`.
     #[inline(always)]
     unsafe fn run_ready_with<const MAY_LOCK: bool>(base: *mut EventBase) -> c_int {
         {
             // SAFETY: live, locked base (contract).
             let b = unsafe { &mut *base };
+            if b.io.is_large() {
+                b.prefetch_ready();
+            }
             let (active, added, len) = (b.event_count_active, b.event_count, b.ready.len);
             b.ready.active_at_start = active;
             b.ready.added_at_start = added;
