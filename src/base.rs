@@ -271,7 +271,7 @@ impl EventBase {
             max_dispatch_time: c.max_dispatch_interval,
             max_dispatch_callbacks: c.max_dispatch_callbacks,
             limit_callbacks_after_prio: limit_after_prio,
-            ready_walk_allowed: limit_after_prio == c_int::MAX,
+            ready_walk_allowed: false,
             notifiable: false,
             is_notify_pending: false,
             // SAFETY: an all-zero struct event is the unassigned state.
@@ -316,6 +316,7 @@ impl EventBase {
             msgx!("libevent using: {}", b.method_name());
         }
         b.activequeues.push(List::default());
+        b.update_ready_walk_allowed();
         if signal::init(b) < 0 {
             // SAFETY: as above.
             unsafe { EventBase::free(base, false) };
@@ -1389,8 +1390,13 @@ impl EventBase {
         }
         self.activequeues.clear();
         self.activequeues.resize_with(npriorities as usize, List::default);
-        self.ready_walk_allowed = npriorities == 1 && self.limit_callbacks_after_prio == c_int::MAX;
+        self.update_ready_walk_allowed();
         0
+    }
+
+    /// Recomputes `ready_walk_allowed` after the priorities or limits change.
+    fn update_ready_walk_allowed(&mut self) {
+        self.ready_walk_allowed = self.activequeues.len() == 1 && self.limit_callbacks_after_prio == c_int::MAX;
     }
 
     // ---- thread wake-ups -------------------------------------------------------------------

@@ -53,10 +53,16 @@ pub enum FdEvents {
 }
 
 impl IoMap {
-    pub fn events_on(&self, fd: c_int) -> FdEvents {
+    /// The slot of `fd`, if the table reaches it.
+    #[inline(always)]
+    fn slot(&self, fd: c_int) -> Option<&IoSlot> {
         // Through u32, a negative fd lands out of range as well, and the index needs no sign
         // extension (this runs for every ready fd).
-        let Some(slot) = self.slots.get(fd as u32 as usize) else { return FdEvents::None };
+        self.slots.get(fd as u32 as usize)
+    }
+
+    pub fn events_on(&self, fd: c_int) -> FdEvents {
+        let Some(slot) = self.slot(fd) else { return FdEvents::None };
         let first = slot.events.first();
         if first.is_null() {
             FdEvents::None
@@ -78,7 +84,7 @@ impl IoMap {
     /// Starts loading the slot `events_on(fd)` reads.
     #[inline]
     pub fn prefetch_slot(&self, fd: c_int) {
-        if let Some(slot) = self.slots.get(fd as u32 as usize) {
+        if let Some(slot) = self.slot(fd) {
             prefetch((slot as *const IoSlot).cast());
         }
     }
@@ -87,7 +93,7 @@ impl IoMap {
     /// callback part to its result, which may span three cache lines.
     #[inline]
     pub fn prefetch_first_event(&self, fd: c_int) {
-        let Some(slot) = self.slots.get(fd as u32 as usize) else { return };
+        let Some(slot) = self.slot(fd) else { return };
         let first = slot.events.first().cast::<u8>().cast_const();
         if !first.is_null() {
             let (from, to) = (std::mem::offset_of!(Event, cb), std::mem::offset_of!(Event, res));
@@ -260,7 +266,7 @@ pub unsafe fn io_del(base: &mut EventBase, ev: *mut Event) -> c_int {
 /// Inlined into the backends' dispatch loops: it runs once per ready fd.
 #[inline(always)]
 pub fn io_active<const IN_DISPATCH: bool>(base: &mut EventBase, fd: c_int, events: c_short) {
-    let Some(slot) = base.io.slots.get(fd as usize) else { return };
+    let Some(slot) = base.io.slot(fd) else { return };
     let mut ev = slot.events.first();
     while !ev.is_null() {
         // SAFETY: members of the fd list are live events. Activation does not unlink from the

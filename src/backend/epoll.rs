@@ -179,7 +179,7 @@ impl Epoll {
     fn arm_timerfd(&self, timeout: Option<&timeval>) -> c_int {
         let mut spec: libc::itimerspec = zero_itimerspec();
         let wait_ms = match timeout {
-            Some(tv) if tv.tv_sec != 0 || tv.tv_usec != 0 => {
+            Some(tv) if crate::time::is_set(tv) => {
                 spec.it_value.tv_sec = tv.tv_sec;
                 spec.it_value.tv_nsec = tv.tv_usec * 1000;
                 -1
