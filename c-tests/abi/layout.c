@@ -1,7 +1,8 @@
 /* libevent-rs ABI check: prints the layout of every struct and the value of every constant
- * that the public headers event.h, event_struct.h, event_compat.h, util.h, thread.h and
- * keyvalq_struct.h define. run.sh builds it once against upstream's installed headers and
- * once against include/, and compares the two outputs line by line.
+ * that the public headers event.h, event_struct.h, event_compat.h, util.h, thread.h,
+ * keyvalq_struct.h, bufferevent.h, bufferevent_struct.h and bufferevent_compat.h define.
+ * run.sh builds it once against upstream's installed headers and once against include/, and
+ * compares the two outputs line by line.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <event2/event.h>
 #include <event2/event_struct.h>
@@ -11,6 +12,9 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/visibility.h>
 #include <event2/event-config.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_struct.h>
+#include <event2/bufferevent_compat.h>
 
 #include <stdalign.h>
 #include <stddef.h>
@@ -32,6 +36,15 @@
 	struct evkeyval *: "struct evkeyval *", struct evkeyval **: "struct evkeyval **", \
 	struct sockaddr *: "struct sockaddr *",					\
 	struct evutil_addrinfo *: "struct evutil_addrinfo *",			\
+	struct evbuffer *: "struct evbuffer *",					\
+	const struct bufferevent_ops *: "const struct bufferevent_ops *",	\
+	void (*)(struct bufferevent *, void *): "void (*)(struct bufferevent *, void *)", \
+	void (*)(struct bufferevent *, short, void *):				\
+		"void (*)(struct bufferevent *, short, void *)",		\
+	enum bufferevent_filter_result (*)(struct evbuffer *, struct evbuffer *, ev_ssize_t, \
+	    enum bufferevent_flush_mode, void *):				\
+		"enum bufferevent_filter_result (*)(struct evbuffer *, struct evbuffer *, " \
+		"ev_ssize_t, enum bufferevent_flush_mode, void *)",		\
 	void (*)(evutil_socket_t, short, void *): "void (*)(evutil_socket_t, short, void *)", \
 	void (*)(struct event_callback *, void *): "void (*)(struct event_callback *, void *)", \
 	void (*)(struct event *, void *): "void (*)(struct event *, void *)",	\
@@ -179,6 +192,42 @@ static void struct_evkeyval(void)
 	FIELD(struct evkeyvalq, tqh_last);
 }
 
+static void struct_bufferevent(void)
+{
+	TYPE(struct event_watermark);
+	FIELD(struct event_watermark, low);
+	FIELD(struct event_watermark, high);
+
+	TYPE(struct bufferevent);
+	FIELD(struct bufferevent, ev_base);
+	FIELD(struct bufferevent, be_ops);
+	FIELD(struct bufferevent, ev_read);
+	FIELD(struct bufferevent, ev_read.ev_fd);
+	FIELD(struct bufferevent, ev_read.ev_evcallback.evcb_flags);
+	FIELD(struct bufferevent, ev_write);
+	FIELD(struct bufferevent, ev_write.ev_fd);
+	FIELD(struct bufferevent, ev_write.ev_evcallback.evcb_flags);
+	FIELD(struct bufferevent, input);
+	FIELD(struct bufferevent, output);
+	FIELD(struct bufferevent, wm_read);
+	FIELD(struct bufferevent, wm_read.low);
+	FIELD(struct bufferevent, wm_read.high);
+	FIELD(struct bufferevent, wm_write);
+	FIELD(struct bufferevent, wm_write.low);
+	FIELD(struct bufferevent, wm_write.high);
+	FIELD(struct bufferevent, readcb);
+	FIELD(struct bufferevent, writecb);
+	FIELD(struct bufferevent, errorcb);
+	FIELD(struct bufferevent, cbarg);
+	FIELD(struct bufferevent, timeout_read);
+	FIELD(struct bufferevent, timeout_read.tv_sec);
+	FIELD(struct bufferevent, timeout_read.tv_usec);
+	FIELD(struct bufferevent, timeout_write);
+	FIELD(struct bufferevent, timeout_write.tv_sec);
+	FIELD(struct bufferevent, timeout_write.tv_usec);
+	FIELD(struct bufferevent, enabled);
+}
+
 static void types(void)
 {
 	INT_TYPE(ev_uint64_t);
@@ -198,12 +247,21 @@ static void types(void)
 
 	TYPE(enum event_method_feature);
 	TYPE(enum event_base_config_flag);
+	TYPE(enum bufferevent_options);
+	TYPE(enum bufferevent_flush_mode);
+	TYPE(enum bufferevent_trigger_options);
+	TYPE(enum bufferevent_filter_result);
 
 	FN_TYPE(event_callback_fn);
 	FN_TYPE(event_finalize_callback_fn);
 	FN_TYPE(event_log_cb);
 	FN_TYPE(event_fatal_cb);
 	FN_TYPE(event_base_foreach_event_cb);
+	FN_TYPE(bufferevent_data_cb);
+	FN_TYPE(bufferevent_event_cb);
+	FN_TYPE(bufferevent_filter_cb);
+	FN_TYPE(evbuffercb);
+	FN_TYPE(everrorcb);
 }
 
 static void constants(void)
@@ -307,6 +365,32 @@ static void constants(void)
 	CONST(EVUTIL_AI_ALL);
 	CONST(EVUTIL_AI_ADDRCONFIG);
 
+	/* bufferevent.h, bufferevent_compat.h */
+	CONST(BEV_EVENT_READING);
+	CONST(BEV_EVENT_WRITING);
+	CONST(BEV_EVENT_EOF);
+	CONST(BEV_EVENT_ERROR);
+	CONST(BEV_EVENT_TIMEOUT);
+	CONST(BEV_EVENT_CONNECTED);
+	CONST(BEV_OPT_CLOSE_ON_FREE);
+	CONST(BEV_OPT_THREADSAFE);
+	CONST(BEV_OPT_DEFER_CALLBACKS);
+	CONST(BEV_OPT_UNLOCK_CALLBACKS);
+	CONST(BEV_NORMAL);
+	CONST(BEV_FLUSH);
+	CONST(BEV_FINISHED);
+	CONST(BEV_TRIG_IGNORE_WATERMARKS);
+	CONST(BEV_TRIG_DEFER_CALLBACKS);
+	CONST(BEV_OK);
+	CONST(BEV_NEED_MORE);
+	CONST(BEV_ERROR);
+	CONST(EV_RATE_LIMIT_MAX);
+	CONST(EVBUFFER_READ);
+	CONST(EVBUFFER_WRITE);
+	CONST(EVBUFFER_EOF);
+	CONST(EVBUFFER_ERROR);
+	CONST(EVBUFFER_TIMEOUT);
+
 	/* event-config.h: the numbers programs test */
 	CONST(EVENT__NUMERIC_VERSION);
 	CONST(EVENT__SIZEOF_INT);
@@ -349,6 +433,7 @@ int main(void)
 	struct_evutil_addrinfo();
 	struct_evthread();
 	struct_evkeyval();
+	struct_bufferevent();
 	types();
 	constants();
 	macro_results();
