@@ -21,6 +21,7 @@ macro_rules! ensure_arg {
     };
 }
 
+pub mod bufferevent;
 pub mod event;
 pub mod internal;
 pub mod thread;
