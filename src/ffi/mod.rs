@@ -23,6 +23,7 @@ macro_rules! ensure_arg {
 
 pub mod event;
 pub mod internal;
+pub mod listener;
 pub mod thread;
 pub mod util;
 pub mod variadic;
