@@ -1,9 +1,16 @@
-//! `struct event_base` and everything that works on it: adding, deleting and activating
-//! events, timeouts (the min-heap and the common-timeout queues), priorities, deferred
-//! callbacks, finalizers, one-shot events, thread wake-ups, and the loop itself.
+//! `struct event_base`: its layout, creation and teardown, adding and deleting events, thread
+//! wake-ups, introspection and `event_reinit`. The rest of the base's work lives beside it:
+//!
+//! - `base/queues.rs`: the active queues, activation and cancellation of callbacks, deferred
+//!   callbacks, finalizers, priorities;
+//! - `base/timeout.rs`: the loop's clock and time cache, the timer min-heap and the
+//!   common-timeout queues;
+//! - `base/dispatch.rs`: the loop itself (`event_base_loop`), running callbacks by closure,
+//!   loopbreak/loopcontinue, one-shot events (`event_base_once`);
+//! - `base/ready.rs`: ready fds run straight from the backend's result.
 //!
 //! Locking follows upstream: every public entry takes the base lock (a no-op when threads are
-//! not enabled) and calls a `*_nolock` method here; the loop drops the lock while it runs a
+//! not enabled) and calls a `*_nolock` method; the loop drops the lock while it runs a
 //! callback or waits in the backend. Events are C memory reached through raw pointers; a
 //! `&mut EventBase` is only held while the lock is, and never across a user callback.
 
@@ -16,55 +23,28 @@ use crate::backend::{self, EventOp};
 use crate::config::{self, EventConfig};
 use crate::event::*;
 use crate::evmap;
-use crate::list::{Link, List};
+use crate::list::List;
 use crate::minheap::MinHeap;
 use crate::signal::{self, SignalInfo};
 use crate::thread;
 use crate::time::{self, MonotonicTimer};
 
+mod dispatch;
+mod queues;
 mod ready;
+mod timeout;
+
+pub use dispatch::{EVLOOP_NONBLOCK, EVLOOP_NO_EXIT_ON_EMPTY, EVLOOP_ONCE};
+pub use queues::EVENT_MAX_PRIORITIES;
+pub use timeout::CommonTimeout;
+use dispatch::{once_link, OnceEvent};
+use queues::active_link;
 use ready::ReadyList;
-
-/// What the loop's time cache (`EventBase::tv_cache`) holds.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum TimeCache {
-    /// Nothing: readers use the clock.
-    Empty,
-    /// Nothing yet, but the first reader's time is to be kept for the rest of the loop
-    /// iteration (see `refresh_time_cache_lazily`).
-    Due,
-    /// The time readers get until the cache is cleared.
-    Filled,
-}
-
-/// Bits of `EventBase::loop_requests`.
-const LOOP_BREAK: u8 = 1;
-const LOOP_CONTINUE: u8 = 2;
-
-pub const EVLOOP_ONCE: c_int = 0x01;
-pub const EVLOOP_NONBLOCK: c_int = 0x02;
-pub const EVLOOP_NO_EXIT_ON_EMPTY: c_int = 0x04;
+use timeout::{common_link, masked, TimeCache, MICROSECONDS_MASK};
 
 pub const EVENT_BASE_COUNT_ACTIVE: u32 = 1;
 pub const EVENT_BASE_COUNT_VIRTUAL: u32 = 2;
 pub const EVENT_BASE_COUNT_ADDED: u32 = 4;
-
-pub const EVENT_MAX_PRIORITIES: c_int = 256;
-
-// Common timeouts: the tv_usec of a duration handed out by event_base_init_common_timeout
-// carries a magic tag and the queue index above the microseconds.
-const MICROSECONDS_MASK: libc::suseconds_t = 0x000f_ffff;
-const COMMON_TIMEOUT_IDX_MASK: libc::suseconds_t = 0x0ff0_0000;
-const COMMON_TIMEOUT_IDX_SHIFT: u32 = 20;
-const COMMON_TIMEOUT_MASK: libc::suseconds_t = 0xf000_0000;
-const COMMON_TIMEOUT_MAGIC: libc::suseconds_t = 0x5000_0000;
-const MAX_COMMON_TIMEOUTS: usize = 256;
-
-/// How often the wall-clock offset of the monotonic clock is re-measured (seconds).
-const CLOCK_SYNC_INTERVAL: libc::time_t = 5;
-
-/// More deferred callbacks than this per iteration wait for the next one (fairness with I/O).
-const MAX_DEFERREDS_QUEUED: c_int = 32;
 
 /// How `event_del` treats a callback running in another thread.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,24 +55,6 @@ pub enum DelMode {
     AutoBlock,
     /// Delete even an event that is being finalized (base teardown).
     EvenIfFinalizing,
-}
-
-/// A queue of common-timeout events of one duration, driven by one internal timer event.
-pub struct CommonTimeout {
-    events: List<Event>,
-    /// The duration, tagged (what event_base_init_common_timeout returns).
-    pub duration: timeval,
-    timeout_event: Event,
-    base: *mut EventBase,
-}
-
-/// A one-shot event from `event_base_once`, owned by the base until it runs.
-#[repr(C)]
-struct OnceEvent {
-    ev: Event,
-    link: Link<OnceEvent>,
-    cb: Option<EventCb>,
-    arg: *mut c_void,
 }
 
 /// Where upstream's struct event_base keeps `th_notify_fd` (x86_64), which its thread test reads.
@@ -172,29 +134,8 @@ const _: () = {
     assert!(SIG_OFFSET + std::mem::offset_of!(SignalInfo, pair) == 168);
 };
 
-/// Link accessor for the active queues.
-unsafe fn active_link(cb: *mut EventCallback) -> *mut Link<EventCallback> {
-    // SAFETY: cb is a live callback (list contract).
-    unsafe { &raw mut (*cb).active_next }
-}
-
-/// Link accessor for the common-timeout queues.
-unsafe fn common_link(ev: *mut Event) -> *mut Link<Event> {
-    // SAFETY: ev is a live event; common_next is the active member while queued.
-    unsafe { &raw mut (*ev).timeout_pos.common_next }
-}
-
-unsafe fn once_link(e: *mut OnceEvent) -> *mut Link<OnceEvent> {
-    // SAFETY: e is a live once-event (list contract).
-    unsafe { &raw mut (*e).link }
-}
-
 fn as_callback(ev: *mut Event) -> *mut EventCallback {
     ev.cast()
-}
-
-fn masked(tv: &timeval) -> timeval {
-    timeval { tv_sec: tv.tv_sec, tv_usec: tv.tv_usec & MICROSECONDS_MASK }
 }
 
 impl EventBase {
@@ -422,62 +363,6 @@ impl EventBase {
         crate::mm::free(base.cast());
     }
 
-    /// Cancels everything on the active queues; returns how many user callbacks went away.
-    unsafe fn free_active_queues(base: *mut EventBase, run_finalizers: bool) -> c_int {
-        let mut n = 0;
-        // SAFETY: base is live (contract).
-        let nq = unsafe { (*base).activequeues.len() };
-        for i in 0..=nq {
-            // SAFETY: as above; the queue is snapshotted because cancelling unlinks.
-            let cbs = unsafe {
-                let b = &*base;
-                let q = if i < nq { &b.activequeues[i] } else { &b.active_later_queue };
-                q.to_vec(active_link)
-            };
-            for cb in cbs {
-                // SAFETY: queued callbacks are live.
-                n += unsafe { EventBase::cancel_single_callback(base, cb, run_finalizers) };
-            }
-        }
-        n
-    }
-
-    unsafe fn cancel_single_callback(base: *mut EventBase, cb: *mut EventCallback, run_finalizers: bool) -> c_int {
-        let mut result = 0;
-        // SAFETY: cb is live (contract); base is live.
-        unsafe {
-            if callback_is_event(&*cb) {
-                let ev = Event::from_callback(cb);
-                if (*ev).cb.flags & EVLIST_INTERNAL == 0 {
-                    (*base).del_nolock(ev, DelMode::EvenIfFinalizing);
-                    result = 1;
-                }
-            } else {
-                (*base).callback_cancel_nolock(cb, true);
-                result = 1;
-            }
-            if run_finalizers && (*cb).flags & EVLIST_FINALIZING != 0 {
-                match (*cb).closure {
-                    EV_CLOSURE_EVENT_FINALIZE | EV_CLOSURE_EVENT_FINALIZE_FREE => {
-                        let ev = Event::from_callback(cb);
-                        let closure = (*cb).closure;
-                        let f: EventFinalizeCb = std::mem::transmute::<*const c_void, EventFinalizeCb>((*cb).cb);
-                        f(ev, (*cb).arg);
-                        if closure == EV_CLOSURE_EVENT_FINALIZE_FREE {
-                            crate::mm::free(ev.cast());
-                        }
-                    }
-                    EV_CLOSURE_CB_FINALIZE => {
-                        let f: SelfCb = std::mem::transmute::<*const c_void, SelfCb>((*cb).cb);
-                        f(cb, (*cb).arg);
-                    }
-                    _ => {}
-                }
-            }
-        }
-        result
-    }
-
     // ---- small accessors used by backends and the ffi layer --------------------------------
 
     pub fn backend_state(&self) -> *mut c_void {
@@ -565,71 +450,6 @@ impl EventBase {
         self.note_count_maxima();
     }
 
-    // ---- time ------------------------------------------------------------------------------
-
-    /// The loop's notion of now: the cached time while callbacks run, else the clock.
-    pub fn gettime(&mut self) -> timeval {
-        if self.tv_cache_state == TimeCache::Filled {
-            return self.tv_cache;
-        }
-        let now = self.monotonic_timer.now();
-        if self.last_updated_clock_diff + CLOCK_SYNC_INTERVAL < now.tv_sec {
-            let wall = time::wall_now();
-            self.tv_clock_diff = time::sub(&wall, &now);
-            self.last_updated_clock_diff = now.tv_sec;
-        }
-        if self.tv_cache_state == TimeCache::Due {
-            self.tv_cache = now;
-            self.tv_cache_state = TimeCache::Filled;
-        }
-        now
-    }
-
-    fn clear_time_cache(&mut self) {
-        self.tv_cache_state = TimeCache::Empty;
-    }
-
-    fn update_time_cache(&mut self) {
-        self.clear_time_cache();
-        if self.flags & config::EVENT_BASE_FLAG_NO_CACHE_TIME == 0 {
-            self.tv_cache = self.gettime();
-            self.tv_cache_state = TimeCache::Filled;
-        }
-    }
-
-    /// What the loop does after each dispatch instead of `update_time_cache`: the cache will
-    /// hold the time of the first read in this iteration rather than of the dispatch's return.
-    /// Upstream reads the clock there every iteration; most iterations of a busy loop with no
-    /// timers pending never look at the time, so the read waits until someone does (timeout
-    /// processing, an event_add with a timeout, event_base_gettimeofday_cached). Every reader
-    /// in the iteration still sees one and the same time.
-    fn refresh_time_cache_lazily(&mut self) {
-        self.tv_cache_state = self.tv_cache_after_dispatch;
-    }
-
-    /// `event_base_update_cache_time`.
-    pub fn update_cache_time(&mut self) {
-        if self.running_loop {
-            self.update_time_cache();
-        }
-    }
-
-    /// `event_base_gettimeofday_cached`: wall-clock time, from the cache when there is one.
-    pub fn gettimeofday_cached(&mut self) -> timeval {
-        if self.tv_cache_state == TimeCache::Due {
-            self.gettime();
-        }
-        if self.tv_cache_state != TimeCache::Filled {
-            return time::wall_now();
-        }
-        time::add(&self.tv_cache, &self.tv_clock_diff)
-    }
-
-    /// Converts an event's stored expiry to wall-clock time (event_pending's tv).
-    fn expiry_to_wall(&self, ev_timeout: &timeval) -> timeval {
-        time::add(&self.tv_clock_diff, &masked(ev_timeout))
-    }
-
     // ---- counting --------------------------------------------------------------------------
 
     #[inline]
@@ -702,7 +522,17 @@ impl EventBase {
         }
     }
 
-    // ---- queues ----------------------------------------------------------------------------
+    // ---- adding and deleting events --------------------------------------------------------
+
+    /// `event_assign` on this base (callers checked the arguments).
+    ///
+    /// # Safety
+    /// `ev` must point to writable memory for a struct event that is not added anywhere.
+    pub unsafe fn assign(&mut self, ev: *mut Event, fd: c_int, events: c_short, cb: Option<EventCb>, arg: *mut c_void) -> c_int {
+        let npri = self.activequeues.len().max(1) as c_int;
+        // SAFETY: forwarded contract.
+        unsafe { assign_event(ev, self, npri, fd, events, cb, arg) }
+    }
 
     unsafe fn queue_insert_inserted(&mut self, ev: *mut Event) {
         // SAFETY: ev is live (contract).
@@ -721,268 +551,6 @@ impl EventBase {
         self.count_out(flags);
         // SAFETY: as above.
         unsafe { (*ev).cb.flags &= !EVLIST_INSERTED };
-    }
-
-    /// The active queue a callback of priority `pri` goes to. Priorities are checked when
-    /// set, but a base may shrink its priority count after events were assigned: those run at
-    /// the lowest priority instead of indexing out of range.
-    #[inline]
-    fn active_queue(&mut self, pri: u8) -> &mut List<EventCallback> {
-        let last = self.activequeues.len() - 1;
-        let idx = (pri as usize).min(last);
-        // SAFETY: idx <= last < len; a base always has at least one queue.
-        unsafe { self.activequeues.get_unchecked_mut(idx) }
-    }
-
-    /// Records the high-water marks of the counters (event_base_get_max_events).
-    #[inline]
-    pub fn note_count_maxima(&mut self) {
-        self.event_count_max = self.event_count_max.max(self.event_count);
-        self.event_count_active_max = self.event_count_active_max.max(self.event_count_active);
-    }
-
-    /// Queues an idle callback without updating the high-water marks; callers that activate
-    /// many callbacks in a row (the backend reporting ready fds) note the maxima once after.
-    #[inline]
-    unsafe fn queue_insert_active_untracked(&mut self, cb: *mut EventCallback) {
-        // SAFETY: cb is live (contract).
-        let (flags, pri) = unsafe { ((*cb).flags, (*cb).pri) };
-        if flags & EVLIST_ACTIVE != 0 {
-            return;
-        }
-        if flags & EVLIST_INTERNAL == 0 {
-            self.event_count += 1;
-        }
-        self.event_count_active += 1;
-        // SAFETY: cb is live and on no active queue.
-        unsafe {
-            (*cb).flags = flags | EVLIST_ACTIVE;
-            self.active_queue(pri).push_back(cb, active_link);
-        }
-    }
-
-    #[inline]
-    unsafe fn queue_insert_active(&mut self, cb: *mut EventCallback) {
-        // SAFETY: forwarded contract.
-        unsafe { self.queue_insert_active_untracked(cb) };
-        self.note_count_maxima();
-    }
-
-    #[inline]
-    unsafe fn queue_remove_active(&mut self, cb: *mut EventCallback) {
-        // SAFETY: cb is live and on its priority's active queue (contract).
-        let (flags, pri) = unsafe { ((*cb).flags, (*cb).pri) };
-        self.count_out(flags);
-        self.event_count_active -= 1;
-        // SAFETY: as above.
-        unsafe {
-            (*cb).flags = flags & !EVLIST_ACTIVE;
-            self.active_queue(pri).remove(cb, active_link);
-        }
-    }
-
-    /// Takes the first callback off active queue `idx` (the loop's dequeue).
-    #[inline]
-    unsafe fn queue_pop_active(&mut self, idx: usize) -> *mut EventCallback {
-        // SAFETY: the caller checked the queue is non-empty; its members are live.
-        unsafe {
-            let cb = self.activequeues.get_unchecked_mut(idx).pop_front(active_link);
-            let flags = (*cb).flags;
-            self.count_out(flags);
-            self.event_count_active -= 1;
-            (*cb).flags = flags & !EVLIST_ACTIVE;
-            cb
-        }
-    }
-
-    unsafe fn queue_insert_active_later(&mut self, cb: *mut EventCallback) {
-        // SAFETY: cb is live (contract).
-        let flags = unsafe { (*cb).flags };
-        if flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) != 0 {
-            return;
-        }
-        self.count_in(flags);
-        self.event_count_active += 1;
-        self.event_count_active_max = self.event_count_active_max.max(self.event_count_active);
-        // SAFETY: cb is live and on no active queue.
-        unsafe {
-            (*cb).flags |= EVLIST_ACTIVE_LATER;
-            self.active_later_queue.push_back(cb, active_link);
-        }
-    }
-
-    unsafe fn queue_remove_active_later(&mut self, cb: *mut EventCallback) {
-        // SAFETY: cb is live and on the later queue (contract).
-        let flags = unsafe { (*cb).flags };
-        self.count_out(flags);
-        self.event_count_active -= 1;
-        // SAFETY: as above.
-        unsafe {
-            (*cb).flags &= !EVLIST_ACTIVE_LATER;
-            self.active_later_queue.remove(cb, active_link);
-        }
-    }
-
-    fn make_later_events_active(&mut self) {
-        while !self.active_later_queue.is_empty() {
-            let cb = self.active_later_queue.first();
-            // SAFETY: queued callbacks are live; moved from one queue to another.
-            unsafe {
-                self.active_later_queue.remove(cb, active_link);
-                (*cb).flags = ((*cb).flags & !EVLIST_ACTIVE_LATER) | EVLIST_ACTIVE;
-                self.active_queue((*cb).pri).push_back(cb, active_link);
-                if (*cb).closure == EV_CLOSURE_CB_SELF {
-                    self.n_deferreds_queued += 1;
-                }
-            }
-        }
-    }
-
-    // ---- timeouts --------------------------------------------------------------------------
-
-    fn common_timeout_index(&self, tv: &timeval) -> Option<usize> {
-        if tv.tv_usec & COMMON_TIMEOUT_MASK != COMMON_TIMEOUT_MAGIC {
-            return None;
-        }
-        let idx = ((tv.tv_usec & COMMON_TIMEOUT_IDX_MASK) >> COMMON_TIMEOUT_IDX_SHIFT) as usize;
-        (idx < self.common_timeouts.len()).then_some(idx)
-    }
-
-    unsafe fn queue_insert_timeout(&mut self, ev: *mut Event) {
-        // SAFETY: ev is live (contract).
-        let (flags, timeout) = unsafe { ((*ev).cb.flags, (*ev).timeout) };
-        if flags & EVLIST_TIMEOUT != 0 {
-            crate::log::errx(1, format_args!("event_queue_insert_timeout: {:p} already on timeout", ev));
-        }
-        self.count_in(flags);
-        // SAFETY: as above.
-        unsafe { (*ev).cb.flags |= EVLIST_TIMEOUT };
-        match self.common_timeout_index(&timeout) {
-            Some(idx) => {
-                // One duration for the whole queue, so it stays sorted by appending: the scan
-                // from the tail stops at once unless the clock went backwards.
-                let ctl = &mut *self.common_timeouts[idx];
-                // SAFETY: queue members are live; ev is live and not yet linked.
-                unsafe {
-                    ctl.events.insert_sorted_from_back(ev, common_link, |e| !time::cmp(&timeout, &(*e).timeout).is_lt());
-                }
-            }
-            // SAFETY: ev is live and in no heap; space was reserved by the caller.
-            None => unsafe { self.timeheap.push(ev) },
-        }
-    }
-
-    unsafe fn queue_remove_timeout(&mut self, ev: *mut Event) {
-        // SAFETY: ev is live and on a timeout queue (contract).
-        let (flags, timeout) = unsafe { ((*ev).cb.flags, (*ev).timeout) };
-        self.count_out(flags);
-        // SAFETY: as above.
-        unsafe { (*ev).cb.flags &= !EVLIST_TIMEOUT };
-        match self.common_timeout_index(&timeout) {
-            // SAFETY: ev is on this common queue.
-            Some(idx) => unsafe { self.common_timeouts[idx].events.remove(ev, common_link) },
-            // SAFETY: ev is in the heap.
-            None => unsafe {
-                self.timeheap.erase(ev);
-            },
-        }
-    }
-
-    /// Time until the earliest timeout (None: no timeouts).
-    fn timeout_next(&mut self) -> Option<timeval> {
-        let top = self.timeheap.top()?;
-        let now = self.gettime();
-        // SAFETY: heap members are live.
-        let at = unsafe { (*top).timeout };
-        if !time::cmp(&at, &now).is_gt() {
-            return Some(time::ZERO);
-        }
-        Some(time::sub(&at, &now))
-    }
-
-    /// Activates every event whose timeout has passed.
-    fn timeout_process(&mut self) {
-        if self.timeheap.is_empty() {
-            return;
-        }
-        let now = self.gettime();
-        while let Some(ev) = self.timeheap.top() {
-            // SAFETY: heap members are live events of this base.
-            unsafe {
-                if time::cmp(&(*ev).timeout, &now).is_gt() {
-                    break;
-                }
-                self.del_nolock(ev, DelMode::NoBlock);
-                self.active_nolock(ev, EV_TIMEOUT, 1);
-            }
-        }
-    }
-
-    /// `event_base_init_common_timeout`.
-    pub fn init_common_timeout(&mut self, duration: &timeval) -> *const timeval {
-        let mut d = *duration;
-        if d.tv_usec > 1_000_000 {
-            if self.common_timeout_index(&d).is_some() {
-                d.tv_usec &= MICROSECONDS_MASK;
-            }
-            d.tv_sec += d.tv_usec / 1_000_000;
-            d.tv_usec %= 1_000_000;
-        }
-        for ctl in &self.common_timeouts {
-            if ctl.duration.tv_sec == d.tv_sec && ctl.duration.tv_usec & MICROSECONDS_MASK == d.tv_usec {
-                crate::ev_assert!(self.common_timeout_index(&ctl.duration).is_some());
-                return &ctl.duration;
-            }
-        }
-        if self.common_timeouts.len() == MAX_COMMON_TIMEOUTS {
-            warnx!(
-                "event_base_init_common_timeout: Too many common timeouts already in use; we only support {} per event_base",
-                MAX_COMMON_TIMEOUTS
-            );
-            return ptr::null();
-        }
-        let idx = self.common_timeouts.len() as libc::suseconds_t;
-        let me: *mut EventBase = self;
-        let mut ctl = Box::new(CommonTimeout {
-            events: List::default(),
-            duration: timeval {
-                tv_sec: d.tv_sec,
-                tv_usec: d.tv_usec | COMMON_TIMEOUT_MAGIC | (idx << COMMON_TIMEOUT_IDX_SHIFT),
-            },
-            // SAFETY: an all-zero struct event is the unassigned state.
-            timeout_event: unsafe { std::mem::zeroed() },
-            base: me,
-        });
-        let ctlp: *mut CommonTimeout = &mut *ctl;
-        // SAFETY: the timer event lives inside the boxed queue, which the base keeps.
-        unsafe {
-            let ev: *mut Event = &mut (*ctlp).timeout_event;
-            self.assign(ev, -1, 0, Some(common_timeout_fired), ctlp.cast());
-            (*ev).cb.flags |= EVLIST_INTERNAL;
-            (*ev).cb.pri = 0;
-        }
-        self.common_timeouts.push(ctl);
-        &self.common_timeouts[idx as usize].duration
-    }
-
-    unsafe fn common_timeout_schedule(&mut self, ctl: *mut CommonTimeout, head: *mut Event) {
-        // SAFETY: ctl and head are live (contract).
-        unsafe {
-            let at = masked(&(*head).timeout);
-            self.add_nolock(&mut (*ctl).timeout_event, Some(&at), true);
-        }
-    }
-
-    // ---- event operations ------------------------------------------------------------------
-
-    /// `event_assign` on this base (callers checked the arguments).
-    ///
-    /// # Safety
-    /// `ev` must point to writable memory for a struct event that is not added anywhere.
-    pub unsafe fn assign(&mut self, ev: *mut Event, fd: c_int, events: c_short, cb: Option<EventCb>, arg: *mut c_void) -> c_int {
-        let npri = self.activequeues.len().max(1) as c_int;
-        // SAFETY: forwarded contract.
-        unsafe { assign_event(ev, self, npri, fd, events, cb, arg) }
     }
 
     /// `event_add_nolock_`.
@@ -1141,264 +709,6 @@ impl EventBase {
         thread::cond_wait(self.current_event_cond, self.th_base_lock, None);
     }
 
-    /// `event_active_nolock_`.
-    ///
-    /// # Safety
-    /// `ev` must be a live event assigned to this base; the base lock must be held.
-    #[inline]
-    pub unsafe fn active_nolock(&mut self, ev: *mut Event, res: c_short, ncalls: c_short) {
-        // SAFETY: ev is live (contract).
-        unsafe {
-            let flags = (*ev).cb.flags;
-            // The common case, taken for every ready fd: an idle, non-signal event.
-            if flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) == 0 && !(*ev).is_signal() {
-                self.activate_idle(ev, res);
-                self.note_count_maxima();
-                return;
-            }
-            if flags & EVLIST_FINALIZING != 0 {
-                return;
-            }
-            match flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) {
-                EVLIST_ACTIVE => {
-                    (*ev).res |= res;
-                    return;
-                }
-                EVLIST_ACTIVE_LATER => (*ev).res |= res,
-                0 => (*ev).res = res,
-                _ => crate::ev_assert!(false),
-            }
-            if ((*ev).cb.pri as c_int) < self.event_running_priority {
-                self.loop_requests |= LOOP_CONTINUE;
-            }
-            if (*ev).is_signal() {
-                if self.current_event == as_callback(ev) && !self.in_loop_thread() {
-                    self.wait_for_current_event();
-                }
-                (*ev).u.sig.ncalls = ncalls;
-                (*ev).u.sig.pncalls = ptr::null_mut();
-            }
-            self.callback_activate_nolock(as_callback(ev));
-        }
-    }
-
-    /// Activates an idle (not active, not finalizing, not signal) event, leaving the
-    /// high-water marks to the caller.
-    #[inline]
-    unsafe fn activate_idle(&mut self, ev: *mut Event, res: c_short) {
-        // SAFETY: ev is live (contract).
-        unsafe {
-            (*ev).res = res;
-            if ((*ev).cb.pri as c_int) < self.event_running_priority {
-                self.loop_requests |= LOOP_CONTINUE;
-            }
-            self.queue_insert_active_untracked(as_callback(ev));
-        }
-        if self.need_notify() {
-            self.notify();
-        }
-    }
-
-    /// Activation of an io event whose fd the backend reported ready. This runs in the loop's
-    /// own thread while no callback runs, so of `active_nolock`'s work only queueing is left:
-    /// no thread to wake, no running priority to preempt (it is -1 between callbacks), and io
-    /// events are never signal events. The backend reports all ready fds in a row, so the
-    /// high-water marks are noted once afterwards (`run`).
-    ///
-    /// # Safety
-    /// As for `active_nolock`; `ev` must be an io event.
-    #[inline(always)]
-    pub unsafe fn activate_ready(&mut self, ev: *mut Event, res: c_short) {
-        debug_assert!(self.event_running_priority == -1);
-        // SAFETY: ev is live (contract).
-        unsafe {
-            if (*ev).cb.flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING) == 0 {
-                (*ev).res = res;
-                self.queue_insert_active_untracked(as_callback(ev));
-            } else {
-                self.active_nolock(ev, res, 1);
-            }
-        }
-    }
-
-    /// `event_active_later_nolock_`.
-    ///
-    /// # Safety
-    /// As for `active_nolock`.
-    pub unsafe fn active_later_nolock(&mut self, ev: *mut Event, res: c_short) {
-        // SAFETY: ev is live (contract).
-        unsafe {
-            if (*ev).cb.flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) != 0 {
-                (*ev).res |= res;
-                return;
-            }
-            (*ev).res = res;
-            self.callback_activate_later_nolock(as_callback(ev));
-        }
-    }
-
-    /// `event_callback_activate_nolock_`: 1 if newly activated, 0 if it already was.
-    ///
-    /// # Safety
-    /// `cb` must be a live callback of this base; the base lock must be held.
-    pub unsafe fn callback_activate_nolock(&mut self, cb: *mut EventCallback) -> c_int {
-        // SAFETY: cb is live (contract).
-        unsafe {
-            let flags = (*cb).flags;
-            if flags & EVLIST_FINALIZING != 0 {
-                return 0;
-            }
-            let mut r = 1;
-            match flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) {
-                EVLIST_ACTIVE_LATER => {
-                    self.queue_remove_active_later(cb);
-                    r = 0;
-                }
-                EVLIST_ACTIVE => return 0,
-                0 => {}
-                _ => crate::ev_assert!(false),
-            }
-            self.queue_insert_active(cb);
-            if self.need_notify() {
-                self.notify();
-            }
-            r
-        }
-    }
-
-    /// `event_callback_activate_later_nolock_`.
-    ///
-    /// # Safety
-    /// As for `callback_activate_nolock`.
-    pub unsafe fn callback_activate_later_nolock(&mut self, cb: *mut EventCallback) -> c_int {
-        // SAFETY: cb is live (contract).
-        unsafe {
-            if (*cb).flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) != 0 {
-                return 0;
-            }
-            self.queue_insert_active_later(cb);
-        }
-        if self.need_notify() {
-            self.notify();
-        }
-        1
-    }
-
-    /// `event_callback_cancel_nolock_`.
-    ///
-    /// # Safety
-    /// As for `callback_activate_nolock`.
-    pub unsafe fn callback_cancel_nolock(&mut self, cb: *mut EventCallback, even_if_finalizing: bool) -> c_int {
-        // SAFETY: cb is live (contract).
-        unsafe {
-            if (*cb).flags & EVLIST_FINALIZING != 0 && !even_if_finalizing {
-                return 0;
-            }
-            if callback_is_event(&*cb) {
-                return self.del_nolock(Event::from_callback(cb), if even_if_finalizing { DelMode::EvenIfFinalizing } else { DelMode::AutoBlock });
-            }
-            match (*cb).flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) {
-                EVLIST_ACTIVE => self.queue_remove_active(cb),
-                EVLIST_ACTIVE_LATER => self.queue_remove_active_later(cb),
-                0 => {}
-                _ => crate::ev_assert!(false),
-            }
-        }
-        0
-    }
-
-    /// `event_deferred_cb_schedule_`: deferred callbacks beyond a per-iteration budget wait for
-    /// the next iteration, so that a storm of them cannot starve I/O.
-    ///
-    /// # Safety
-    /// As for `callback_activate_nolock`.
-    pub unsafe fn deferred_schedule(&mut self, cb: *mut EventCallback) -> c_int {
-        if self.n_deferreds_queued > MAX_DEFERREDS_QUEUED {
-            // SAFETY: forwarded contract.
-            unsafe { self.callback_activate_later_nolock(cb) }
-        } else {
-            // SAFETY: forwarded contract.
-            let r = unsafe { self.callback_activate_nolock(cb) };
-            if r != 0 {
-                self.n_deferreds_queued += 1;
-            }
-            r
-        }
-    }
-
-    /// `event_remove_timer_nolock_`.
-    ///
-    /// # Safety
-    /// As for `del_nolock`.
-    pub unsafe fn remove_timer_nolock(&mut self, ev: *mut Event) -> c_int {
-        // SAFETY: ev is live (contract).
-        unsafe {
-            if (*ev).cb.flags & EVLIST_TIMEOUT != 0 {
-                self.queue_remove_timeout(ev);
-                (*ev).u.io.persist_timeout = time::ZERO;
-            }
-        }
-        0
-    }
-
-    /// `event_finalize_nolock_`: delete, then run `cb` from the loop when the event is idle.
-    ///
-    /// # Safety
-    /// As for `del_nolock`.
-    pub unsafe fn finalize_nolock(&mut self, ev: *mut Event, free_after: bool, cb: EventFinalizeCb) -> c_int {
-        // SAFETY: ev is live (contract).
-        unsafe {
-            self.del_nolock(ev, DelMode::NoBlock);
-            (*ev).cb.closure = if free_after { EV_CLOSURE_EVENT_FINALIZE_FREE } else { EV_CLOSURE_EVENT_FINALIZE };
-            (*ev).cb.cb = cb as *const c_void;
-            self.active_nolock(ev, EV_FINALIZE, 1);
-            (*ev).cb.flags |= EVLIST_FINALIZING;
-        }
-        0
-    }
-
-    /// `event_callback_finalize_nolock_`: cancel, then run `f` from the loop.
-    ///
-    /// # Safety
-    /// As for `callback_activate_nolock`.
-    pub unsafe fn callback_finalize_nolock(&mut self, cb: *mut EventCallback, f: SelfCb) {
-        // SAFETY: cb is live (contract).
-        unsafe {
-            if callback_is_event(&*cb) {
-                self.del_nolock(Event::from_callback(cb), DelMode::NoBlock);
-            } else {
-                self.callback_cancel_nolock(cb, false);
-            }
-            (*cb).closure = EV_CLOSURE_CB_FINALIZE;
-            (*cb).cb = f as *const c_void;
-            self.callback_activate_nolock(cb);
-            (*cb).flags |= EVLIST_FINALIZING;
-        }
-    }
-
-    pub fn is_current(&self, cb: *mut EventCallback) -> bool {
-        self.current_event == cb
-    }
-
-    /// `event_base_priority_init`.
-    pub fn priority_init(&mut self, npriorities: c_int) -> c_int {
-        if self.event_count_active != 0 || !(1..EVENT_MAX_PRIORITIES).contains(&npriorities) {
-            return -1;
-        }
-        if npriorities as usize == self.activequeues.len() {
-            return 0;
-        }
-        self.activequeues.clear();
-        self.activequeues.resize_with(npriorities as usize, List::default);
-        self.update_ready_walk_allowed();
-        0
-    }
-
-    /// Recomputes `ready_walk_allowed` after the priorities or limits change.
-    fn update_ready_walk_allowed(&mut self) {
-        self.ready_walk_allowed = self.activequeues.len() == 1 && self.limit_callbacks_after_prio == c_int::MAX;
-    }
-
     // ---- thread wake-ups -------------------------------------------------------------------
 
     /// `evthread_make_base_notifiable`: an eventfd the loop watches, written by other threads.
@@ -1441,454 +751,6 @@ impl EventBase {
         crate::util::file::close_owned(&mut self.th_notify_fd);
     }
 
-    // ---- the loop --------------------------------------------------------------------------
-
-    /// `event_base_loopbreak`.
-    pub fn loopbreak(&mut self) {
-        self.loop_requests |= LOOP_BREAK;
-        if self.need_notify() {
-            self.notify();
-        }
-    }
-
-    pub fn loopcontinue(&mut self) {
-        self.loop_requests |= LOOP_CONTINUE;
-    }
-
-    pub fn set_gotterm(&mut self) {
-        self.event_gotterm = true;
-    }
-
-    pub fn got_exit(&self) -> bool {
-        self.event_gotterm
-    }
-
-    pub fn got_break(&self) -> bool {
-        self.loop_requests & LOOP_BREAK != 0
-    }
-
-    fn got_continue(&self) -> bool {
-        self.loop_requests & LOOP_CONTINUE != 0
-    }
-
-    pub fn running_callback(&self) -> *mut Event {
-        let cb = self.current_event;
-        // SAFETY: current_event is live while it runs.
-        if !cb.is_null() && callback_is_event(unsafe { &*cb }) {
-            cb.cast()
-        } else {
-            ptr::null_mut()
-        }
-    }
-
-    /// `event_base_loop`.
-    ///
-    /// # Safety
-    /// `base` must be a live base.
-    pub unsafe fn run(base: *mut EventBase, flags: c_int) -> c_int {
-        // SAFETY: live base (contract); the lock is taken before any field is touched.
-        let b = unsafe { &mut *base };
-        b.acquire_lock();
-        if b.running_loop {
-            warnx!("event_base_loop: reentrant invocation.  Only one event_base_loop can run on each event_base at once.");
-            b.release_lock();
-            return -1;
-        }
-        b.running_loop = true;
-        b.clear_time_cache();
-        if b.sig.ev_signal_added != 0 && b.sig.n_signals_added != 0 {
-            signal::set_base(b);
-        }
-        // Only read on a base with a lock (in_loop_thread, need_notify).
-        if !b.th_base_lock.is_null() {
-            b.th_owner_id = thread::current_thread_id();
-        }
-        b.event_gotterm = false;
-        b.loop_requests &= !LOOP_BREAK;
-        let mut retval = 0;
-        loop {
-            // SAFETY: we hold the lock; no reference outlives a callback (see process_queue).
-            let b = unsafe { &mut *base };
-            b.loop_requests &= !LOOP_CONTINUE;
-            b.n_deferreds_queued = 0;
-            if b.event_gotterm || b.got_break() {
-                break;
-            }
-            // How long the backend may wait: not at all with work pending or when asked not
-            // to block, else until the next timeout (forever, a null pointer, without one).
-            let mut tv = time::ZERO;
-            let mut wait_forever = false;
-            if b.event_count_active == 0 && flags & EVLOOP_NONBLOCK == 0 {
-                match b.timeout_next() {
-                    Some(next) => tv = next,
-                    None => wait_forever = true,
-                }
-            }
-            if flags & EVLOOP_NO_EXIT_ON_EMPTY == 0 && !b.have_events() && b.event_count_active == 0 {
-                debugx!("event_base_loop: no events registered.");
-                retval = 1;
-                break;
-            }
-            b.make_later_events_active();
-            b.clear_time_cache();
-            let tvp: *mut timeval = if wait_forever { ptr::null_mut() } else { &mut tv };
-            // SAFETY: live base with its backend set up; tvp null or valid.
-            if unsafe { crate::backend::dispatch(base, tvp) } == -1 {
-                debugx!("event_base_loop: dispatch returned unsuccessfully.");
-                retval = -1;
-                break;
-            }
-            // SAFETY: as above.
-            let b = unsafe { &mut *base };
-            b.refresh_time_cache_lazily();
-            b.timeout_process();
-            let n = if !b.ready.is_empty() {
-                // SAFETY: live base, lock held.
-                unsafe { EventBase::process_ready_then_queues(base) }
-            } else {
-                // The backend activated its ready fds without updating the high-water marks
-                // (a ready list notes its own). Timeout processing since then only activated
-                // (each timed-out event leaves the added count as it was), so noting them
-                // after it gives the same marks.
-                b.note_count_maxima();
-                if b.event_count_active != 0 {
-                    // SAFETY: as above.
-                    unsafe { EventBase::process_queues(base, 0) }
-                } else if flags & EVLOOP_NONBLOCK != 0 {
-                    break;
-                } else {
-                    continue;
-                }
-            };
-            // SAFETY: as above.
-            if flags & EVLOOP_ONCE != 0 && unsafe { (*base).event_count_active } == 0 && n != 0 {
-                break;
-            }
-        }
-        // SAFETY: as above.
-        let b = unsafe { &mut *base };
-        b.clear_time_cache();
-        b.running_loop = false;
-        b.release_lock();
-        retval
-    }
-
-    /// What upstream's event_process_active does when the backend left a ready list: the list
-    /// stands in front of the (single) queue, see ready.rs. Returns the number of user
-    /// callbacks run, or -1 on loopbreak.
-    ///
-    /// While the list runs, event_running_priority stays -1 where upstream has 0: with one
-    /// priority no event can be above either (an event's priority is never negative).
-    unsafe fn process_ready_then_queues(base: *mut EventBase) -> c_int {
-        // SAFETY: live base, lock held (contract).
-        unsafe {
-            let from_ready = EventBase::run_ready(base);
-            // Done unless the callbacks queued more; after a loopbreak or loopcontinue, what is
-            // queued waits for the next iteration, as upstream.
-            if from_ready < 0 || (*base).got_continue() || (*base).event_count_active == 0 {
-                return from_ready;
-            }
-            EventBase::process_queues(base, from_ready)
-        }
-    }
-
-    /// Runs the highest-priority non-empty active queue (and any above it that held only
-    /// internal callbacks), upstream's event_process_active; `from_ready` callbacks already
-    /// ran from the ready list and count with the first queue that runs. Returns the number
-    /// of user callbacks run, or -1 on loopbreak.
-    unsafe fn process_queues(base: *mut EventBase, mut from_ready: c_int) -> c_int {
-        // SAFETY: live base, lock held (contract).
-        let b = unsafe { &mut *base };
-        let endtime = if b.max_dispatch_time.tv_sec >= 0 {
-            b.update_time_cache();
-            let now = b.gettime();
-            Some(time::add(&b.max_dispatch_time, &now))
-        } else {
-            None
-        };
-        let maxcb = b.max_dispatch_callbacks;
-        let limit_after_prio = b.limit_callbacks_after_prio;
-        let mut c = 0;
-        let mut i = 0;
-        // SAFETY: as above.
-        while i < unsafe { (*base).activequeues.len() } {
-            // SAFETY: as above.
-            if !unsafe { (&(*base).activequeues)[i].is_empty() } {
-                // SAFETY: as above.
-                unsafe { (*base).event_running_priority = i as c_int };
-                let n = if (i as c_int) < limit_after_prio {
-                    // SAFETY: as above.
-                    unsafe { EventBase::process_queue(base, i, c_int::MAX, None) }
-                } else {
-                    // SAFETY: as above.
-                    unsafe { EventBase::process_queue(base, i, maxcb, endtime) }
-                };
-                // Callbacks run from the ready list count with the queue they stood in for.
-                c = if n < 0 { n } else { n + from_ready };
-                from_ready = 0;
-                if c != 0 {
-                    break;
-                }
-            }
-            i += 1;
-        }
-        // SAFETY: as above.
-        unsafe { (*base).event_running_priority = -1 };
-        c + from_ready
-    }
-
-    unsafe fn process_queue(base: *mut EventBase, pri: usize, max_to_process: c_int, endtime: Option<timeval>) -> c_int {
-        let mut count = 0;
-        loop {
-            // SAFETY: live base, lock held (contract). `b` is not used after a callback runs
-            // without being re-derived.
-            let b = unsafe { &mut *base };
-            let Some(q) = b.activequeues.get(pri) else { break };
-            let cb = q.first();
-            if cb.is_null() {
-                break;
-            }
-            // SAFETY: queued callbacks are live; cb heads queue `pri`.
-            let ev = unsafe {
-                if callback_is_event(&*cb) {
-                    let ev = Event::from_callback(cb);
-                    if (*ev).events & EV_PERSIST != 0 || (*ev).cb.flags & EVLIST_FINALIZING != 0 {
-                        b.queue_pop_active(pri);
-                    } else {
-                        b.del_nolock(ev, DelMode::NoBlock);
-                    }
-                    ev
-                } else {
-                    b.queue_pop_active(pri);
-                    ptr::null_mut()
-                }
-            };
-            // SAFETY: cb (and ev if non-null) are live and dequeued; each arm of run_callback
-            // releases the lock before the user's code runs.
-            unsafe {
-                if (*cb).flags & EVLIST_INTERNAL == 0 {
-                    count += 1;
-                }
-                EventBase::run_dequeued::<true>(base, cb, || EventBase::run_callback(base, cb, ev));
-            }
-            // SAFETY: the base is still live (freeing a base from its own callback is not
-            // supported upstream either).
-            let b = unsafe { &mut *base };
-            if b.got_break() {
-                return -1;
-            }
-            if count >= max_to_process {
-                return count;
-            }
-            if count != 0 {
-                if let Some(end) = endtime {
-                    b.update_time_cache();
-                    let now = b.gettime();
-                    if !time::cmp(&now, &end).is_lt() {
-                        return count;
-                    }
-                }
-            }
-            if b.got_continue() {
-                break;
-            }
-        }
-        count
-    }
-
-    /// Runs one callback taken off its queue (or the ready list) as the running event, through
-    /// `call` (which releases the lock around the user's code), and wakes anyone waiting for it
-    /// to finish. Called and returns with the lock held. `MAY_LOCK` false is for callers that
-    /// know the base has no lock (it never gains one after creation), so skip the lock hooks;
-    /// they also leave `current_event` set after the callback and clear it themselves after
-    /// their last one (only the user's code, run with it set, can look at it).
-    ///
-    /// # Safety
-    /// `base` live and locked; `cb` live and on no active queue.
-    #[inline(always)]
-    unsafe fn run_dequeued<const MAY_LOCK: bool>(base: *mut EventBase, cb: *mut EventCallback, call: impl FnOnce()) {
-        // SAFETY: live base (contract).
-        let b = unsafe { &mut *base };
-        // Waiters only queue up while a callback runs, and are released right after it.
-        debug_assert_eq!(b.current_event_waiters, 0);
-        b.current_event = cb;
-        call();
-        // SAFETY: the base outlives its callbacks (see process_queue).
-        let b = unsafe { &mut *base };
-        if MAY_LOCK {
-            b.acquire_lock();
-            b.current_event = ptr::null_mut();
-            // Only other threads wait, and only on a base with a lock.
-            if b.current_event_waiters != 0 {
-                b.current_event_waiters = 0;
-                thread::cond_signal(b.current_event_cond, true);
-            }
-        }
-    }
-
-    /// Runs one dequeued callback according to its closure. Called with the lock held;
-    /// returns with it released.
-    unsafe fn run_callback(base: *mut EventBase, cb: *mut EventCallback, ev: *mut Event) {
-        // SAFETY: cb/ev live, base live and locked (contract).
-        unsafe {
-            let closure = (*cb).closure;
-            match closure {
-                EV_CLOSURE_EVENT_SIGNAL => EventBase::signal_closure(base, ev),
-                EV_CLOSURE_EVENT_PERSIST => EventBase::call_event::<true>(base, ev, true),
-                EV_CLOSURE_EVENT => EventBase::call_event::<true>(base, ev, false),
-                EV_CLOSURE_CB_SELF => {
-                    let f: Option<SelfCb> = std::mem::transmute::<*const c_void, Option<SelfCb>>((*cb).cb);
-                    let arg = (*cb).arg;
-                    (*base).release_lock();
-                    if let Some(f) = f {
-                        f(cb, arg);
-                    }
-                }
-                EV_CLOSURE_EVENT_FINALIZE | EV_CLOSURE_EVENT_FINALIZE_FREE => {
-                    (*base).current_event = ptr::null_mut();
-                    crate::ev_assert!((*cb).flags & EVLIST_FINALIZING != 0);
-                    let f: Option<EventFinalizeCb> = std::mem::transmute::<*const c_void, Option<EventFinalizeCb>>((*cb).cb);
-                    let arg = (*cb).arg;
-                    (*base).release_lock();
-                    crate::debug::note_teardown(ev);
-                    if let Some(f) = f {
-                        f(ev, arg);
-                    }
-                    if closure == EV_CLOSURE_EVENT_FINALIZE_FREE {
-                        crate::mm::free(ev.cast());
-                    }
-                }
-                EV_CLOSURE_CB_FINALIZE => {
-                    (*base).current_event = ptr::null_mut();
-                    crate::ev_assert!((*cb).flags & EVLIST_FINALIZING != 0);
-                    let f: Option<SelfCb> = std::mem::transmute::<*const c_void, Option<SelfCb>>((*cb).cb);
-                    let arg = (*cb).arg;
-                    (*base).release_lock();
-                    if let Some(f) = f {
-                        f(cb, arg);
-                    }
-                }
-                _ => crate::ev_assert!(false),
-            }
-        }
-    }
-
-    /// Runs a signal callback once per caught signal; event_del or loopbreak cut it short.
-    unsafe fn signal_closure(base: *mut EventBase, ev: *mut Event) {
-        // SAFETY: live event and base, lock held on entry (contract).
-        unsafe {
-            let mut ncalls: c_short = (*ev).u.sig.ncalls;
-            if ncalls != 0 {
-                (*ev).u.sig.pncalls = &mut ncalls;
-            }
-            (*base).release_lock();
-            while ncalls != 0 {
-                ncalls -= 1;
-                (*ev).u.sig.ncalls = ncalls;
-                if ncalls == 0 {
-                    (*ev).u.sig.pncalls = ptr::null_mut();
-                }
-                if let Some(f) = event_cb_of(ev) {
-                    f((*ev).fd, (*ev).res, (*ev).cb.arg);
-                }
-                (*base).acquire_lock();
-                let should_break = (*base).got_break();
-                (*base).release_lock();
-                if should_break {
-                    if ncalls != 0 {
-                        (*ev).u.sig.pncalls = ptr::null_mut();
-                    }
-                    return;
-                }
-            }
-        }
-    }
-
-    /// The closure of an ordinary event (`persistent`: EV_CLOSURE_EVENT_PERSIST, else
-    /// EV_CLOSURE_EVENT): a persistent event with a timeout is re-armed first, then the user's
-    /// callback runs with the lock released (`MAY_LOCK` as for `run_dequeued`).
-    ///
-    /// # Safety
-    /// As for `run_callback`, with `ev` an event of the closure `persistent` says.
-    #[inline(always)]
-    unsafe fn call_event<const MAY_LOCK: bool>(base: *mut EventBase, ev: *mut Event, persistent: bool) {
-        // SAFETY: live event and base, lock held on entry (contract).
-        unsafe {
-            let b = &mut *base;
-            if persistent && time::is_set(&(*ev).u.io.persist_timeout) {
-                b.rearm_persistent(ev);
-            }
-            let f = event_cb_of(ev);
-            let (fd, res, arg) = ((*ev).fd, (*ev).res, (*ev).cb.arg);
-            if MAY_LOCK {
-                b.release_lock();
-            }
-            if let Some(f) = f {
-                f(fd, res, arg);
-            }
-        }
-    }
-
-    /// Schedules a persistent event's next timeout, one period after this one.
-    unsafe fn rearm_persistent(&mut self, ev: *mut Event) {
-        // SAFETY: live event, lock held (contract).
-        unsafe {
-            let delay_tagged = (*ev).u.io.persist_timeout;
-            let now = self.gettime();
-            let common = self.common_timeout_index(&(*ev).timeout).is_some();
-            let delay = masked(&delay_tagged);
-            let usec_tag = if common { delay_tagged.tv_usec & !MICROSECONDS_MASK } else { 0 };
-            let relative_to = if (*ev).res & EV_TIMEOUT != 0 { masked(&(*ev).timeout) } else { now };
-            let mut run_at = time::add(&relative_to, &delay);
-            if time::cmp(&run_at, &now).is_lt() {
-                // Missed at least one period (clock jump or slow callbacks): restart from now.
-                run_at = time::add(&now, &delay);
-            }
-            run_at.tv_usec |= usec_tag;
-            self.add_nolock(ev, Some(&run_at), true);
-        }
-    }
-
-    // ---- one-shot events, loopexit ---------------------------------------------------------
-
-    /// `event_base_once`.
-    pub fn once(&mut self, fd: c_int, events: c_short, cb: Option<EventCb>, arg: *mut c_void, tv: Option<&timeval>) -> c_int {
-        if events & (EV_SIGNAL | EV_ET) != 0 {
-            return -1;
-        }
-        let e = Box::into_raw(Box::new(OnceEvent {
-            // SAFETY: an all-zero struct event is the unassigned state.
-            ev: unsafe { std::mem::zeroed() },
-            link: Link { next: ptr::null_mut(), prev: ptr::null_mut() },
-            cb,
-            arg,
-        }));
-        // SAFETY: e is ours until linked into the base's list.
-        unsafe {
-            let ev: *mut Event = &mut (*e).ev;
-            let mut activate = false;
-            if events & (EV_TIMEOUT | EV_SIGNAL | EV_READ | EV_WRITE | EV_CLOSED) == EV_TIMEOUT {
-                self.assign(ev, -1, 0, Some(once_fired), e.cast());
-                // Firing "now" is a common idiom for scheduling a callback: skip the heap.
-                activate = tv.is_none_or(|t| !time::is_set(t));
-            } else if events & (EV_READ | EV_WRITE | EV_CLOSED) != 0 {
-                self.assign(ev, fd, events & (EV_READ | EV_WRITE | EV_CLOSED), Some(once_fired), e.cast());
-            } else {
-                drop(Box::from_raw(e));
-                return -1;
-            }
-            if activate {
-                self.active_nolock(ev, EV_TIMEOUT, 1);
-            } else if self.add_nolock(ev, tv, false) != 0 {
-                crate::debug::note_teardown(ev);
-                drop(Box::from_raw(e));
-                return -1;
-            }
-            self.once_events.push_front(e, once_link);
-        }
-        0
-    }
-
     // ---- introspection ---------------------------------------------------------------------
 
     /// Every non-internal event that is added or active, for dump/foreach.
@@ -1908,16 +770,6 @@ impl EventBase {
         out.retain(|&e| unsafe { (*e).cb.flags } & EVLIST_INTERNAL == 0);
         let mut seen = std::collections::HashSet::new();
         out.retain(|&e| seen.insert(e as usize));
-        out
-    }
-
-    /// Every event with a pending timeout (on the heap or a common-timeout queue).
-    pub fn timeout_events(&self) -> Vec<*mut Event> {
-        let mut out: Vec<*mut Event> = self.timeheap.iter().collect();
-        for ctl in &self.common_timeouts {
-            // SAFETY: common-queue members are live.
-            out.extend(unsafe { ctl.events.to_vec(common_link) });
-        }
         out
     }
 
@@ -2113,45 +965,12 @@ pub unsafe fn assign_event(
     0
 }
 
-/// The event's callback as the C function it is.
-///
-/// # Safety
-/// `ev` must be a live event whose callback slot holds an EventCb (or NULL).
-unsafe fn event_cb_of(ev: *mut Event) -> Option<EventCb> {
-    // SAFETY: the slot holds an EventCb or NULL for event closures (contract).
-    unsafe { std::mem::transmute::<*const c_void, Option<EventCb>>((*ev).cb.cb) }
-}
-
 fn method_disabled_by_env(name: &CStr) -> bool {
     let mut var = b"EVENT_NO".to_vec();
     var.extend(name.to_bytes().iter().map(|c| c.to_ascii_uppercase()));
     var.push(0);
     let var = CStr::from_bytes_with_nul(&var).expect("built with one trailing NUL");
     config::env_is_set(var)
-}
-
-/// Internal callback of a common-timeout queue's timer: activates every expired event.
-unsafe extern "C" fn common_timeout_fired(_fd: c_int, _what: c_short, arg: *mut c_void) {
-    let ctl = arg.cast::<CommonTimeout>();
-    // SAFETY: arg is the boxed queue owned by a live base.
-    unsafe {
-        let base = &mut *(*ctl).base;
-        base.acquire_lock();
-        let now = base.gettime();
-        loop {
-            let ev = (*ctl).events.first();
-            if ev.is_null() || time::cmp(&masked(&(*ev).timeout), &now).is_gt() {
-                break;
-            }
-            base.del_nolock(ev, DelMode::NoBlock);
-            base.active_nolock(ev, EV_TIMEOUT, 1);
-        }
-        let head = (*ctl).events.first();
-        if !head.is_null() {
-            base.common_timeout_schedule(ctl, head);
-        }
-        base.release_lock();
-    }
 }
 
 /// Internal callback of the wake-up eventfd: drain it.
@@ -2164,21 +983,4 @@ unsafe extern "C" fn drain_notify(fd: c_int, _what: c_short, arg: *mut c_void) {
     base.acquire_lock();
     base.is_notify_pending = false;
     base.release_lock();
-}
-
-/// Internal callback of a one-shot event: run the user's callback, then free.
-unsafe extern "C" fn once_fired(fd: c_int, what: c_short, arg: *mut c_void) {
-    let e = arg.cast::<OnceEvent>();
-    // SAFETY: arg is the once-event owned by a live base's list.
-    unsafe {
-        if let Some(cb) = (*e).cb {
-            cb(fd, what, (*e).arg);
-        }
-        let base = &mut *(*e).ev.base;
-        base.acquire_lock();
-        base.once_events.remove(e, once_link);
-        base.release_lock();
-        crate::debug::note_teardown(&(*e).ev);
-        drop(Box::from_raw(e));
-    }
 }

@@ -16,6 +16,7 @@ pub mod event;
 pub mod evmap;
 pub mod ffi;
 pub mod list;
+pub mod listener;
 pub mod minheap;
 pub mod mm;
 pub mod signal;

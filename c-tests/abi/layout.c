@@ -1,8 +1,8 @@
 /* libevent-rs ABI check: prints the layout of every struct and the value of every constant
  * that the public headers event.h, event_struct.h, event_compat.h, util.h, thread.h,
- * keyvalq_struct.h, bufferevent.h, bufferevent_struct.h and bufferevent_compat.h define.
- * run.sh builds it once against upstream's installed headers and once against include/, and
- * compares the two outputs line by line.
+ * keyvalq_struct.h, bufferevent.h, bufferevent_struct.h, bufferevent_compat.h and listener.h
+ * define. run.sh builds it once against upstream's installed headers and once against include/,
+ * and compares the two outputs line by line.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <event2/event.h>
 #include <event2/event_struct.h>
@@ -10,6 +10,7 @@
 #include <event2/util.h>
 #include <event2/thread.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/visibility.h>
 #include <event2/event-config.h>
 #include <event2/bufferevent.h>
@@ -59,6 +60,9 @@
 	int (*)(void *, int): "int (*)(void *, int)",				\
 	int (*)(void *, void *, const struct timeval *):			\
 		"int (*)(void *, void *, const struct timeval *)",		\
+	void (*)(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *): \
+		"void (*)(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *)", \
+	void (*)(struct evconnlistener *, void *): "void (*)(struct evconnlistener *, void *)", \
 	default: "(aggregate)")
 
 static void type_size(const char *name, size_t size, size_t align)
@@ -262,6 +266,8 @@ static void types(void)
 	FN_TYPE(bufferevent_filter_cb);
 	FN_TYPE(evbuffercb);
 	FN_TYPE(everrorcb);
+	FN_TYPE(evconnlistener_cb);
+	FN_TYPE(evconnlistener_errorcb);
 }
 
 static void constants(void)
@@ -405,6 +411,17 @@ static void constants(void)
 	STRING(EVENT__VERSION);
 	STRING(EVENT__PACKAGE_STRING);
 	STRING(EVENT__PACKAGE_VERSION);
+
+	/* listener.h */
+	CONST(LEV_OPT_LEAVE_SOCKETS_BLOCKING);
+	CONST(LEV_OPT_CLOSE_ON_FREE);
+	CONST(LEV_OPT_CLOSE_ON_EXEC);
+	CONST(LEV_OPT_REUSEABLE);
+	CONST(LEV_OPT_THREADSAFE);
+	CONST(LEV_OPT_DISABLED);
+	CONST(LEV_OPT_DEFERRED_ACCEPT);
+	CONST(LEV_OPT_REUSEABLE_PORT);
+	CONST(LEV_OPT_BIND_IPV6ONLY);
 }
 
 /* Function-like macros that expand to expressions: their results on fixed inputs. */

@@ -24,6 +24,7 @@ macro_rules! ensure_arg {
 pub mod bufferevent;
 pub mod event;
 pub mod internal;
+pub mod listener;
 pub mod thread;
 pub mod util;
 pub mod variadic;

@@ -72,11 +72,19 @@ fn apply_creation_flags(fd: c_int, nonblock: bool, cloexec: bool) -> c_int {
     -1
 }
 
-fn close_keeping_errno(fd: c_int) {
+/// Closes a descriptor the caller owns after a failed step, leaving errno as that step set it
+/// (callers report the step's error, not close's).
+pub fn close_keeping_errno(fd: c_int) {
     let saved = errno();
-    // SAFETY: fd was created by us and is not shared.
+    // SAFETY: fd is owned by the caller and not used afterwards.
     unsafe { libc::close(fd) };
     set_errno(saved);
+}
+
+/// Whether `fd` is an open descriptor of this process.
+pub fn is_open(fd: c_int) -> bool {
+    // SAFETY: F_GETFD takes no pointer; a closed or invalid fd gives -1 (EBADF).
+    fd >= 0 && unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1
 }
 
 /// Sets an integer socket option to 1.
