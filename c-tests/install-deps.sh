@@ -52,4 +52,5 @@ optional() {
 }
 optional memcached memcached "the LD_PRELOAD check"
 optional tmux tmux "the real-program suite (c-tests/programs.sh)"
+optional fstrm-bin fstrm_capture "the real-program suite (c-tests/programs.sh)"
 optional libssl-dev /usr/include/openssl/ssl.h "building upstream's sample le-proxy"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real programs on the library: upstream's samples hello-world and le-proxy (built from Debian's
 # source package against upstream's own headers, linked with the system libevent) and Debian's
-# tmux (unmodified), each serving real connections and checked on what it produced
+# tmux and fstrm_capture (unmodified), each doing real work and checked on what it produced
 # (c-tests/programs/*_check.py). On our library every program runs twice: with
 # LD_PRELOAD=libevent_rs.so, and with our compatibility names (libevent*-2.1.so.7 -> libevent_rs.so)
 # on LD_LIBRARY_PATH, where no upstream code is left in the process (the check verifies that in
@@ -97,9 +97,11 @@ symbol_check() {
 }
 
 # ---------------------------------------------------------------- runs
-# run_check <label> <check script> <binary>: the check once per way, each in its own namespace.
+# run_check <label> <check script> <binary>...: the check once per way, each in its own namespace
+# (the first binary is the one on the library under test; the check runs any others as they are).
 run_check() {
-  local label=$1 script=$2 binary=$3 way
+  local label=$1 script=$2 way
+  shift 2
   for way in "${ways[@]}"; do
     local what="$label ($way)" log="$out/$label.$way.log" rc=0
     if [ ${#netns[@]} -eq 0 ]; then
@@ -108,13 +110,13 @@ run_check() {
     fi
     # shellcheck disable=SC2046  # way_options gives separate words on purpose
     timeout -k 5 120 "${netns[@]}" sh -c "$netns_script" sh \
-      python3 "$CTESTS/programs/$script" --expect "$expect" $(way_options "$way") "$binary" \
+      python3 "$CTESTS/programs/$script" --expect "$expect" $(way_options "$way") "$@" \
       > "$log" 2>&1 < /dev/null || rc=$?
     if [ $rc -eq 0 ]; then
       pass "$what: $(tail -1 "$log")"
     else
       fail "$what (exit status $rc)"
-      sed 's/^/        /' "$log" | tail -15
+      grep -v '^\s*$' "$log" | tail -15 | sed 's/^/        /'
     fi
   done
 }
@@ -153,6 +155,12 @@ if tmux_bin=$(command -v tmux); then
   run_check tmux tmux_check.py "$tmux_bin"
 else
   skip "tmux: not installed (c-tests/install-deps.sh installs it as root)"
+fi
+if capture_bin=$(command -v fstrm_capture) && replay_bin=$(command -v fstrm_replay); then
+  symbol_check fstrm_capture "$capture_bin"
+  run_check fstrm_capture fstrm_check.py "$capture_bin" "$replay_bin"
+else
+  skip "fstrm_capture: fstrm-bin is not installed (c-tests/install-deps.sh installs it as root)"
 fi
 
 echo "programs: $passed passed, $failed failed, $skipped skipped"

@@ -57,6 +57,8 @@ int main(int argc, char **argv)
 	struct bufferevent **bevs;
 	char name[64];
 
+	/* Parent and child wait for each other: if one of them fails, this ends both. */
+	alarm(120);
 	if (bench_raise_fd_limit_to(n + 64) < n + 16)
 		bench_fail("RLIMIT_NOFILE is too low for that many connections");
 	/* Abstract name (leading NUL): no file to clean up, private to this network namespace. */
