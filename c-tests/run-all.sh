@@ -106,8 +106,9 @@ fi
 run_suite "our C tests" unit "$CTESTS/unit-tests.sh"
 run_suite "LD_PRELOAD" preload "$CTESTS/preload.sh"
 programs_gate=${LIBEVENT_RS_PROGRAMS:-auto}
+# grep reads all of nm's output (no -q): under pipefail an early exit could fail nm with SIGPIPE.
 if [ "$programs_gate" = auto ] && [ "$MODE" = rs ] &&
-    ! nm -D --defined-only "$OUR_LIB" | grep -qE ' T bufferevent_socket_new$'; then
+    ! nm -D --defined-only "$OUR_LIB" | grep -E ' T bufferevent_socket_new$' > /dev/null; then
   programs_gate="0: $OUR_LIB does not export bufferevent_socket_new yet"
 fi
 if [ "$programs_gate" = 0 ]; then
