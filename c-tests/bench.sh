@@ -72,13 +72,10 @@ else
   results="$ROOT/bench-results/full"
 fi
 runner=("$PYTHON" "$CTESTS/bench/run_bench.py" --bin "$out" --ours "$LIB_DIR" --out "$results" "${extra[@]}")
-# A private network namespace (root), else a user namespace that maps us to root in it.
-netns='ip link set lo up && exec "$@"'
-for unshare in "unshare -n" "unshare -rn"; do
-  if $unshare sh -c "$netns" sh true 2>/dev/null; then
-    exec $unshare sh -c "$netns" sh "${runner[@]}"
-  fi
-done
-echo "bench: cannot make a private network namespace (unshare -n needs root): the TCP workloads" \
-  "run on this machine's loopback interface (127.0.0.1 only)" >&2
-exec "${runner[@]}"
+if private_netns; then
+  in_netns "${runner[@]}"
+else
+  echo "bench: cannot make a private network namespace (unshare -n needs root): the TCP workloads" \
+    "run on this machine's loopback interface (127.0.0.1 only)" >&2
+  "${runner[@]}"
+fi

@@ -32,11 +32,9 @@ if [ "$MODE" = rs ] && ! nm -D --defined-only "$OUR_LIB" | grep -E ' T buffereve
 fi
 gcc -O1 -g -Wall -Werror "${INCLUDES[@]}" "$CTESTS/demo/echo.c" -o "$out/echo" "${LIBS[@]}"
 echo "demo: running $out/echo"
-netns='ip link set lo up && exec "$@"'
-for unshare in "unshare -n" "unshare -rn"; do
-  if $unshare sh -c "$netns" sh true 2>/dev/null; then
-    exec timeout -k 5 30 $unshare sh -c "$netns" sh "$out/echo"
-  fi
-done
-echo "demo: (no private network namespace here: the echo runs on this machine's 127.0.0.1)"
-exec timeout -k 5 30 "$out/echo"
+if private_netns; then
+  in_netns timeout -k 5 30 "$out/echo"
+else
+  echo "demo: (no private network namespace here: the echo runs on this machine's 127.0.0.1)"
+  timeout -k 5 30 "$out/echo"
+fi

@@ -57,14 +57,7 @@ way_options() {
   esac
 }
 
-netns_script='ip link set lo up && exec "$@"'
-if unshare -n sh -c "$netns_script" sh true 2>/dev/null; then
-  netns=(unshare -n)
-elif unshare -rn sh -c "$netns_script" sh true 2>/dev/null; then
-  netns=(unshare -rn)
-else
-  netns=()
-fi
+private_netns || true
 
 # ---------------------------------------------------------------- symbol check
 exports_tsv="$CTESTS/expected/libevent-2.1.12-exports.tsv"
@@ -104,12 +97,12 @@ run_check() {
   shift 2
   for way in "${ways[@]}"; do
     local what="$label ($way)" log="$out/$label.$way.log" rc=0
-    if [ ${#netns[@]} -eq 0 ]; then
+    if [ ${#NETNS[@]} -eq 0 ]; then
       skip "$what: no private network namespace here (unshare -n needs root)"
       continue
     fi
     # shellcheck disable=SC2046  # way_options gives separate words on purpose
-    timeout -k 5 120 "${netns[@]}" sh -c "$netns_script" sh \
+    timeout -k 5 120 "${NETNS[@]}" sh -c "$NETNS_SCRIPT" sh \
       python3 "$CTESTS/programs/$script" --expect "$expect" $(way_options "$way") "$@" \
       > "$log" 2>&1 < /dev/null || rc=$?
     if [ $rc -eq 0 ]; then

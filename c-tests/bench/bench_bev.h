@@ -45,4 +45,13 @@ static inline struct bufferevent *bench_connect(struct event_base *base, const s
 	return bev;
 }
 
+/* A socket bufferevent on a connection the listener accepted. */
+static inline struct bufferevent *bench_accepted(struct evconnlistener *listener, evutil_socket_t fd)
+{
+	struct bufferevent *bev = bufferevent_socket_new(evconnlistener_get_base(listener), fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev)
+		bench_fail("bufferevent_socket_new on an accepted fd");
+	return bev;
+}
+
 #endif

@@ -110,14 +110,11 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
     int peer_len, void *arg)
 {
 	struct transfer *t = arg;
-	struct bufferevent *bev;
 	(void)peer; (void)peer_len;
 
 	if (t->receiver)
 		bench_fail("a second connection arrived");
-	if (!(bev = bufferevent_socket_new(evconnlistener_get_base(listener), fd, BEV_OPT_CLOSE_ON_FREE)))
-		bench_fail("bufferevent_socket_new on the accepted fd");
-	setup_receiver(t, bev);
+	setup_receiver(t, bench_accepted(listener, fd));
 }
 
 int main(int argc, char **argv)

@@ -116,8 +116,7 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
 
 	if (e->accepted == e->connections)
 		bench_fail("more connections than were made");
-	if (!(bev = bufferevent_socket_new(evconnlistener_get_base(listener), fd, BEV_OPT_CLOSE_ON_FREE)))
-		bench_fail("bufferevent_socket_new on an accepted fd");
+	bev = bench_accepted(listener, fd);
 	bufferevent_setcb(bev, on_request, NULL, on_server_event, e);
 	if (bufferevent_enable(bev, EV_READ) != 0)
 		bench_fail("bufferevent_enable on a served connection");

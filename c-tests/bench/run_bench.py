@@ -92,10 +92,10 @@ def run_program(bin_dir, argv, env, timeout=RUN_TIMEOUT):
     try:
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise RunFailed(f"{' '.join(argv)}: no result after {timeout} s")
+        raise RunFailed(f"{' '.join(map(str, argv))}: no result after {timeout} s")
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise RunFailed(f"{' '.join(argv)}: exit status {done.returncode}: {tail}")
+        raise RunFailed(f"{' '.join(map(str, argv))}: exit status {done.returncode}: {tail}")
     return done.stdout, done.stderr
 
 
@@ -805,17 +805,6 @@ def main():
         studies = [s for s in studies if chosen(s.title, s.section)]
         syscalls = [s for s in syscalls if chosen(s.title, "buffers")]
 
-    # What our library cannot run yet, from the symbols alone (before anything runs).
-    programs = {w.argv[0] for w in todo} | {s.program() for s in studies + syscalls}
-    programs = {p for p in programs if os.path.exists(os.path.join(args.bin, p))}
-    skip_ours = missing_in_ours(args.bin, args.ours, programs)
-    for item in todo + studies + syscalls:
-        item.skip_ours = skip_ours.get(item.argv[0] if isinstance(item, Workload) else item.program(), "")
-    for program, reason in sorted(skip_ours.items()):
-        if reason:
-            print(f"bench: {program} runs on upstream only: {reason}")
-
-    print(f"bench: {mode}, {reps} repetitions, {len(todo)} workloads, largest pipe chain {max_pipes}")
     probes = [("bench_cascade.c", ["bench_cascade", "-n", 10], False),
               ("bench.c", ["bench", "-n", 10, "-w", 10], False),
               ("bench.c +threads", ["bench", "-n", 10, "-w", 10], True),
@@ -824,6 +813,18 @@ def main():
               ("bev_bulk.c", ["bev_bulk", "tcp", 1], False)]
     if args.no_upstream_programs:
         probes = probes[3:]
+
+    # What our library cannot run yet, from the symbols alone (before anything runs).
+    programs = {w.argv[0] for w in todo} | {s.program() for s in studies + syscalls} | {p[1][0] for p in probes}
+    programs = {p for p in programs if os.path.exists(os.path.join(args.bin, p))}  # bench.c may be missing
+    skip_ours = missing_in_ours(args.bin, args.ours, programs)
+    for item in todo + studies + syscalls:
+        item.skip_ours = skip_ours.get(item.argv[0] if isinstance(item, Workload) else item.program(), "")
+    for program, reason in sorted(skip_ours.items()):
+        if reason:
+            print(f"bench: {program} runs on upstream only: {reason}")
+
+    print(f"bench: {mode}, {reps} repetitions, {len(todo)} workloads, largest pipe chain {max_pipes}")
     lib_rows = check_libraries(args.bin, libraries, probes, skip_ours)
     print("bench: library check passed (LD_DEBUG=libs):")
     for label, key, paths in lib_rows:
