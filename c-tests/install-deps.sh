@@ -31,15 +31,26 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# memcached: a real libevent program the preload test runs unchanged on our library. Optional: a
-# service package can fail to install in odd containers, and then only that check is skipped.
-if ! command -v memcached >/dev/null 2>&1; then
-  if [ "$(id -u)" -eq 0 ]; then
-    echo "install-deps: installing memcached (optional, for the LD_PRELOAD check)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -qq memcached \
-      > "$ROOT/target/apt-install-memcached.log" 2>&1 ||
-      echo "install-deps: memcached could not be installed; its LD_PRELOAD check will be skipped"
-  else
-    echo "install-deps: optional: sudo apt-get install memcached (for the LD_PRELOAD check)"
+# Optional packages: real programs the tests run unchanged on our library, and what building one
+# of them needs. Service packages can fail to install in odd containers; then only the checks
+# that need them are skipped (each says so).
+#   optional <package> <command or file it provides> <what it is for>
+optional() {
+  local package=$1 provides=$2 purpose=$3
+  if [ -e "$provides" ] || command -v "$provides" >/dev/null 2>&1; then
+    return
   fi
-fi
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "install-deps: installing $package (optional, for $purpose)"
+    mkdir -p "$ROOT/target"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -qq "$package" \
+      > "$ROOT/target/apt-install-$package.log" 2>&1 ||
+      echo "install-deps: $package could not be installed; $purpose will be skipped"
+  else
+    echo "install-deps: optional: sudo apt-get install $package (for $purpose)"
+  fi
+}
+optional memcached memcached "the LD_PRELOAD check"
+optional tmux tmux "the real-program suite (c-tests/programs.sh)"
+optional fstrm-bin fstrm_capture "the real-program suite (c-tests/programs.sh)"
+optional libssl-dev /usr/include/openssl/ssl.h "building upstream's sample le-proxy"

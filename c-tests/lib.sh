@@ -40,6 +40,26 @@ headers_description() {
   if [ -n "$(our_include_flags)" ]; then echo "our include/"; else echo "system /usr/include/event2"; fi
 }
 
+# Networked programs run in a private network namespace, where loopback is the only interface.
+# private_netns sets NETNS to the unshare command that makes one here (unshare -n as root, else
+# unshare -rn in a user namespace) and fails, with NETNS empty, when neither works;
+# in_netns CMD... then runs CMD in a fresh one with loopback up.
+NETNS_SCRIPT='ip link set lo up && exec "$@"'
+private_netns() {
+  NETNS=()
+  local way
+  for way in "unshare -n" "unshare -rn"; do
+    if $way sh -c "$NETNS_SCRIPT" sh true 2>/dev/null; then
+      read -ra NETNS <<<"$way"
+      return 0
+    fi
+  done
+  return 1
+}
+in_netns() {
+  "${NETNS[@]}" sh -c "$NETNS_SCRIPT" sh "$@"
+}
+
 require_library() {
   if [ "$MODE" = rs ] && [ ! -f "$OUR_LIB" ]; then
     echo "$OUR_LIB is missing: run 'make build' first" >&2

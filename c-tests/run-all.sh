@@ -4,7 +4,9 @@
 #   2. c-tests/abi/run.sh                    ABI checks (sizes, layouts, constants), when present
 #   3. c-tests/unit-tests.sh                 our own C tests, c-tests/unit/*.c
 #   4. c-tests/preload.sh                    unmodified system-linked program under LD_PRELOAD
-#   5. c-tests/upstream-suite.sh             upstream's regress and test-* programs, every loop
+#   5. c-tests/programs.sh                   real programs (upstream's samples, tmux) on the library,
+#                                            once it has bufferevents (see LIBEVENT_RS_PROGRAMS below)
+#   6. c-tests/upstream-suite.sh             upstream's regress and test-* programs, every loop
 #                                            configuration of upstream's test.sh
 # then a summary table. The very last line is "N passed, M failed, K skipped" over everything run;
 # the exit status is 1 if anything failed.
@@ -14,6 +16,10 @@
 #
 # LIBEVENT_UNDER_TEST=system runs the C suites against Debian's libevent instead of ours (to check
 # the harness itself); cargo test is skipped then, since it does not involve the C library.
+#
+# LIBEVENT_RS_PROGRAMS: the real-program suite needs bufferevents, evbuffers and listeners. Unset,
+# it runs when the library under test exports bufferevent_socket_new and is reported as skipped
+# (with the reason) otherwise; 1 runs it regardless, 0 skips it regardless.
 set -euo pipefail
 # The whole script is one block, so bash parses all of it before running any: editing the file
 # while a long run is in progress cannot change what that run executes.
@@ -99,6 +105,24 @@ if [ -f "$CTESTS/abi/run.sh" ]; then
 fi
 run_suite "our C tests" unit "$CTESTS/unit-tests.sh"
 run_suite "LD_PRELOAD" preload "$CTESTS/preload.sh"
+programs_gate=${LIBEVENT_RS_PROGRAMS:-auto}
+# grep reads all of nm's output (no -q): under pipefail an early exit could fail nm with SIGPIPE.
+if [ "$programs_gate" = auto ] && [ "$MODE" = rs ] &&
+    ! nm -D --defined-only "$OUR_LIB" | grep -E ' T bufferevent_socket_new$' > /dev/null; then
+  programs_gate="0: $OUR_LIB does not export bufferevent_socket_new yet"
+fi
+if [ "$programs_gate" = 0 ]; then
+  programs_gate="0: LIBEVENT_RS_PROGRAMS=0"
+fi
+case $programs_gate in
+  0:*)
+    echo
+    echo "==== real programs"
+    echo "programs: skipped, ${programs_gate#0: } (LIBEVENT_RS_PROGRAMS=1 runs it anyway)"
+    record "real programs" 0 0 1 0
+    ;;
+  *) run_suite "real programs" programs "$CTESTS/programs.sh" ;;
+esac
 run_suite "upstream suite" upstream "$CTESTS/upstream-suite.sh"
 
 # ---------------------------------------------------------------- summary

@@ -70,6 +70,38 @@ static inline long bench_raise_fd_limit(void)
 	return (long)rl.rlim_cur;
 }
 
+/* Raises RLIMIT_NOFILE so that at least `want` fds can be open, lifting the hard limit too when
+ * the process may (root); returns how many fds the program may open afterwards. */
+static inline long bench_raise_fd_limit_to(long want)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_max != RLIM_INFINITY && (long)rl.rlim_max < want) {
+		struct rlimit higher = {(rlim_t)want, (rlim_t)want};
+		if (setrlimit(RLIMIT_NOFILE, &higher) == 0)
+			return want;
+	}
+	return bench_raise_fd_limit();
+}
+
+/* The peak resident set size so far (VmHWM), in KiB. */
+static inline long bench_peak_rss_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *status = fopen("/proc/self/status", "r");
+	if (!status)
+		bench_fail("/proc/self/status");
+	while (fgets(line, sizeof(line), status))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	fclose(status);
+	if (kib < 0)
+		bench_fail("no VmHWM in /proc/self/status");
+	return kib;
+}
+
 /* Deterministic pseudo-random numbers (xorshift64), the same sequence for both libraries. */
 static inline unsigned long long bench_rand(unsigned long long *state)
 {

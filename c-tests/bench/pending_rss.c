@@ -10,22 +10,6 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what; (void)arg;
 }
 
-static long peak_rss_kib(void)
-{
-	char line[256];
-	long kib = -1;
-	FILE *status = fopen("/proc/self/status", "r");
-	if (!status)
-		bench_fail("/proc/self/status");
-	while (fgets(line, sizeof(line), status))
-		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
-			break;
-	fclose(status);
-	if (kib < 0)
-		bench_fail("no VmHWM in /proc/self/status");
-	return kib;
-}
-
 int main(int argc, char **argv)
 {
 	long n = bench_arg(argc, argv, 1, 100000);
@@ -37,13 +21,13 @@ int main(int argc, char **argv)
 	if (!events)
 		bench_fail("calloc");
 	memset(events, 0xff, (size_t)n * sizeof(*events));
-	long baseline = peak_rss_kib();
+	long baseline = bench_peak_rss_kib();
 	for (long i = 0; i < n; i++) {
 		struct timeval tv = {100 + i / 1000000, i % 1000000};
 		if (!(events[i] = event_new(base, -1, 0, on_timeout, NULL)) || event_add(events[i], &tv) != 0)
 			bench_fail("event_add");
 	}
-	long grown = peak_rss_kib() - baseline;
+	long grown = bench_peak_rss_kib() - baseline;
 
 	snprintf(name, sizeof(name), "pending_rss_%ld", n);
 	bench_result(name, (double)grown, "KiB");

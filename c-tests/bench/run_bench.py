@@ -6,6 +6,9 @@ one repetition upstream runs first and ours right after it, so each pair sees th
 state, and the report gives per-library medians and min-max and the median of the per-pair ratios.
 Instruction counts per dispatched event come from callgrind (two write counts, so set-up cancels).
 Nothing here fails on a time: a run fails only when a program fails or ran on the wrong library.
+A program that imports a libevent function libevent_rs.so does not define (checked with nm -D
+before anything runs) runs on upstream only, and the report says which functions are missing.
+bench.sh starts this script in a private network namespace: the TCP workloads use loopback only.
 """
 import argparse
 import datetime
@@ -21,8 +24,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import syscall_count  # noqa: E402  (after the line above, which must come first)
+
 UPSTREAM_LIB = "/usr/lib/x86_64-linux-gnu/libevent-2.1.so.7"
 HERE = os.path.dirname(os.path.abspath(__file__))
+EXPORTS_TSV = os.path.join(HERE, "..", "expected", "libevent-2.1.12-exports.tsv")
+# In the tables, for a program libevent_rs cannot run yet; the full reasons are listed above them.
+SKIPPED_SHORT = "our library lacks functions the program imports (listed above)"
 RUN_TIMEOUT = 300
 # test/bench.c and bare_epoll.c print this many timed runs per process.
 PIPE_CHAIN_RUNS = 25
@@ -49,8 +58,10 @@ class Workload:
     pipe_chain: bool = False  # prints PIPE_CHAIN_RUNS timings (µs) instead of a RESULT line
     events_per_run: int = 0  # pipe chain: events per timed run, to give the value per event
     floor_argv: list = None  # the bare epoll program doing the same work, when there is one
+    section: str = "core"  # "core": the event loop's workloads; "buffers": evbuffer/bufferevent/listener
     samples: dict = field(default_factory=dict)  # library key (or "bare") -> list of values
     error: str = ""
+    skip_ours: str = ""  # why the program cannot run on libevent_rs (functions it lacks), if it cannot
 
 
 class RunFailed(Exception):
@@ -81,10 +92,10 @@ def run_program(bin_dir, argv, env, timeout=RUN_TIMEOUT):
     try:
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise RunFailed(f"{' '.join(argv)}: no result after {timeout} s")
+        raise RunFailed(f"{' '.join(map(str, argv))}: no result after {timeout} s")
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise RunFailed(f"{' '.join(argv)}: exit status {done.returncode}: {tail}")
+        raise RunFailed(f"{' '.join(map(str, argv))}: exit status {done.returncode}: {tail}")
     return done.stdout, done.stderr
 
 
@@ -94,9 +105,7 @@ def measure(bin_dir, workload, lib):
         out, _ = run_program(bin_dir, workload.floor_argv, program_env(bin_dir, NO_LIBRARY, False))
         return pipe_chain_value(out, workload)
     out, err = run_program(bin_dir, workload.argv, program_env(bin_dir, lib, workload.threads))
-    served = re.search(r"^LIBRARY path=(.*)$", err, re.M)
-    if served and not lib.serves(served.group(1)):
-        raise RunFailed(f"{workload.name}: ran on {served.group(1)}, not the {lib.key} library")
+    check_served(workload.name, err, lib)
     if workload.threads and "THREADS on" not in err:
         raise RunFailed(f"{workload.name}: threads_on.so did not switch locking on")
     if workload.pipe_chain:
@@ -105,6 +114,13 @@ def measure(bin_dir, workload, lib):
     if not result:
         raise RunFailed(f"{workload.name}: no RESULT line in the output")
     return float(result.group(1))
+
+
+def check_served(name, stderr, lib):
+    """Fails when the program's LIBRARY line (dladdr of event_base_new) names another library."""
+    served = re.search(r"^LIBRARY path=(.*)$", stderr, re.M)
+    if served and not lib.serves(served.group(1)):
+        raise RunFailed(f"{name}: ran on {served.group(1)}, not the {lib.key} library")
 
 
 def pipe_chain_value(out, workload):
@@ -119,6 +135,34 @@ def pipe_chain_value(out, workload):
 
 
 # ---------------------------------------------------------------------------------------------
+# What libevent_rs cannot run yet: libevent functions a program imports that our library lacks
+
+
+def dynamic_symbols(path, defined):
+    out = subprocess.run(["nm", "-D", "--defined-only" if defined else "--undefined-only", path],
+                         capture_output=True, text=True, check=True).stdout
+    return {line.split()[-1].split("@")[0] for line in out.splitlines() if line.strip()}
+
+
+def missing_in_ours(bin_dir, ours_dir, programs):
+    """program -> why it cannot run on our library ("" when it can): the libevent functions it
+    imports (names in upstream's export list) that libevent_rs.so does not define. Run anyway,
+    such a program would stop at its first call of one (symbol lookup error)."""
+    with open(EXPORTS_TSV) as f:
+        libevent = {fields[2] for fields in (line.rstrip("\n").split("\t") for line in f)
+                    if len(fields) == 3 and not fields[0].startswith("#")}
+    ours = dynamic_symbols(os.path.join(ours_dir, "libevent_rs.so"), True)
+    reasons = {}
+    for program in programs:
+        imported = dynamic_symbols(os.path.join(bin_dir, program), False) & libevent
+        lacking = sorted(imported - ours)
+        reasons[program] = "" if not lacking else (
+            f"libevent_rs.so lacks {len(lacking)} of the {len(imported)} libevent functions "
+            f"{program} imports ({', '.join(lacking[:3])}{', ...' if len(lacking) > 3 else ''})")
+    return reasons
+
+
+# ---------------------------------------------------------------------------------------------
 # Which library served a run: the dynamic linker's own account
 
 
@@ -129,11 +173,15 @@ def loaded_libevent(bin_dir, argv, lib, threads):
     return paths
 
 
-def check_libraries(bin_dir, libraries, probes):
-    """Runs each probe once per library under LD_DEBUG=libs; fails when one loaded the wrong one."""
+def check_libraries(bin_dir, libraries, probes, skip_ours):
+    """Runs each probe once per library under LD_DEBUG=libs; fails when one loaded the wrong one.
+    skip_ours: program -> why it cannot run on ours (then it is probed on upstream only)."""
     rows = []
     for label, argv, threads in probes:
         for lib in libraries:
+            if lib.key == "ours" and skip_ours.get(argv[0]):
+                rows.append((label, lib.key, "not run: " + skip_ours[argv[0]]))
+                continue
             paths = loaded_libevent(bin_dir, argv, lib, threads)
             if not paths or not all(lib.serves(p) for p in paths):
                 raise RunFailed(f"{label} on {lib.key}: loaded {paths or 'no libevent'}")
@@ -206,7 +254,13 @@ class CallgrindStudy:
     units: object  # size -> units of work the program does at that size
     fds: int = 0  # the program sets RLIMIT_NOFILE to exactly this many fds (0: it does not)
     floor_argv: object = None  # size -> argv of the bare epoll loop doing the same system calls
+    section: str = "core"  # as Workload.section
+    threads: bool = True  # also measure with threads_on.so preloaded
+    skip_ours: str = ""  # as Workload.skip_ours
     rows: list = field(default_factory=list)
+
+    def program(self):
+        return self.argv(self.sizes[0])[0]
 
 
 def callgrind_studies():
@@ -223,16 +277,26 @@ def callgrind_studies():
         CallgrindStudy("event_active storm, 10k events", "callback",
                        lambda rounds: ["active_storm", "active", 10000, rounds], (5, 15),
                        lambda rounds: 10000 * rounds),
+    ] + [
+        CallgrindStudy(f"echo over loopback TCP, {n} connection{'s' if n > 1 else ''}, 64-byte messages",
+                       "message", lambda messages, n=n: ["bev_echo", n, messages], (10000, 30000),
+                       lambda messages: messages, section="buffers", threads=False)
+        for n in (1, 100, 1000)
     ]
 
 
 def run_study(bin_dir, out_dir, libraries, study, tag_prefix):
     small, big = study.sizes
     variants = [(lib.key, lib, False) for lib in libraries]
-    variants += [(lib.key + " + threads", lib, True) for lib in libraries]
+    if study.threads:
+        variants += [(lib.key + " + threads", lib, True) for lib in libraries]
     if study.floor_argv:
         variants.append(("bare epoll", None, False))
     for name, lib, threads in variants:
+        if lib and lib.key == "ours" and study.skip_ours:
+            study.rows.append({"variant": name, "skipped": SKIPPED_SHORT})
+            print(f"  callgrind {study.title}, {name}: not run ({study.skip_ours})", flush=True)
+            continue
         argv = study.argv if lib else study.floor_argv
         tag = tag_prefix + "." + name.replace(" + ", "-").replace(" ", "-")
         (t1, f1), (t2, f2) = [callgrind_run(bin_dir, out_dir, argv(size), lib, threads,
@@ -289,6 +353,110 @@ def workloads(quick, max_pipes):
     return single_thread + threaded
 
 
+def buffer_workloads(quick, idle_connections):
+    """evbuffer, bufferevent and listener workloads (section "buffers"; c-tests/bench/bev_*.c and
+    evbuffer_ops.c). Server and clients share one event_base in one thread."""
+    scale = 4 if quick else 1
+    mib, messages = 1024 // scale, 100000 // scale
+
+    def buffers(name, argv, unit, better):
+        return Workload(name, "buffers", argv, unit, better, section="buffers")
+    todo = [buffers(f"bufferevent over loopback TCP, {mib} MiB, 64 KiB writes", ["bev_bulk", "tcp", mib],
+                    "MiB/s", "higher"),
+            buffers(f"bufferevent pair, {mib} MiB, 64 KiB writes", ["bev_bulk", "pair", mib], "MiB/s", "higher")]
+    for n in (1, 10, 100, 1000):
+        todo.append(buffers(f"echo, {n} connection{'s' if n > 1 else ''}, 64-byte messages",
+                            ["bev_echo", n, messages], "msg/s", "higher"))
+    for op, rounds, what in (("add_drain", 20000, "evbuffer_add + drain, 1-64-byte pieces"),
+                             ("readln", 300, "evbuffer_readln CRLF, 10k lines of 20-100 bytes"),
+                             ("search", 1000, "evbuffer_search, 12-byte needle every 64 KiB of 1 MiB"),
+                             ("add_buffer", 400000, "evbuffer_add_buffer + remove_buffer, 1 MiB"),
+                             ("pullup", 5000, "evbuffer_pullup, 64 KiB in 256 chains")):
+        todo.append(buffers(what, ["evbuffer_ops", op, max(1, rounds // scale)], "ops/s", "higher"))
+    todo.append(buffers(f"peak RSS, {idle_connections // 1000}k idle connections with a bufferevent",
+                        ["bev_idle_rss", idle_connections], "KiB", "lower"))
+    return todo
+
+
+# ---------------------------------------------------------------------------------------------
+# System calls per MiB of a bulk transfer
+
+
+@dataclass
+class SyscallStudy:
+    """System calls of a bev_bulk transfer at two sizes: the difference divided by the extra MiB,
+    so that start-up (the dynamic linker, the listener, the connection) cancels out. The runs pass
+    "verify", so they also prove each library delivered every byte intact."""
+    title: str
+    argv: object  # MiB -> program argv
+    sizes: tuple  # (small, big) in MiB
+    skip_ours: str = ""
+    rows: list = field(default_factory=list)  # {"library", "per_mib": {call: count}} or {"library", "skipped"}
+
+    def program(self):
+        return self.argv(self.sizes[0])[0]
+
+
+def syscall_studies(quick):
+    sizes = (32, 96) if quick else (64, 192)
+    return [SyscallStudy("bufferevent over loopback TCP", lambda mib: ["bev_bulk", "tcp", mib, "verify"], sizes),
+            SyscallStudy("bufferevent pair", lambda mib: ["bev_bulk", "pair", mib, "verify"], sizes)]
+
+
+def run_syscall_study(bin_dir, libraries, study, counter):
+    small, big = study.sizes
+    for lib in libraries:
+        if lib.key == "ours" and study.skip_ours:
+            study.rows.append({"library": lib.key, "skipped": SKIPPED_SHORT})
+            print(f"  system calls, {study.title}, {lib.key}: not run ({study.skip_ours})", flush=True)
+            continue
+        counts = []
+        for size in (small, big):
+            argv = study.argv(size)
+            cmd = [os.path.join(bin_dir, argv[0])] + [str(a) for a in argv[1:]]
+            try:
+                found, done = counter.run(cmd, program_env(bin_dir, lib, False), RUN_TIMEOUT)
+            except (RuntimeError, subprocess.TimeoutExpired) as failure:
+                raise RunFailed(f"system calls of {' '.join(map(str, argv))} on {lib.key}: {failure}")
+            if done.returncode != 0 or "arrived intact" not in done.stderr:
+                raise RunFailed(f"{' '.join(map(str, argv))} on {lib.key}: exit status {done.returncode}: "
+                                f"{done.stderr.strip()[-300:]}")
+            check_served(study.title, done.stderr, lib)
+            counts.append(found)
+        per_mib = {call: (counts[1].get(call, 0) - counts[0].get(call, 0)) / (big - small)
+                   for call in set(counts[0]) | set(counts[1])}
+        study.rows.append({"library": lib.key, "per_mib": per_mib})
+        print(f"  system calls, {study.title}, {lib.key}: {per_mib['total']:.1f} per MiB", flush=True)
+
+
+def syscall_table(studies, counter):
+    if counter is None:
+        return "Not counted: neither `perf stat` with the kernel's syscall tracepoints nor `strace` works here.\n"
+    if not any(study.rows for study in studies):
+        return "Not counted.\n"
+    rows = [(study, r) for study in studies for r in study.rows]
+    shown = [call for call in syscall_count.INTERESTING
+             if any(r.get("per_mib", {}).get(call, 0) >= 0.5 for _, r in rows)]
+    small, big = studies[0].sizes
+    lines = [f"Counted with {counter.describe}, as the difference between a {big} MiB and a {small} MiB "
+             "transfer (with \"verify\": every byte copied out and compared), per extra MiB; both ends "
+             "are in the one process, so a MiB is counted once, written and read.", "",
+             "| transfer | library | system calls per MiB | ours/upstream | "
+             + " | ".join(shown) + " | other |",
+             "|---|---|---|---|" + "---|" * (len(shown) + 1)]
+    for study, r in rows:
+        if "skipped" in r:
+            lines.append(f"| {study.title} | {r['library']} | not run: {r['skipped']} |" + " |" * (len(shown) + 2))
+            continue
+        per = r["per_mib"]
+        upstream = next((u["per_mib"]["total"] for u in study.rows if u["library"] == "upstream" and "per_mib" in u), None)
+        ratio = f"{per['total'] / upstream:.3f}" if r["library"] == "ours" and upstream else ""
+        other = per["total"] - sum(per.get(call, 0) for call in syscall_count.INTERESTING)
+        lines.append(f"| {study.title} | {r['library']} | {per['total']:.1f} | {ratio} | "
+                     + " | ".join(f"{per.get(call, 0):.1f}" for call in shown) + f" | {other:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
 # ---------------------------------------------------------------------------------------------
 # Statistics and the report
 
@@ -326,7 +494,9 @@ def pair_costs(w):
 
 def verdict(w, cost):
     if cost is None:
-        return "FAILED: " + w.error if w.error else "-"
+        if w.error:
+            return "FAILED: " + w.error
+        return "not run on ours: " + SKIPPED_SHORT if w.skip_ours else "-"
     memory = w.unit == "KiB"
     # Memory is exact; times on a shared machine drift by a few percent between runs of the
     # whole report, and single pairs swing by tens of percent. A time difference counts only
@@ -343,25 +513,28 @@ def verdict(w, cost):
     return f"{cost:.2f}x " + ("more memory" if memory else "slower")
 
 
-def results_table(all_workloads):
+def results_table(all_workloads, with_bare=True):
     lines = ["| workload | unit | upstream median (min–max) | ours median (min–max) | ours/upstream "
-             "| ours is | bare epoll | bare/upstream |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| ours is |" + (" bare epoll | bare/upstream |" if with_bare else ""),
+             "|---|---|---|---|---|---|" + ("---|---|" if with_bare else "")]
     for w in all_workloads:
         up, ours, ratio, cost = summary(w)
         better = "↓" if w.better == "lower" else "↑"
         bare = w.samples.get("bare", []) if w.floor_argv else []
         # What a library costing nothing would score: the floor for ours/upstream.
         bare_ratio = statistics.median(bare) / statistics.median(up) if bare and up else None
-        lines.append(f"| {w.name} | {w.unit} {better} | {spread(up)} | {spread(ours)} | "
-                     f"{'-' if ratio is None else f'{ratio:.3f}'} | {verdict(w, cost)} | "
-                     f"{spread(bare) if bare else ''} | {'' if bare_ratio is None else f'{bare_ratio:.3f}'} |")
+        row = (f"| {w.name} | {w.unit} {better} | {spread(up)} | {spread(ours)} | "
+               f"{'-' if ratio is None else f'{ratio:.3f}'} | {verdict(w, cost)} |")
+        if with_bare:
+            row += f" {spread(bare) if bare else ''} | {'' if bare_ratio is None else f'{bare_ratio:.3f}'} |"
+        lines.append(row)
     return "\n".join(lines)
 
 
 def callgrind_tables(studies):
     if not any(study.rows for study in studies):
-        return "callgrind was not run (needs valgrind and test/bench.c).\n"
+        return "callgrind was not run (needs valgrind" + \
+            (" and test/bench.c" if any(s.section == "core" for s in studies) else "") + ").\n"
     lines = ["User-space instructions only (callgrind does not see the kernel), from the difference "
              "between two sizes of the same program so set-up cancels out."]
     for study in studies:
@@ -373,11 +546,18 @@ def callgrind_tables(studies):
                   f"| variant | instructions per {study.unit} |"
                   + (" above the bare epoll loop |" if floor is not None else ""),
                   "|---|---|" + ("---|" if floor is not None else "")]
+        measured = {r["variant"]: r["ir_per_unit"] for r in study.rows if "ir_per_unit" in r}
         for r in study.rows:
+            if "skipped" in r:
+                lines.append(f"| {r['variant']} | not run: {r['skipped']} |" + (" |" if floor is not None else ""))
+                continue
             above = f" {r['ir_per_unit'] - floor:.1f} |" if floor is not None else ""
-            lines.append(f"| {r['variant']} | {r['ir_per_unit']:.1f} |{above}")
+            # ours against upstream, with or without threads alike
+            base = measured.get(r["variant"].replace("ours", "upstream"))
+            versus = f" ({r['ir_per_unit'] / base:.2f}x upstream)" if r["variant"].startswith("ours") and base else ""
+            lines.append(f"| {r['variant']} | {r['ir_per_unit']:.1f}{versus} |{above}")
         for r in study.rows:
-            if r["variant"] == "bare epoll":
+            if r["variant"] == "bare epoll" or "skipped" in r:
                 continue
             lines += ["", f"Top functions of {r['variant']} (exclusive instructions per {study.unit}; "
                       "hex names are static functions of the stripped system library):", "",
@@ -410,9 +590,12 @@ def machine_facts():
 
 
 def draw_chart(all_workloads, path_png):
-    """One dot per workload: cost ratio ours/upstream, with a line at 1.0. Returns the file made."""
+    """One dot per workload: cost ratio ours/upstream, with a line at 1.0. Returns the file made,
+    or None when no workload has a ratio (none ran on both libraries)."""
     rows = [(w.name, summary(w)[3]) for w in all_workloads]
     rows = [(name, cost) for name, cost in rows if cost is not None]
+    if not rows:
+        return None
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -490,8 +673,29 @@ KNOWN_DIFFERENCES = """### Known differences
 """
 
 
-def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart):
+BUFFERS_INTRO = """All of these run server and clients on one event_base in one thread (both ends of every
+connection in the one process), over TCP on 127.0.0.1 inside a private network namespace:
+`bev_bulk` (64 KiB `bufferevent_write` calls topped up from the write callback, write low
+watermark 512 KiB, read high watermark 1 MiB; the receiver drains what arrives), `bev_echo`
+(an evconnlistener accepts, each accepted bufferevent echoes with `evbuffer_add_buffer`, each
+client sends a 64-byte request when the previous echo arrived and checks it; a message is one
+round trip), `evbuffer_ops` (each operation timed on its own, results checked) and
+`bev_idle_rss` (VmHWM growth while 10 000 accepted connections get an enabled socket bufferevent
+with callbacks, watermarks and a read timeout; the peers are in a child process). Issue 8's
+goals: bulk transfer >= 2x upstream's throughput with at most a quarter of its system calls per
+MiB; echo <= 0.6x upstream's instructions per message and no slower at any connection count;
+no evbuffer operation slower, readln and search >= 2x; idle RSS no more than upstream's."""
+
+
+def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart, syscall_studies_done,
+                 counter):
     facts = "\n".join(f"| {k} | {v} |" for k, v in machine_facts())
+    core = [w for w in all_workloads if w.section == "core"]
+    buffers = [w for w in all_workloads if w.section == "buffers"]
+    skipped = sorted({w.skip_ours for w in buffers if w.skip_ours})
+    skipped_note = "" if not skipped else (
+        "\n\n**Not run on libevent_rs** (it does not define every libevent function these programs "
+        "import; run anyway they would stop at the first call):\n\n" + "\n".join(f"- {r}" for r in skipped))
     checks = "\n".join(f"| {label} | {key} | {paths} |" for label, key, paths in lib_rows)
     text = f"""# libevent_rs benchmarks ({mode})
 
@@ -515,14 +719,26 @@ instruction counts below are the repeatable figures.
 
 ## Results
 
-{results_table(all_workloads)}
+{results_table(core)}
 
-![cost ratio ours/upstream]({os.path.basename(chart)})
+{f"![cost ratio ours/upstream]({os.path.basename(chart)})" if chart else "(no chart: no workload ran on both libraries)"}
 
 {KNOWN_DIFFERENCES}
+## Buffers: evbuffer, bufferevents, listeners
+
+{BUFFERS_INTRO}{skipped_note}
+
+{results_table(buffers, with_bare=False)}
+
+### System calls per MiB of a bulk transfer
+
+{syscall_table(syscall_studies_done, counter)}
+### Instructions per echoed message (callgrind)
+
+{callgrind_tables([s for s in studies if s.section == "buffers"])}
 ## Instructions per unit of work (callgrind)
 
-{callgrind_tables(studies)}
+{callgrind_tables([s for s in studies if s.section == "core"])}
 ## Which library served the runs
 
 Checked with `LD_DEBUG=libs` (the dynamic linker's list of initialised objects) before the timed
@@ -538,8 +754,11 @@ runs; every run of our own programs also prints the object that provides `event_
         f.write(text)
     raw = {"mode": mode, "reps": reps,
            "callgrind": [{"title": study.title, "unit": study.unit, "rows": study.rows} for study in studies],
+           "syscalls": {"counter": counter.name if counter else None,
+                        "studies": [{"title": st.title, "sizes_mib": st.sizes, "rows": st.rows}
+                                    for st in syscall_studies_done]},
            "workloads": [{"name": w.name, "unit": w.unit, "better": w.better, "samples": w.samples,
-                          "error": w.error} for w in all_workloads]}
+                          "error": w.error, "skip_ours": w.skip_ours} for w in all_workloads]}
     with open(os.path.join(out_dir, "raw.json"), "w") as f:
         json.dump(raw, f, indent=1, default=str)
     return path
@@ -557,6 +776,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="3 repetitions, shorter workloads, no 10k-pipe chains with threads")
     parser.add_argument("--no-upstream-programs", action="store_true",
                         help="test/bench.c and bench_cascade.c could not be built")
+    parser.add_argument("--only", metavar="REGEX",
+                        help="run only the workloads and studies whose name (or section) matches, for development")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -570,23 +791,47 @@ def main():
     hard_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     # bench.c sets its fd limit to pipes * 2 + 50 and cannot go above the hard limit.
     max_pipes = 10000 if hard_limit == resource.RLIM_INFINITY else min(10000, (hard_limit - 50) // 2)
-    todo = workloads(args.quick, max_pipes)
+    # bev_idle_rss holds one end of each connection (the peers are in a child process).
+    idle_connections = 10000 if hard_limit == resource.RLIM_INFINITY else min(10000, hard_limit - 64)
+    todo = workloads(args.quick, max_pipes) + buffer_workloads(args.quick, idle_connections)
     if args.no_upstream_programs:
         todo = [w for w in todo if w.argv[0] not in ("bench", "bench_cascade")]
+    studies = callgrind_studies()
+    syscalls = syscall_studies(args.quick)
+    if args.only:
+        def chosen(name, section):
+            return re.search(args.only, name) or re.search(args.only, section)
+        todo = [w for w in todo if chosen(w.name, w.section)]
+        studies = [s for s in studies if chosen(s.title, s.section)]
+        syscalls = [s for s in syscalls if chosen(s.title, "buffers")]
 
-    print(f"bench: {mode}, {reps} repetitions, {len(todo)} workloads, largest pipe chain {max_pipes}")
     probes = [("bench_cascade.c", ["bench_cascade", "-n", 10], False),
               ("bench.c", ["bench", "-n", 10, "-w", 10], False),
               ("bench.c +threads", ["bench", "-n", 10, "-w", 10], True),
-              ("pending_rss.c", ["pending_rss", 10], False)]
+              ("pending_rss.c", ["pending_rss", 10], False),
+              ("evbuffer_ops.c", ["evbuffer_ops", "add_drain", 1], False),
+              ("bev_bulk.c", ["bev_bulk", "tcp", 1], False)]
     if args.no_upstream_programs:
         probes = probes[3:]
-    lib_rows = check_libraries(args.bin, libraries, probes)
+
+    # What our library cannot run yet, from the symbols alone (before anything runs).
+    programs = {w.argv[0] for w in todo} | {s.program() for s in studies + syscalls} | {p[1][0] for p in probes}
+    programs = {p for p in programs if os.path.exists(os.path.join(args.bin, p))}  # bench.c may be missing
+    skip_ours = missing_in_ours(args.bin, args.ours, programs)
+    for item in todo + studies + syscalls:
+        item.skip_ours = skip_ours.get(item.argv[0] if isinstance(item, Workload) else item.program(), "")
+    for program, reason in sorted(skip_ours.items()):
+        if reason:
+            print(f"bench: {program} runs on upstream only: {reason}")
+
+    print(f"bench: {mode}, {reps} repetitions, {len(todo)} workloads, largest pipe chain {max_pipes}")
+    lib_rows = check_libraries(args.bin, libraries, probes, skip_ours)
     print("bench: library check passed (LD_DEBUG=libs):")
     for label, key, paths in lib_rows:
         print(f"  {label:18} {key:8} -> {paths}")
 
     started = time.monotonic()
+    failures = []  # of the system call studies; workloads keep theirs in Workload.error
     for rep in range(reps):
         print(f"bench: repetition {rep + 1}/{reps} ({time.monotonic() - started:.0f} s)", flush=True)
         for w in todo:
@@ -594,6 +839,8 @@ def main():
                 continue
             try:
                 for lib in libraries:
+                    if lib.key == "ours" and w.skip_ours:
+                        continue
                     w.samples.setdefault(lib.key, []).append(measure(args.bin, w, lib))
                 if w.floor_argv:
                     w.samples.setdefault("bare", []).append(measure(args.bin, w, None))
@@ -601,32 +848,48 @@ def main():
                 w.error = str(failure)
                 print(f"  FAILED {failure}", flush=True)
 
-    studies = callgrind_studies()
+    counter = syscall_count.pick_counter()
+    if counter is None:
+        print("bench: no system call counts (neither perf's syscall tracepoints nor strace work here)")
+    else:
+        print(f"bench: system calls per MiB, counted with {counter.name} "
+              f"({time.monotonic() - started:.0f} s)", flush=True)
+        for study in syscalls:
+            try:
+                run_syscall_study(args.bin, libraries, study, counter)
+            except RunFailed as failure:
+                study.rows = []
+                failures.append(str(failure))
+                print(f"  FAILED {failure}", flush=True)
+
     profiles = os.path.join(args.out, "callgrind")
     shutil.rmtree(profiles, ignore_errors=True)  # profiles of an earlier run would mislead
     os.makedirs(profiles)
-    if args.no_upstream_programs or not shutil.which("valgrind"):
-        print("bench: skipping callgrind (needs valgrind and test/bench.c)")
+    if not shutil.which("valgrind"):
+        print("bench: skipping callgrind (needs valgrind)")
     else:
         print(f"bench: instructions per unit of work (callgrind) ({time.monotonic() - started:.0f} s)",
               flush=True)
         for index, study in enumerate(studies):
+            if study.section == "core" and args.no_upstream_programs:
+                continue  # these need test/bench.c
             run_study(args.bin, profiles, libraries, study, f"study{index}")
 
     print(f"bench: measurements done ({time.monotonic() - started:.0f} s)")
     chart = draw_chart(todo, os.path.join(args.out, "ratios.png"))
-    report = write_report(args.out, mode, reps, todo, lib_rows, studies, chart)
+    report = write_report(args.out, mode, reps, todo, lib_rows, studies, chart, syscalls, counter)
     print()
     print(results_table(todo))
     print()
+    print(syscall_table(syscalls, counter))
     print(callgrind_tables(studies))
     print(f"bench: report {report}")
-    print(f"bench: chart  {chart}")
-    failed = [w for w in todo if w.error]
-    if failed:
-        print(f"bench: {len(failed)} workload(s) FAILED (a program failed, not a timing):")
-        for w in failed:
-            print(f"  {w.error}")
+    print(f"bench: chart  {chart or '(none: no workload ran on both libraries)'}")
+    failures += [w.error for w in todo if w.error]
+    if failures:
+        print(f"bench: {len(failures)} workload(s) FAILED (a program failed, not a timing):")
+        for failure in failures:
+            print(f"  {failure}")
         return 1
     return 0
 
