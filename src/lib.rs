@@ -9,6 +9,7 @@
 pub mod log;
 pub mod backend;
 pub mod base;
+pub mod buffer;
 pub mod config;
 pub mod debug;
 pub mod event;

@@ -21,6 +21,7 @@ macro_rules! ensure_arg {
     };
 }
 
+pub mod buffer;
 pub mod event;
 pub mod internal;
 pub mod thread;
