@@ -213,6 +213,17 @@ pub unsafe fn change_flags(buf: *mut Evbuffer, e: *mut CbEntry, flags: u32, set:
     0
 }
 
+/// Whether there are changes the callbacks have not been told about, and callbacks to tell
+/// (without callbacks the counts are dropped).
+fn anything_to_report(b: &mut Evbuffer) -> bool {
+    if b.callbacks.is_null() {
+        b.n_add_for_cb = 0;
+        b.n_del_for_cb = 0;
+        return false;
+    }
+    b.n_add_for_cb != 0 || b.n_del_for_cb != 0
+}
+
 /// Runs the callbacks that `running_deferred` selects, if anything changed since they last ran.
 ///
 /// # Safety
@@ -231,12 +242,7 @@ unsafe fn run(buf: *mut Evbuffer, running_deferred: bool) {
         } else {
             (CB_ENABLED, CB_ENABLED)
         };
-        if b.callbacks.is_null() {
-            b.n_add_for_cb = 0;
-            b.n_del_for_cb = 0;
-            return;
-        }
-        if b.n_add_for_cb == 0 && b.n_del_for_cb == 0 {
+        if !anything_to_report(b) {
             return;
         }
         let new_size = b.total_len;
@@ -276,12 +282,7 @@ pub unsafe fn invoke(buf: *mut Evbuffer) {
     // SAFETY: live and locked (contract).
     unsafe {
         let b = &mut *buf;
-        if b.callbacks.is_null() {
-            b.n_add_for_cb = 0;
-            b.n_del_for_cb = 0;
-            return;
-        }
-        if b.n_add_for_cb == 0 && b.n_del_for_cb == 0 {
+        if !anything_to_report(b) {
             return;
         }
         if b.bit(DEFERRED_CBS) && schedule(b.cb_queue, &raw mut b.deferred) {

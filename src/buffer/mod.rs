@@ -18,21 +18,28 @@
 //! # For bufferevents (the crate-internal API)
 //! A bufferevent may call the exported `evbuffer_*` functions (src/ffi/buffer.rs) directly; they
 //! are thin. Inside the crate, with a `*mut Evbuffer` from [`Evbuffer::new`]:
-//! - [`locked`] runs an operation with the buffer's lock held and then its callbacks, which is
-//!   what every exported single-buffer function does: `locked(buf, |b| b.add(bytes))`. The
-//!   `Evbuffer` methods themselves (`add`, `prepend`, `drain`, `remove`, `copyout_from`,
-//!   `pullup`, `expand`, `reserve_space`, `commit_space`, `read`, `write_atmost`, `readln`,
-//!   `search_range`, `search_eol`, `len`, `is_frozen`, ...) expect the lock to be held and
-//!   leave callbacks to `locked`.
+//! - [`locked`] runs an operation with the buffer's lock held and then, if bytes came or went,
+//!   its callbacks: what every exported single-buffer function does, e.g.
+//!   `locked(buf, |b| b.add(bytes))`; [`ops::reading`] is the same for lookups, without
+//!   callbacks. The `Evbuffer` methods expect the lock to be held and leave callbacks to
+//!   `locked`: `len`, `add`, `add_printf_text`, `prepend_bytes`, `drain`, `remove`,
+//!   `copyout_from`, `pullup_bytes`, `peek`, `expand`, `reserve_space` / `commit_space`,
+//!   `add_reference`, `add_iovec`, `add_file_segment`, `read` (readv, up to [`io::MAX_READ`]),
+//!   `write_atmost` (writev or sendfile), `readln`, `search_range`, `search_eol`, `ptr_set`,
+//!   `is_frozen` / `set_frozen`, `set_flags`, `set_parent`.
 //! - Two-buffer operations take raw pointers and lock both: [`ops::add_buffer`],
-//!   [`ops::prepend_buffer`], [`ops::remove_buffer`], [`ops::add_buffer_reference`].
+//!   [`ops::prepend_buffer`], [`ops::remove_buffer`] (whole chains move, nothing is copied but
+//!   a partial last chain), [`ops::add_buffer_reference`].
 //! - Lifetime: [`incref`], [`incref_and_lock`], [`decref_and_unlock`], [`free`]; locking:
-//!   [`enable_locking`], [`lock`], [`unlock`].
-//! - [`Evbuffer::set_parent`] stores the owning bufferevent; while a deferred callback run is
-//!   queued, the buffer holds a reference on its parent through the functions installed with
-//!   [`callbacks::set_parent_refcounting`] (bufferevents install theirs once: incref/decref).
-//! - [`callbacks::defer_callbacks`] makes the callbacks run from the base's loop;
-//!   [`callbacks::add_cb`] with `CB_NODEFER` keeps one immediate; `freeze`/`unfreeze` as upstream.
+//!   [`enable_locking`] (NULL: a recursive lock of the buffer's own), [`lock`], [`unlock`].
+//! - Callbacks: [`callbacks::add_cb`] (then [`callbacks::change_flags`] with
+//!   [`callbacks::CB_NODEFER`] for one that must run at once), [`callbacks::remove_cb_entry`],
+//!   [`callbacks::defer_callbacks`] to run the others from a base's loop, and
+//!   [`callbacks::deferred_callbacks`] (`evbuffer_get_callbacks_`) to finalize that run.
+//! - [`Evbuffer::set_parent`] stores the owning bufferevent. While a deferred run is queued the
+//!   buffer holds a reference on its parent through the functions given to
+//!   [`callbacks::set_parent_refcounting`]: bufferevents install theirs (their incref/decref)
+//!   once, before they create their first buffer pair.
 
 pub mod callbacks;
 pub mod chain;
@@ -181,6 +188,12 @@ impl Evbuffer {
         self.first_chain().map_or(0, |c| c.off)
     }
 
+    /// The bytes added and removed that the callbacks have not been told about.
+    #[inline]
+    pub(super) fn pending_changes(&self) -> (usize, usize) {
+        (self.n_add_for_cb, self.n_del_for_cb)
+    }
+
     /// Records bytes added or removed, for the callbacks to report.
     #[inline]
     fn note_added(&mut self, n: usize) {
@@ -242,8 +255,8 @@ unsafe fn unlock2(a: *const Evbuffer, b: *const Evbuffer) {
     }
 }
 
-/// Runs `op` with the buffer's lock held, then the callbacks its changes call for (still under
-/// the lock, as upstream runs them), and returns `op`'s result.
+/// Runs `op` with the buffer's lock held, then, if it added or removed bytes, the callbacks
+/// (still under the lock, as upstream runs them), and returns `op`'s result.
 ///
 /// # Safety
 /// `buf` must be a live buffer.
@@ -252,8 +265,11 @@ pub unsafe fn locked<R>(buf: *mut Evbuffer, op: impl FnOnce(&mut Evbuffer) -> R)
     // returns, and it ends before the callbacks (which may use the buffer) run.
     unsafe {
         lock(buf);
+        let before = (*buf).pending_changes();
         let r = op(&mut *buf);
-        callbacks::invoke(buf);
+        if (*buf).pending_changes() != before {
+            callbacks::invoke(buf);
+        }
         unlock(buf);
         r
     }
@@ -269,9 +285,14 @@ unsafe fn locked2<R>(a: *mut Evbuffer, b: *mut Evbuffer, op: impl FnOnce(&mut Ev
     // end before the callbacks run.
     unsafe {
         lock2(a, b);
+        let before = ((*a).pending_changes(), (*b).pending_changes());
         let r = op(&mut *a, &mut *b);
-        callbacks::invoke(a);
-        callbacks::invoke(b);
+        if (*a).pending_changes() != before.0 {
+            callbacks::invoke(a);
+        }
+        if (*b).pending_changes() != before.1 {
+            callbacks::invoke(b);
+        }
         unlock2(a, b);
         r
     }

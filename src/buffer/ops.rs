@@ -283,25 +283,8 @@ fn iovec_bytes(v: &iovec) -> &[u8] {
 /// # Safety
 /// Both must be live buffers.
 pub unsafe fn add_buffer(outbuf: *mut Evbuffer, inbuf: *mut Evbuffer) -> c_int {
-    if outbuf == inbuf {
-        return 0;
-    }
-    // SAFETY: distinct live buffers (contract).
-    unsafe {
-        locked2(inbuf, outbuf, |inb, out| {
-            if inb.is_empty() {
-                return 0;
-            }
-            if out.is_frozen(false) || inb.is_frozen(true) {
-                return refuse("evbuffer_add_buffer", "a buffer is frozen", -1);
-            }
-            let n = inb.len();
-            out.append_all_from(inb);
-            inb.note_removed(n);
-            out.note_added(n);
-            0
-        })
-    }
+    // SAFETY: the same contract.
+    unsafe { move_all(outbuf, inbuf, false) }
 }
 
 /// `evbuffer_prepend_buffer`: moves all of `inbuf` to the front of `outbuf`.
@@ -309,6 +292,17 @@ pub unsafe fn add_buffer(outbuf: *mut Evbuffer, inbuf: *mut Evbuffer) -> c_int {
 /// # Safety
 /// Both must be live buffers.
 pub unsafe fn prepend_buffer(outbuf: *mut Evbuffer, inbuf: *mut Evbuffer) -> c_int {
+    // SAFETY: the same contract.
+    unsafe { move_all(outbuf, inbuf, true) }
+}
+
+/// Moves every chain of `inbuf` to the front or the end of `outbuf`: nothing to do for the
+/// same or an empty buffer, refused when an end involved is frozen (the front of `inbuf`, and
+/// the front or end of `outbuf`).
+///
+/// # Safety
+/// Both must be live buffers.
+unsafe fn move_all(outbuf: *mut Evbuffer, inbuf: *mut Evbuffer, to_front: bool) -> c_int {
     if outbuf == inbuf {
         return 0;
     }
@@ -318,11 +312,16 @@ pub unsafe fn prepend_buffer(outbuf: *mut Evbuffer, inbuf: *mut Evbuffer) -> c_i
             if inb.is_empty() {
                 return 0;
             }
-            if out.is_frozen(true) || inb.is_frozen(true) {
-                return refuse("evbuffer_prepend_buffer", "a buffer is frozen", -1);
+            if out.is_frozen(to_front) || inb.is_frozen(true) {
+                let func = if to_front { "evbuffer_prepend_buffer" } else { "evbuffer_add_buffer" };
+                return refuse(func, "a buffer is frozen", -1);
             }
             let n = inb.len();
-            out.prepend_all_from(inb);
+            if to_front {
+                out.prepend_all_from(inb);
+            } else {
+                out.append_all_from(inb);
+            }
             inb.note_removed(n);
             out.note_added(n);
             0
@@ -374,6 +373,7 @@ pub unsafe fn add_buffer_reference(outbuf: *mut Evbuffer, inbuf: *mut Evbuffer) 
     // references on inbuf, so it is used through its pointer.
     unsafe {
         lock2(outbuf, inbuf);
+        let before = (*outbuf).pending_changes();
         let result = 'op: {
             let in_len = (*inbuf).len();
             if in_len == 0 {
@@ -405,7 +405,9 @@ pub unsafe fn add_buffer_reference(outbuf: *mut Evbuffer, inbuf: *mut Evbuffer) 
                 -1
             }
         };
-        callbacks::invoke(outbuf);
+        if (*outbuf).pending_changes() != before {
+            callbacks::invoke(outbuf);
+        }
         unlock2(outbuf, inbuf);
         result
     }

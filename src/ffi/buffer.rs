@@ -572,8 +572,12 @@ pub unsafe extern "C" fn evbuffer_defer_callbacks(buf: *mut Evbuffer, base: *mut
 #[no_mangle]
 pub unsafe extern "C" fn evbuffer_invoke_callbacks_(buf: *mut Evbuffer) {
     ensure_arg!(!buf.is_null(), (), "evbuffer_invoke_callbacks_: NULL buffer");
-    // SAFETY: live buffer; taking the (recursive) lock again is harmless.
-    unsafe { locked(buf, |_| ()) }
+    // SAFETY: live buffer, locked by the caller (the lock is recursive).
+    unsafe {
+        buffer::lock(buf);
+        callbacks::invoke(buf);
+        buffer::unlock(buf);
+    }
 }
 
 #[no_mangle]
