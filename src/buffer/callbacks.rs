@@ -278,7 +278,27 @@ unsafe fn run(buf: *mut Evbuffer, running_deferred: bool) {
 ///
 /// # Safety
 /// `buf` must be a live buffer whose lock the caller holds.
+#[inline]
 pub unsafe fn invoke(buf: *mut Evbuffer) {
+    // SAFETY: live and locked (contract).
+    unsafe {
+        let b = &mut *buf;
+        if b.callbacks.is_null() {
+            // Nobody to tell: the usual case, kept inline.
+            b.n_add_for_cb = 0;
+            b.n_del_for_cb = 0;
+            return;
+        }
+        invoke_with_callbacks(buf);
+    }
+}
+
+/// `invoke` for a buffer that has callbacks.
+///
+/// # Safety
+/// As for `invoke`.
+#[inline(never)]
+unsafe fn invoke_with_callbacks(buf: *mut Evbuffer) {
     // SAFETY: live and locked (contract).
     unsafe {
         let b = &mut *buf;

@@ -6,9 +6,8 @@ use std::ffi::c_int;
 
 use libc::iovec;
 
-use super::chain::{Chain, SENDFILE};
+use super::chain::SENDFILE;
 use super::file;
-use super::list::Space;
 use super::Evbuffer;
 
 /// Most bytes one evbuffer_read takes when the caller does not ask for less. Upstream caps a
@@ -58,18 +57,6 @@ impl Evbuffer {
         self.commit_read(first, got);
         self.note_added(got);
         got as c_int
-    }
-
-    /// Describes the free space of up to `vecs.len()` chains from the first with room, for
-    /// `howmuch` bytes (exactly that much when `exact`, else whole chains): upstream's
-    /// evbuffer_read_setup_vecs_. Returns the vectors used and the slot of the first chain.
-    pub fn read_vecs(&mut self, howmuch: usize, vecs: &mut [iovec], exact: bool) -> (c_int, *mut *mut Chain) {
-        let mut spaces = vec![Space { base: std::ptr::null_mut(), len: 0 }; vecs.len()];
-        let (n, first) = self.space_vecs(howmuch, vecs.len(), exact, &mut spaces);
-        for (v, s) in vecs.iter_mut().zip(&spaces[..n]) {
-            *v = iovec { iov_base: s.base.cast(), iov_len: s.len };
-        }
-        (n as c_int, first)
     }
 
     /// `evbuffer_write_atmost`: writes up to `howmuch` bytes (all when negative) to `fd` and

@@ -9,6 +9,8 @@
 
 use std::ptr;
 
+use libc::iovec;
+
 use super::chain::{self, Chain, NewChain, DANGLING, MEM_PINNED_R};
 use super::Evbuffer;
 
@@ -37,13 +39,6 @@ impl<'a> Iterator for Chains<'a> {
         self.next = c.next;
         Some(c)
     }
-}
-
-/// A free run of space for reserve_space / read: where it starts and how long it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Space {
-    pub base: *mut u8,
-    pub len: usize,
 }
 
 impl Evbuffer {
@@ -168,7 +163,29 @@ impl Evbuffer {
     /// last chain with data when they fit (moving its data to the front when cheap), else
     /// partly there and the rest in a new chain twice as big (up to 4 KiB, or as big as needed).
     /// False when out of memory, with nothing added.
+    #[inline]
     pub(super) fn append(&mut self, data: &[u8]) -> bool {
+        // The common case first, kept small enough to inline: the bytes fit after the data of
+        // the last chain with data.
+        // SAFETY: last_with_data is NULL or a live chain of this buffer; a mutable chain owns
+        // buffer_len bytes at buffer, and the room checked is after its data.
+        unsafe {
+            if let Some(c) = self.last_with_data().as_mut() {
+                let end = c.misalign as usize + c.off;
+                if c.flags & chain::IMMUTABLE == 0 && c.buffer_len - end >= data.len() {
+                    ptr::copy_nonoverlapping(data.as_ptr(), c.buffer.add(end), data.len());
+                    c.off += data.len();
+                    self.total_len += data.len();
+                    return true;
+                }
+            }
+        }
+        self.append_slow(data)
+    }
+
+    /// `append` when the bytes do not fit as they are.
+    #[inline(never)]
+    fn append_slow(&mut self, data: &[u8]) -> bool {
         let datlen = data.len();
         if self.last_with_data().is_null() {
             let Some(c) = NewChain::data(datlen) else { return false };
@@ -180,6 +197,7 @@ impl Evbuffer {
         if !chain.has(chain::IMMUTABLE) {
             remain = chain.space_len();
             if remain >= datlen {
+                // (a chain inserted just above for an empty buffer)
                 chain.append(data);
                 self.total_len += datlen;
                 return true;
@@ -517,10 +535,11 @@ impl Evbuffer {
         }
     }
 
-    /// The free space of up to `n` chains from the first chain with room, up to `howmuch`
-    /// bytes (exactly, or whole chains unless `exact`): upstream's evbuffer_read_setup_vecs_.
-    /// Also returns the slot of the first chain used, for commit_read.
-    pub(super) fn space_vecs(&mut self, howmuch: usize, n: usize, exact: bool, out: &mut [Space]) -> (usize, *mut *mut Chain) {
+    /// Describes in `out` the free space of up to `out.len()` chains from the first chain with
+    /// room, for `howmuch` bytes (exactly, or whole chains unless `exact`): upstream's
+    /// evbuffer_read_setup_vecs_. Returns the vectors used and the slot of the first chain,
+    /// for commit_read.
+    pub fn read_vecs(&mut self, howmuch: usize, out: &mut [iovec], exact: bool) -> (usize, *mut *mut Chain) {
         let mut slot = self.last_with_datap;
         // SAFETY: slots and chains are this buffer's.
         unsafe {
@@ -531,13 +550,13 @@ impl Evbuffer {
             }
             let mut chain = *slot;
             let (mut i, mut so_far) = (0, 0);
-            while i < n.min(out.len()) && so_far < howmuch {
+            while i < out.len() && so_far < howmuch {
                 let Some(c) = chain.as_mut() else { break };
                 let mut avail = c.space_len();
                 if exact && avail > howmuch - so_far {
                     avail = howmuch - so_far;
                 }
-                out[i] = Space { base: c.space_ptr(), len: avail };
+                out[i] = iovec { iov_base: c.space_ptr().cast(), iov_len: avail };
                 so_far += avail;
                 chain = c.next;
                 i += 1;
@@ -546,7 +565,7 @@ impl Evbuffer {
         }
     }
 
-    /// Accounts `n` bytes written into the space handed out by space_vecs from `slot` on
+    /// Accounts `n` bytes written into the space handed out by read_vecs from `slot` on
     /// (evbuffer_read's commit): chains fill in order.
     pub(super) fn commit_read(&mut self, mut slot: *mut *mut Chain, n: usize) {
         let mut remaining = n;
@@ -572,22 +591,23 @@ impl Evbuffer {
     /// evbuffer_commit_space's check and commit: the vectors must be the free space of
     /// consecutive chains from the first with room (or the last chain's, for one vector), each
     /// at most that long. Returns the bytes added, or None when they do not match.
-    pub(super) fn commit(&mut self, vecs: &[Space]) -> Option<usize> {
+    pub(super) fn commit(&mut self, vecs: &[iovec]) -> Option<usize> {
         if vecs.is_empty() {
             return Some(0);
         }
         // SAFETY: last is NULL or a live chain of this buffer.
         if let (true, Some(last)) = (vecs.len() == 1, unsafe { self.last.as_mut() }) {
-            if vecs[0].base == last.space_ptr() {
-                if vecs[0].len > last.space_len() {
+            let v = &vecs[0];
+            if v.iov_base == last.space_ptr().cast() {
+                if v.iov_len > last.space_len() {
                     return None;
                 }
-                last.off += vecs[0].len;
-                self.total_len += vecs[0].len;
-                if vecs[0].len > 0 {
+                last.off += v.iov_len;
+                self.total_len += v.iov_len;
+                if v.iov_len > 0 {
                     self.advance_last_with_data();
                 }
-                return Some(vecs[0].len);
+                return Some(v.iov_len);
             }
         }
         let mut first = self.last_with_datap;
@@ -600,7 +620,7 @@ impl Evbuffer {
             let mut chain = *first;
             for v in vecs {
                 let c = chain.as_ref()?;
-                if v.base != c.space_ptr() || v.len > c.space_len() {
+                if v.iov_base != c.space_ptr().cast() || v.iov_len > c.space_len() {
                     return None;
                 }
                 chain = c.next;
@@ -609,9 +629,9 @@ impl Evbuffer {
             let mut added = 0;
             for v in vecs {
                 let c = &mut **slot;
-                c.off += v.len;
-                added += v.len;
-                if v.len > 0 {
+                c.off += v.iov_len;
+                added += v.iov_len;
+                if v.iov_len > 0 {
                     self.last_with_datap = slot;
                 }
                 slot = &raw mut c.next;

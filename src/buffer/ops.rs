@@ -9,7 +9,6 @@ use std::ffi::{c_int, c_void};
 use libc::iovec;
 
 use super::chain::{self, NewChain, RefCleanupFn};
-use super::list::Space;
 use super::search::EvbufferPtr;
 use super::{callbacks, lock, lock2, locked2, unlock, unlock2, Evbuffer};
 
@@ -162,7 +161,7 @@ impl Evbuffer {
         if !self.expand_fast(size, vecs.len()) {
             return refuse("evbuffer_reserve_space", "cannot make room", -1);
         }
-        self.read_vecs(size, vecs, false).0
+        self.read_vecs(size, vecs, false).0 as c_int
     }
 
     /// `evbuffer_commit_space`: adds the bytes written into space from reserve_space.
@@ -170,8 +169,7 @@ impl Evbuffer {
         if self.is_frozen(false) {
             return refuse("evbuffer_commit_space", "the end of the buffer is frozen", -1);
         }
-        let spaces: Vec<Space> = vecs.iter().map(|v| Space { base: v.iov_base.cast(), len: v.iov_len }).collect();
-        let Some(added) = self.commit(&spaces) else {
+        let Some(added) = self.commit(vecs) else {
             return refuse("evbuffer_commit_space", "the vectors are not space reserved at the end of the buffer", -1);
         };
         self.note_added(added);

@@ -89,7 +89,7 @@ where
             return None;
         }
         let seg = &seg[..seg.len().min(limit - base)];
-        if let Some(i) = finder.find(seg) {
+        if let Some(i) = find_in_slice(seg, needle, &finder) {
             return Some(base + i);
         }
         let tail_from = seg.len().saturating_sub(needle.len() - 1);
@@ -102,6 +102,23 @@ where
         base += seg.len();
     }
     None
+}
+
+/// The first occurrence of `needle` inside `hay`. The needle's first byte is looked for with
+/// memchr and each hit compared, which is the fastest scan while that byte is rare (as CR or a
+/// delimiter usually is); after a few false hits the rest goes to memmem, whose work does not
+/// grow with the number of false hits.
+fn find_in_slice(hay: &[u8], needle: &[u8], finder: &memmem::Finder<'_>) -> Option<usize> {
+    const FALSE_HITS_BEFORE_MEMMEM: usize = 8;
+    let mut from = 0;
+    for _ in 0..FALSE_HITS_BEFORE_MEMMEM {
+        let at = from + memchr::memchr(needle[0], &hay[from..])?;
+        if hay[at..].starts_with(needle) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    finder.find(&hay[from..]).map(|i| from + i)
 }
 
 /// Whether the slices begin with `want`.
@@ -374,6 +391,17 @@ mod tests {
         assert_eq!(find(segs(parts), b"ack", 12), None);
         assert_eq!(find(segs(parts), b"attack", 17), Some(11));
         assert_eq!(find(segs(parts), b"attack", 16), None);
+    }
+
+    #[test]
+    fn find_after_many_false_hits() {
+        let hay: &[&[u8]] = &[b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", b"xab"];
+        assert_eq!(find(segs(hay), b"ab", usize::MAX), Some(39));
+        assert_eq!(find(segs(hay), b"bxa", usize::MAX), Some(40));
+        assert_eq!(find(segs(hay), b"aac", usize::MAX), None);
+        let finder = memmem::Finder::new(b"ab");
+        assert_eq!(find_in_slice(b"aaaaaaaaaaaaaaaaaaaaaaaaab", b"ab", &finder), Some(24));
+        assert_eq!(find_in_slice(b"aaaaaaaaaaaaaaaaaaaaaaaaaa", b"ab", &finder), None);
     }
 
     #[test]

@@ -477,7 +477,7 @@ pub unsafe extern "C" fn evbuffer_read_setup_vecs_(
     unsafe {
         let (n, first) = (*buf).read_vecs(howmuch as usize, iovecs(vecs, n_vecs), exact != 0);
         *chainp = first;
-        n
+        n as c_int
     }
 }
 
