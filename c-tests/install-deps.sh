@@ -43,3 +43,17 @@ if ! command -v memcached >/dev/null 2>&1; then
     echo "install-deps: optional: sudo apt-get install memcached (for the LD_PRELOAD check)"
   fi
 fi
+
+# valgrind: only the memcheck mode needs it (UPSTREAM_VALGRIND=1, UNIT_VALGRIND=1), which
+# `make test` does not run, so a failure to install it fails nothing.
+if ! command -v valgrind >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "install-deps: installing valgrind (optional, for the memcheck mode)"
+    mkdir -p "$ROOT/target"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -qq valgrind \
+      > "$ROOT/target/apt-install-valgrind.log" 2>&1 ||
+      echo "install-deps: valgrind could not be installed; the memcheck mode will not run"
+  else
+    echo "install-deps: optional: sudo apt-get install valgrind (for the memcheck mode)"
+  fi
+fi

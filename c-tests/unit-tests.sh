@@ -30,15 +30,6 @@ read -ra LIBS <<<"$(lib_link_flags)"
 echo "unit: compiling against $(headers_description), linking with the $MODE library$([ "$VALGRIND" = 0 ] || echo ", under valgrind memcheck")"
 [ "$VALGRIND" = 0 ] || valgrind_selftest "$out"
 
-# Tests whose own verdict means nothing under valgrind. They still run there, and a memory error
-# still fails them; otherwise they count as skipped, with the reason.
-#   listener_backoff: valgrind enforces RLIMIT_NOFILE itself. When accept4() returns a descriptor
-#     over the limit, valgrind closes it and reports EMFILE, so the connection the test keeps
-#     waiting in the backlog is gone before any descriptor comes free.
-declare -A UNJUDGED_UNDER_VALGRIND=(
-  [listener_backoff]="valgrind's own RLIMIT_NOFILE closes the accepted connection the test waits for"
-)
-
 passed=0
 failed=0
 skipped=0
@@ -60,11 +51,12 @@ for src in "$CTESTS"/unit/*.c; do
   vg_errors=0 vg_summary=""
   [ "$VALGRIND" = 0 ] || read -r vg_errors vg_summary < <(valgrind_collect "$out/$name.vg" "$out/$name.log")
   if [ "$vg_errors" -gt 0 ]; then
-    echo "  FAIL  $name ($vg_errors valgrind errors, first: $vg_summary; exit status $rc)"
+    echo "  FAIL  $name ($vg_errors valgrind errors, first: $vg_summary; exit status $rc, 99 is valgrind's)"
     sed 's/^/        /' "$out/$name.log" | grep -v '^        ==[0-9]*== VALGRIND-ERROR-' | head -60
     failed=$((failed + 1)); failures+=("$name")
-  elif [ "$VALGRIND" = 1 ] && [ -n "${UNJUDGED_UNDER_VALGRIND[$name]:-}" ]; then
-    echo "  skip  $name (no memory errors; exit status $rc not judged under valgrind: ${UNJUDGED_UNDER_VALGRIND[$name]})"
+  elif [ $rc -ne 0 ] && [ "$VALGRIND" = 1 ] && reason=$(not_judged_reason "unit/$name") && [ -n "$reason" ]; then
+    # memcheck/not-judged.txt: valgrind itself changes what this test checks.
+    echo "  skip  $name (no memory errors; exit status $rc not judged under valgrind: $reason)"
     skipped=$((skipped + 1))
   elif [ $rc -eq 0 ]; then
     echo "  ok    $name"

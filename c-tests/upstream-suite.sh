@@ -263,7 +263,7 @@ run_one() {
   fi
   missing=$(grep -o -m1 'libevent-rs: [A-Za-z0-9_]* is not implemented yet' "$base.log" | awk '{print $2}' || true)
   if [ "$vg_errors" -gt 0 ]; then
-    detail="$vg_errors valgrind errors, first: $vg_summary (test: $status)"
+    detail="$vg_errors valgrind errors, first: $vg_summary (exit status $rc, 99 is valgrind's)"
     status=memcheck
   elif [ -n "$missing" ] && [ "$status" != pass ]; then
     detail="not implemented: $missing"
@@ -276,7 +276,7 @@ run_one() {
 deadline=$(( $(date +%s) + BUDGET ))
 timeout_s=$TEST_TIMEOUT
 export -f run_one config_env valgrind_cmd valgrind_collect
-export raw_dir bin_dir test_src deadline timeout_s VALGRIND VALGRIND_SUPP
+export raw_dir bin_dir test_src deadline timeout_s VALGRIND VALGRIND_SUPP VALGRIND_SYSTEM_SUPP MODE
 
 total_jobs=$(wc -l < "$queue")
 echo "upstream: running $total_jobs tests (configurations: $CONFIGS; $JOBS in parallel, ${TEST_TIMEOUT} s timeout each$([ "$VALGRIND" = 0 ] || echo "; under valgrind memcheck"))"
@@ -332,14 +332,23 @@ fi > "$upstream_passes"
 #   pass                                      -> passed
 #   skip (the test skipped itself)            -> skipped
 #   memory error reported by valgrind         -> failed in every group (known failures aside)
+#   failure under valgrind of a test listed in memcheck/not-judged.txt (valgrind changes what
+#   it tests)                                  -> skipped, "not judged under valgrind"
 #   failure in a group not required yet       -> skipped, "not yet required"
 #   failure of a test upstream does not pass  -> skipped, "upstream does not pass it either"
 #   failure listed in known-failures.txt      -> skipped, "known failure" (reported loudly)
 #   any other failure                         -> failed
 verdicts="$out_dir/verdicts.tsv"
+not_judged=/dev/null
+[ "$VALGRIND" = 0 ] || not_judged=$VALGRIND_NOT_JUDGED
 awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PROGRAMS" \
-    -v kf_file="$known_failures" -v up_file="$upstream_passes" -v kf_report="$out_dir/known-failures-report.txt" '
+    -v kf_file="$known_failures" -v up_file="$upstream_passes" -v kf_report="$out_dir/known-failures-report.txt" \
+    -v nj_file="$not_judged" '
   BEGIN {
+    while ((getline line < nj_file) > 0) {
+      if (line ~ /^[ \t]*(#|$)/) continue
+      split(line, f, /[ \t]+/); reason = line; sub(/^[^ \t]+[ \t]+/, "", reason); nj[f[1]] = reason
+    }
     n = split(required, r, " "); for (i = 1; i <= n; i++) req[r[i]] = 1
     n = split(nyr_programs, r, " "); for (i = 1; i <= n; i++) nyr["programs/" r[i]] = 1
     while ((getline line < up_file) > 0) { split(line, f, "\t"); upstream_ok[f[1] SUBSEP f[2]] = 1 }
@@ -358,11 +367,14 @@ awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PRO
     if (status == "pass") verdict = "passed"
     else if (status == "skip") verdict = "skipped"
     else if (status == "memcheck") verdict = (key != "") ? "known-failure" : "failed"
+    else if (test in nj) verdict = "not-judged"
     else if (!(group in req) || (test in nyr)) verdict = "not-yet-required"
     else if (!((config SUBSEP test) in upstream_ok)) verdict = "upstream-fails-too"
     else if (key != "") verdict = "known-failure"
     else verdict = "failed"
-    print config "\t" group "\t" test "\t" status "\t" verdict "\t" detail "\t" (key != "" ? kf[key] : "")
+    # The last column: why a failure is excused (known-failures.txt or not-judged.txt).
+    note = verdict == "not-judged" ? nj[test] : (key != "" ? kf[key] : "")
+    print config "\t" group "\t" test "\t" status "\t" verdict "\t" detail "\t" note
   }
   END {
     for (i = 1; i <= nkf; i++) {
@@ -415,7 +427,8 @@ awk -F'\t' -v configs="$CONFIGS" '
 count() { awk -F'\t' -v v="$1" '$5 == v' "$verdicts" | wc -l; }
 n_pass=$(count passed); n_fail=$(count failed); n_skip_self=$(count skipped)
 n_nyr=$(count not-yet-required); n_known=$(count known-failure); n_upstream=$(count upstream-fails-too)
-n_skip=$((n_skip_self + n_nyr + n_known + n_upstream))
+n_not_judged=$(count not-judged)
+n_skip=$((n_skip_self + n_nyr + n_known + n_upstream + n_not_judged))
 
 echo
 echo "skipped by the tests themselves: $n_skip_self"
@@ -423,6 +436,10 @@ echo "not yet required (failures outside the required groups: $REQUIRED_GROUPS):
 if [ "$n_upstream" -gt 0 ]; then
   echo "failing, but upstream does not pass them either (it skips or fails them in that configuration): $n_upstream"
   awk -F'\t' '$5 == "upstream-fails-too" && ++n <= 40 {print "  " $1 " " $3}' "$verdicts"
+fi
+if [ "$n_not_judged" -gt 0 ]; then
+  echo "failing under valgrind, not judged there (memcheck/not-judged.txt; no memory errors): $n_not_judged"
+  awk -F'\t' '$5 == "not-judged" {printf "  %-18s %-40s %s\n", $1, $3, $7}' "$verdicts"
 fi
 if [ "$n_known" -gt 0 ]; then
   echo "KNOWN FAILURES (c-tests/known-failures.txt, counted as skipped, must shrink): $n_known"
