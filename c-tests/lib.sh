@@ -143,8 +143,20 @@ valgrind_selftest() {
   grep -A3 'depends on uninitialised value' "$log" | grep -q ': event_add ' ||
     missing+=("the undefined timeout in event_add")
   if [ ${#missing[@]} -gt 0 ]; then
-    echo "memcheck self-test: valgrind did not report ${missing[*]} (see $log);" \
-      "valgrind.supp hides errors of the library, or valgrind is not checking it" >&2
+    echo "memcheck self-test: valgrind did not report ${missing[0]}${missing[1]:+ nor ${missing[1]}} (see $log);" \
+      "the suppressions hide errors of the library, or valgrind is not checking it" >&2
+    return 1
+  fi
+  # The canary cannot catch an entry anchored only on what every test shares (main, tinytest's
+  # runners) or on wildcards: each entry must name a specific function of its own.
+  local broad
+  broad=$(awk '/^{/ {name = ""; anchored = 0; next}
+    name == "" {name = $0; next}
+    /^[ \t]*fun:/ { f = $0; sub(/^[ \t]*fun:/, "", f)
+      if (f !~ /[*?]/ && f !~ /^(main|tinytest_main|testcase_run_(one|bare_|forked_))$/) anchored = 1 }
+    /^}/ && !anchored {print "  " FILENAME ": " name}' "$VALGRIND_SUPP" "$VALGRIND_SYSTEM_SUPP")
+  if [ -n "$broad" ]; then
+    printf 'memcheck self-test: these suppressions name no function of their own:\n%s\n' "$broad" >&2
     return 1
   fi
   echo "memcheck self-test: valgrind reports the canary's errors inside the $MODE library"
