@@ -94,7 +94,7 @@ not_judged_reason() {
 }
 
 # Appends the reports "$1".<pid> of one test to its log $2 and removes them. Prints
-# "<errors> <summary>": the number of errors, and for the first one its kind and innermost frame.
+# "<errors> <summary>": the number of errors, and for the first one its kind and where it happened.
 # Anything valgrind wrote besides errors (warnings about a syscall argument, say) stays in the log
 # but is not counted.
 valgrind_collect() {

@@ -332,8 +332,8 @@ fi > "$upstream_passes"
 #   pass                                      -> passed
 #   skip (the test skipped itself)            -> skipped
 #   memory error reported by valgrind         -> failed in every group (known failures aside)
-#   failure under valgrind of a test listed in memcheck/not-judged.txt (valgrind changes what
-#   it tests)                                  -> skipped, "not judged under valgrind"
+#   failure (not a hang or crash) under valgrind of a test listed in memcheck/not-judged.txt
+#   (valgrind changes what it tests)          -> skipped, "not judged under valgrind"
 #   failure in a group not required yet       -> skipped, "not yet required"
 #   failure of a test upstream does not pass  -> skipped, "upstream does not pass it either"
 #   failure listed in known-failures.txt      -> skipped, "known failure" (reported loudly)
@@ -367,7 +367,7 @@ awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PRO
     if (status == "pass") verdict = "passed"
     else if (status == "skip") verdict = "skipped"
     else if (status == "memcheck") verdict = (key != "") ? "known-failure" : "failed"
-    else if (test in nj) verdict = "not-judged"
+    else if (status == "fail" && (test in nj)) verdict = "not-judged"
     else if (!(group in req) || (test in nyr)) verdict = "not-yet-required"
     else if (!((config SUBSEP test) in upstream_ok)) verdict = "upstream-fails-too"
     else if (key != "") verdict = "known-failure"
