@@ -66,3 +66,118 @@ require_library() {
     exit 2
   fi
 }
+
+# ---------------------------------------------------------------- memcheck mode
+# UPSTREAM_VALGRIND=1 (upstream-suite.sh) and UNIT_VALGRIND=1 (unit-tests.sh) run every test
+# program under valgrind's memcheck. An error valgrind reports fails the test, whatever the test
+# itself concluded; the report goes into the test's log.
+VALGRIND_SUPP="$CTESTS/valgrind.supp"
+VALGRIND_SYSTEM_SUPP="$CTESTS/memcheck/system-libevent.supp"
+
+# Reads a 0/1 switch; anything else is a typo that must not silently run the normal mode.
+valgrind_switch() {
+  case "${!1:-0}" in
+    0 | 1) echo "${!1:-0}" ;;
+    *) echo "$1 must be 0 or 1, not '${!1}'" >&2; return 2 ;;
+  esac
+}
+
+require_valgrind() {
+  if ! command -v valgrind > /dev/null; then
+    echo "valgrind is not installed: apt-get install -y valgrind (c-tests/install-deps.sh installs it as root)" >&2
+    exit 2
+  fi
+}
+
+# valgrind's command line, one word per line, for one test; $1 is the log file pattern. %p gives
+# every process its own report: regress forks each test (tinytest's "[forking]") and some tests
+# fork again, and memcheck follows a fork by itself (no exec, so --trace-children is not needed).
+# The markers delimit each error, which is how valgrind_collect counts them.
+# Leaks count as errors when a block is definitely or indirectly lost (nothing points to it any
+# more, or only other lost blocks do): that is a free the library forgot. Blocks still reachable
+# at exit (the tests' globals, process-wide state) and "possibly lost" ones (only pointers into
+# their middle) are not counted. Upstream's tests in the groups run so far lose nothing, against
+# either library.
+# Errors of Debian's libevent itself are suppressed only when it is the library under test.
+valgrind_cmd() {
+  printf '%s\n' valgrind --tool=memcheck -q --error-exitcode=99 --track-fds=no \
+    --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+    --num-callers=30 --error-markers=VALGRIND-ERROR-BEGIN,VALGRIND-ERROR-END \
+    --suppressions="$VALGRIND_SUPP" --log-file="$1"
+  [ "$MODE" = rs ] || echo "--suppressions=$VALGRIND_SYSTEM_SUPP"
+}
+
+# Why a test's own verdict is not judged under valgrind (memcheck/not-judged.txt), or nothing.
+VALGRIND_NOT_JUDGED="$CTESTS/memcheck/not-judged.txt"
+not_judged_reason() {
+  awk -v t="$1" '!/^[ \t]*(#|$)/ && $1 == t {sub(/^[^ \t]+[ \t]+/, ""); print; exit}' "$VALGRIND_NOT_JUDGED"
+}
+
+# Appends the reports "$1".<pid> of one test to its log $2 and removes them. Prints
+# "<errors> <summary>": the number of errors, and for the first one its kind and where it happened.
+# Anything valgrind wrote besides errors (warnings about a syscall argument, say) stays in the log
+# but is not counted.
+valgrind_collect() {
+  local prefix=$1 log=$2 f errors=0
+  shopt -s nullglob
+  local reports=("$prefix".*)
+  shopt -u nullglob
+  for f in "${reports[@]}"; do
+    [ "$f" != "$log" ] || continue
+    if [ -s "$f" ]; then
+      { echo "---- valgrind report of process ${f##*.}"; cat "$f"; } >> "$log"
+    fi
+    rm -f "$f"
+  done
+  errors=$(grep -c 'VALGRIND-ERROR-BEGIN' "$log" || true)
+  if [ "$errors" -gt 0 ]; then
+    # The line after the first marker is the kind; the first frame below it that is not an
+    # allocator (valgrind's malloc, Rust's alloc and core) is where it happened.
+    awk '/VALGRIND-ERROR-BEGIN/ {want = 1; next}
+         want == 1 {sub(/^==[0-9]+== /, ""); kind = $0; want = 2; next}
+         want == 2 && /   (at|by) 0x/ && !/vgpreload_|\(library\/(alloc|core|std)\// {
+           sub(/^.*   (at|by) 0x[0-9A-Fa-f]+: /, ""); print kind " at " $0; exit }' "$log" |
+      sed "s/^/$errors /"
+  else
+    echo 0
+  fi
+}
+
+# Proves that valgrind is watching the library under test and that valgrind.supp hides nothing
+# inside it: memcheck/canary.c makes the library read freed memory and branch on undefined bytes,
+# and both must be reported inside the library's functions (event_get_fd, event_add). $1: build
+# folder.
+valgrind_selftest() {
+  local dir=$1 out="$1/canary" log="$1/canary.log" inc libs
+  read -ra inc <<<"$(our_include_flags)"
+  read -ra libs <<<"$(lib_link_flags)"
+  gcc -O1 -g -Wall -Werror "${inc[@]}" "$CTESTS/memcheck/canary.c" -o "$out" "${libs[@]}"
+  local -a vg
+  mapfile -t vg < <(valgrind_cmd "$log.%p")
+  : > "$log"
+  "${vg[@]}" "$out" > /dev/null 2>&1 || true
+  valgrind_collect "$log" "$log" > /dev/null
+  local missing=()
+  grep -A1 'Invalid read of size' "$log" | grep -q 'at 0x[0-9A-Fa-f]*: event_get_fd ' ||
+    missing+=("the read of a freed event in event_get_fd")
+  grep -A3 'depends on uninitialised value' "$log" | grep -q ': event_add ' ||
+    missing+=("the undefined timeout in event_add")
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "memcheck self-test: valgrind did not report ${missing[0]}${missing[1]:+ nor ${missing[1]}} (see $log);" \
+      "the suppressions hide errors of the library, or valgrind is not checking it" >&2
+    return 1
+  fi
+  # The canary cannot catch an entry anchored only on what every test shares (main, tinytest's
+  # runners) or on wildcards: each entry must name a specific function of its own.
+  local broad
+  broad=$(awk '/^{/ {name = ""; anchored = 0; next}
+    name == "" {name = $0; next}
+    /^[ \t]*fun:/ { f = $0; sub(/^[ \t]*fun:/, "", f)
+      if (f !~ /[*?]/ && f !~ /^(main|tinytest_main|testcase_run_(one|bare_|forked_))$/) anchored = 1 }
+    /^}/ && !anchored {print "  " FILENAME ": " name}' "$VALGRIND_SUPP" "$VALGRIND_SYSTEM_SUPP")
+  if [ -n "$broad" ]; then
+    printf 'memcheck self-test: these suppressions name no function of their own:\n%s\n' "$broad" >&2
+    return 1
+  fi
+  echo "memcheck self-test: valgrind reports the canary's errors inside the $MODE library"
+}

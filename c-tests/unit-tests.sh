@@ -5,20 +5,34 @@
 # crash included, is a failure.
 #
 # Usage: c-tests/unit-tests.sh            (LIBEVENT_UNDER_TEST=system to check the tests themselves)
-# Last line of output: "unit: N passed, M failed". Exit status 1 if M > 0.
+# Environment:
+#   UNIT_TIMEOUT   seconds per test (default 30; 300 under valgrind)
+#   UNIT_VALGRIND  1: run every test under valgrind's memcheck (valgrind_cmd in lib.sh); a memory
+#                  error fails the test and its report is printed. Not part of `make test`.
+# Last line of output: "unit: N passed, M failed" (", K skipped" under valgrind). Exit status 1 if
+# M > 0.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 require_library
 
-TIMEOUT=${UNIT_TIMEOUT:-30}
+VALGRIND=$(valgrind_switch UNIT_VALGRIND)
 out="$BUILD/$MODE/unit"
+if [ "$VALGRIND" = 1 ]; then
+  require_valgrind
+  TIMEOUT=${UNIT_TIMEOUT:-300}
+  out="$BUILD/$MODE-memcheck/unit"
+else
+  TIMEOUT=${UNIT_TIMEOUT:-30}
+fi
 mkdir -p "$out"
 read -ra INCLUDES <<<"$(our_include_flags)"
 read -ra LIBS <<<"$(lib_link_flags)"
-echo "unit: compiling against $(headers_description), linking with the $MODE library"
+echo "unit: compiling against $(headers_description), linking with the $MODE library$([ "$VALGRIND" = 0 ] || echo ", under valgrind memcheck")"
+[ "$VALGRIND" = 0 ] || valgrind_selftest "$out"
 
 passed=0
 failed=0
+skipped=0
 failures=()
 for src in "$CTESTS"/unit/*.c; do
   [ -e "$src" ] || continue
@@ -31,8 +45,22 @@ for src in "$CTESTS"/unit/*.c; do
     failed=$((failed + 1)); failures+=("$name"); continue
   fi
   rc=0
-  timeout -k 5 "$TIMEOUT" "$out/$name" > "$out/$name.log" 2>&1 < /dev/null || rc=$?
-  if [ $rc -eq 0 ]; then
+  vg=()
+  [ "$VALGRIND" = 0 ] || mapfile -t vg < <(valgrind_cmd "$out/$name.vg.%p")
+  timeout -k 5 "$TIMEOUT" "${vg[@]}" "$out/$name" > "$out/$name.log" 2>&1 < /dev/null || rc=$?
+  vg_errors=0 vg_summary=""
+  [ "$VALGRIND" = 0 ] || read -r vg_errors vg_summary < <(valgrind_collect "$out/$name.vg" "$out/$name.log")
+  if [ "$vg_errors" -gt 0 ]; then
+    echo "  FAIL  $name ($vg_errors valgrind errors, first: $vg_summary; exit status $rc, 99 is valgrind's)"
+    sed 's/^/        /' "$out/$name.log" | grep -v '^        ==[0-9]*== VALGRIND-ERROR-' | head -60
+    failed=$((failed + 1)); failures+=("$name")
+  elif [ $rc -ne 0 ] && [ $rc -lt 124 ] && [ "$VALGRIND" = 1 ] &&
+      reason=$(not_judged_reason "unit/$name") && [ -n "$reason" ]; then
+    # memcheck/not-judged.txt: valgrind itself changes what this test checks. A hang (124) or a
+    # crash (> 128) is never excused.
+    echo "  skip  $name (no memory errors; exit status $rc not judged under valgrind: $reason)"
+    skipped=$((skipped + 1))
+  elif [ $rc -eq 0 ]; then
     echo "  ok    $name"
     passed=$((passed + 1))
   else
@@ -45,5 +73,9 @@ for src in "$CTESTS"/unit/*.c; do
     failed=$((failed + 1)); failures+=("$name")
   fi
 done
-echo "unit: $passed passed, $failed failed"
+if [ "$VALGRIND" = 1 ]; then
+  echo "unit: $passed passed, $failed failed, $skipped skipped"
+else
+  echo "unit: $passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]

@@ -15,10 +15,14 @@
 #   LIBEVENT_UNDER_TEST  rs (default) | system
 #   UPSTREAM_CONFIGS     space-separated subset of the configurations below
 #   UPSTREAM_JOBS        tests run in parallel (default 2)
-#   UPSTREAM_TIMEOUT     seconds per test (default 30; upstream's slowest test needs 13)
+#   UPSTREAM_TIMEOUT     seconds per test (default 30; upstream's slowest test needs 13;
+#                        600 under valgrind)
 #   UPSTREAM_BUDGET      seconds for the whole run; tests not started by then are failed as
 #                        "not run" so that a library that hangs everywhere cannot stall CI
-#                        (default 1200)
+#                        (default 1200; 14400 under valgrind)
+#   UPSTREAM_VALGRIND    1: run every test under valgrind's memcheck (valgrind_cmd in lib.sh); a
+#                        memory error fails the test in any group, its report is in the test's
+#                        log. Results go to build/<mode>-memcheck/. Too slow for `make test`.
 # Last line of output: "upstream: N passed, M failed, K skipped". Exit status 1 if M > 0.
 set -euo pipefail
 # The whole script is one block, so bash parses all of it before running any: editing the file
@@ -33,8 +37,16 @@ export LC_ALL=C
 ALL_CONFIGS="epoll poll select changelist timerfd timerfd_changelist debug"
 CONFIGS=${UPSTREAM_CONFIGS:-$ALL_CONFIGS}
 JOBS=${UPSTREAM_JOBS:-2}
-TEST_TIMEOUT=${UPSTREAM_TIMEOUT:-30}
-BUDGET=${UPSTREAM_BUDGET:-1200}
+VALGRIND=$(valgrind_switch UPSTREAM_VALGRIND)
+if [ "$VALGRIND" = 1 ]; then
+  require_valgrind
+  # memcheck runs code 20 to 50 times slower; tests that mostly wait are hardly slower.
+  TEST_TIMEOUT=${UPSTREAM_TIMEOUT:-600}
+  BUDGET=${UPSTREAM_BUDGET:-14400}
+else
+  TEST_TIMEOUT=${UPSTREAM_TIMEOUT:-30}
+  BUDGET=${UPSTREAM_BUDGET:-1200}
+fi
 PATTERNS=("$@")
 
 # The core of the event loop, evbuffer and listeners: failures here fail `make test` unless
@@ -83,7 +95,9 @@ if [ ! -f "$tree/include/event2/event-config.h" ] || [ "$tree/config.h" -nt "$tr
 fi
 
 obj_dir="$BUILD/obj"
+# A memcheck run keeps its results apart, so it never overwrites those of a normal run.
 out_dir="$BUILD/$MODE"
+[ "$VALGRIND" = 0 ] || out_dir="$BUILD/$MODE-memcheck"
 bin_dir="$out_dir/bin"
 mkdir -p "$obj_dir" "$bin_dir"
 
@@ -161,6 +175,9 @@ done
 # before it lists anything; a copy linked with the system library lists them whatever state ours
 # is in.
 gcc -o "$obj_dir/regress-lister" "${regress_objs[@]}" -L"$SYSTEM_LIB_DIR" -levent -levent_pthreads "${EXTRA_LIBS[@]}"
+if [ "$VALGRIND" = 1 ]; then
+  valgrind_selftest "$out_dir"
+fi
 built=$(date +%s)
 echo "upstream: built in $((built - started)) s against $MODE library ($(basename "$tree"))"
 
@@ -193,7 +210,8 @@ done
 
 # ---------------------------------------------------------------- running one test
 # Writes <raw>/<config>/<group>__<test>.res: "<status> <seconds> <detail>", and the test's output
-# next to it in .log. Status: pass, skip (the test skipped itself), fail, timeout, crash, notrun.
+# next to it in .log. Status: pass, skip (the test skipped itself), fail, timeout, crash, notrun,
+# memcheck (valgrind reported memory errors, whatever the test concluded).
 run_one() {
   local config=$1 test=$2
   local base="$raw_dir/$config/${test//\//__}"
@@ -205,13 +223,20 @@ run_one() {
   mapfile -t env_vars < <(config_env "$config")
   local t0 t1 rc=0
   t0=$(date +%s%N)
-  local -a cmd
+  # Under valgrind: memcheck in front of the program, and tinytest's own 30 s alarm off (the
+  # timeout below is the only limit, so a slow test is reported as a timeout, not a failure).
+  local -a cmd vg=() tinytest_opts=()
+  if [ "$VALGRIND" = 1 ]; then
+    mapfile -t vg < <(valgrind_cmd "$base.vg.%p")
+    tinytest_opts=(--timeout 0)
+  fi
   case "$test" in
-    # test.sh checks the dump with check-dumpevents.py (written for any Python).
+    # test.sh checks the dump with check-dumpevents.py (written for any Python); valgrind watches
+    # the program, not the checker.
     programs/test-dumpevents)
-      cmd=(bash -o pipefail -c '"$1/test-dumpevents" | python3 "$2/check-dumpevents.py"' _ "$bin_dir" "$test_src") ;;
-    programs/*) cmd=("$bin_dir/${test#programs/}") ;;
-    *) cmd=("$bin_dir/regress" "$test") ;;
+      cmd=(bash -o pipefail -c '"${@:3}" "$1/test-dumpevents" | python3 "$2/check-dumpevents.py"' _ "$bin_dir" "$test_src" "${vg[@]}") ;;
+    programs/*) cmd=("${vg[@]}" "$bin_dir/${test#programs/}") ;;
+    *) cmd=("${vg[@]}" "$bin_dir/regress" "${tinytest_opts[@]}" "$test") ;;
   esac
   # The outer redirection sends bash's own "Aborted" / "Segmentation fault" notices to /dev/null
   # (the verdict records the crash); the test's output goes to its log.
@@ -232,9 +257,15 @@ run_one() {
   fi
   # regress forks each test, so a crash there shows as a plain failure: name the cause if the
   # library told us (a stub of a function we do not export yet, usually).
-  local missing
+  local missing vg_errors=0 vg_summary=""
+  if [ "$VALGRIND" = 1 ]; then
+    read -r vg_errors vg_summary < <(valgrind_collect "$base.vg" "$base.log")
+  fi
   missing=$(grep -o -m1 'libevent-rs: [A-Za-z0-9_]* is not implemented yet' "$base.log" | awk '{print $2}' || true)
-  if [ -n "$missing" ] && [ "$status" != pass ]; then
+  if [ "$vg_errors" -gt 0 ]; then
+    detail="$vg_errors valgrind errors, first: $vg_summary (exit status $rc, 99 is valgrind's)"
+    status=memcheck
+  elif [ -n "$missing" ] && [ "$status" != pass ]; then
     detail="not implemented: $missing"
   elif [ -z "$detail" ] && [ "$status" != pass ] && [ "$status" != skip ]; then
     # First line that looks like tinytest's failure report, for the results file.
@@ -244,11 +275,11 @@ run_one() {
 }
 deadline=$(( $(date +%s) + BUDGET ))
 timeout_s=$TEST_TIMEOUT
-export -f run_one config_env
-export raw_dir bin_dir test_src deadline timeout_s
+export -f run_one config_env valgrind_cmd valgrind_collect
+export raw_dir bin_dir test_src deadline timeout_s VALGRIND VALGRIND_SUPP VALGRIND_SYSTEM_SUPP MODE
 
 total_jobs=$(wc -l < "$queue")
-echo "upstream: running $total_jobs tests (configurations: $CONFIGS; $JOBS in parallel, ${TEST_TIMEOUT} s timeout each)"
+echo "upstream: running $total_jobs tests (configurations: $CONFIGS; $JOBS in parallel, ${TEST_TIMEOUT} s timeout each$([ "$VALGRIND" = 0 ] || echo "; under valgrind memcheck"))"
 # shellcheck disable=SC2016
 xargs -P "$JOBS" -L 1 bash -c 'run_one "$1" "$2"' _ < "$queue" &
 xargs_pid=$!
@@ -300,14 +331,24 @@ fi > "$upstream_passes"
 # The verdict, per test run, in awk because it is a join of four small tables:
 #   pass                                      -> passed
 #   skip (the test skipped itself)            -> skipped
+#   memory error reported by valgrind         -> failed in every group (known failures aside)
+#   failure (not a hang or crash) under valgrind of a test listed in memcheck/not-judged.txt
+#   (valgrind changes what it tests)          -> skipped, "not judged under valgrind"
 #   failure in a group not required yet       -> skipped, "not yet required"
 #   failure of a test upstream does not pass  -> skipped, "upstream does not pass it either"
 #   failure listed in known-failures.txt      -> skipped, "known failure" (reported loudly)
 #   any other failure                         -> failed
 verdicts="$out_dir/verdicts.tsv"
+not_judged=/dev/null
+[ "$VALGRIND" = 0 ] || not_judged=$VALGRIND_NOT_JUDGED
 awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PROGRAMS" \
-    -v kf_file="$known_failures" -v up_file="$upstream_passes" -v kf_report="$out_dir/known-failures-report.txt" '
+    -v kf_file="$known_failures" -v up_file="$upstream_passes" -v kf_report="$out_dir/known-failures-report.txt" \
+    -v nj_file="$not_judged" '
   BEGIN {
+    while ((getline line < nj_file) > 0) {
+      if (line ~ /^[ \t]*(#|$)/) continue
+      split(line, f, /[ \t]+/); reason = line; sub(/^[^ \t]+[ \t]+/, "", reason); nj[f[1]] = reason
+    }
     n = split(required, r, " "); for (i = 1; i <= n; i++) req[r[i]] = 1
     n = split(nyr_programs, r, " "); for (i = 1; i <= n; i++) nyr["programs/" r[i]] = 1
     while ((getline line < up_file) > 0) { split(line, f, "\t"); upstream_ok[f[1] SUBSEP f[2]] = 1 }
@@ -325,11 +366,15 @@ awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PRO
     if (key != "") { kf_seen[key]++; if (status == "pass") kf_passed[key]++ }
     if (status == "pass") verdict = "passed"
     else if (status == "skip") verdict = "skipped"
+    else if (status == "memcheck") verdict = (key != "") ? "known-failure" : "failed"
+    else if (status == "fail" && (test in nj)) verdict = "not-judged"
     else if (!(group in req) || (test in nyr)) verdict = "not-yet-required"
     else if (!((config SUBSEP test) in upstream_ok)) verdict = "upstream-fails-too"
     else if (key != "") verdict = "known-failure"
     else verdict = "failed"
-    print config "\t" group "\t" test "\t" status "\t" verdict "\t" detail "\t" (key != "" ? kf[key] : "")
+    # The last column: why a failure is excused (known-failures.txt or not-judged.txt).
+    note = verdict == "not-judged" ? nj[test] : (key != "" ? kf[key] : "")
+    print config "\t" group "\t" test "\t" status "\t" verdict "\t" detail "\t" note
   }
   END {
     for (i = 1; i <= nkf; i++) {
@@ -382,7 +427,8 @@ awk -F'\t' -v configs="$CONFIGS" '
 count() { awk -F'\t' -v v="$1" '$5 == v' "$verdicts" | wc -l; }
 n_pass=$(count passed); n_fail=$(count failed); n_skip_self=$(count skipped)
 n_nyr=$(count not-yet-required); n_known=$(count known-failure); n_upstream=$(count upstream-fails-too)
-n_skip=$((n_skip_self + n_nyr + n_known + n_upstream))
+n_not_judged=$(count not-judged)
+n_skip=$((n_skip_self + n_nyr + n_known + n_upstream + n_not_judged))
 
 echo
 echo "skipped by the tests themselves: $n_skip_self"
@@ -390,6 +436,10 @@ echo "not yet required (failures outside the required groups: $REQUIRED_GROUPS):
 if [ "$n_upstream" -gt 0 ]; then
   echo "failing, but upstream does not pass them either (it skips or fails them in that configuration): $n_upstream"
   awk -F'\t' '$5 == "upstream-fails-too" && ++n <= 40 {print "  " $1 " " $3}' "$verdicts"
+fi
+if [ "$n_not_judged" -gt 0 ]; then
+  echo "failing under valgrind, not judged there (memcheck/not-judged.txt; no memory errors): $n_not_judged"
+  awk -F'\t' '$5 == "not-judged" {printf "  %-18s %-40s %s\n", $1, $3, $7}' "$verdicts"
 fi
 if [ "$n_known" -gt 0 ]; then
   echo "KNOWN FAILURES (c-tests/known-failures.txt, counted as skipped, must shrink): $n_known"
@@ -400,7 +450,7 @@ if [ -s "$out_dir/known-failures-report.txt" ]; then
   sed 's/^/  /' "$out_dir/known-failures-report.txt"
 fi
 if [ "$n_fail" -gt 0 ]; then
-  echo "FAILED (required groups, upstream passes them): $n_fail"
+  echo "FAILED (required groups, upstream passes them; memory errors in any group): $n_fail"
   # (awk stops by itself: "| head" would kill it with SIGPIPE, which pipefail turns into an exit.)
   awk -F'\t' '$5 == "failed" && ++n <= 40 {printf "  %-18s %-50s %-8s %s\n", $1, $3, $4, $6}' "$verdicts"
   [ "$n_fail" -le 40 ] || echo "  ... and $((n_fail - 40)) more in $results_dir/"
