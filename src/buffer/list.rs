@@ -288,6 +288,22 @@ impl Evbuffer {
 
     // ---- removing from the front ---------------------------------------------------------
 
+    /// Removes the first `len` bytes when the first chain holds more than that (true); false,
+    /// with nothing done, otherwise. No chain is freed, so the list's pointers stay right.
+    #[inline]
+    pub(super) fn drain_within_first(&mut self, len: usize) -> bool {
+        // SAFETY: `first` is NULL or a live chain of this buffer.
+        match unsafe { self.first.as_mut() } {
+            Some(c) if len < c.off => {
+                c.misalign += len as i64;
+                c.off -= len;
+                self.total_len -= len;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Removes the first `len` bytes (at most the length): whole chains are freed, the rest
     /// of the last one skipped over.
     pub(super) fn drain_front(&mut self, len: usize) {

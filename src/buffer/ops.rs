@@ -12,7 +12,10 @@ use super::chain::{self, NewChain, RefCleanupFn};
 use super::search::EvbufferPtr;
 use super::{callbacks, lock, lock2, locked2, unlock, unlock2, Evbuffer};
 
-/// Why an operation refused: what the log message says.
+/// Why an operation refused: what the log message says. Cold, so that the fast paths that
+/// check for refusal stay small enough to inline.
+#[cold]
+#[inline(never)]
 fn refuse<T>(func: &str, why: &str, result: T) -> T {
     crate::warnx!("{}: {}", func, why);
     result
@@ -26,6 +29,7 @@ impl Evbuffer {
     }
 
     /// `evbuffer_add`.
+    #[inline]
     pub fn add(&mut self, data: &[u8]) -> c_int {
         if self.is_frozen(false) {
             return refuse("evbuffer_add", "the end of the buffer is frozen", -1);
@@ -75,7 +79,19 @@ impl Evbuffer {
     }
 
     /// `evbuffer_drain`: removes `len` bytes, or all there are when `len` is larger.
+    #[inline]
     pub fn drain(&mut self, len: usize) -> c_int {
+        // Consuming part of the first chain is the usual case: kept small enough to inline.
+        if !self.is_frozen(true) && self.drain_within_first(len) {
+            self.note_removed(len);
+            return 0;
+        }
+        self.drain_slow(len)
+    }
+
+    /// `drain` when chains are freed (or the front is frozen, or nothing is there).
+    #[inline(never)]
+    fn drain_slow(&mut self, len: usize) -> c_int {
         if self.total_len == 0 {
             return 0;
         }
