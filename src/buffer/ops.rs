@@ -107,6 +107,14 @@ impl Evbuffer {
     /// `evbuffer_copyout_from`: copies up to `out.len()` bytes from `pos` (the start when None)
     /// without removing them; the number copied, or -1.
     pub fn copyout_from(&self, pos: Option<&EvbufferPtr>, out: &mut [u8]) -> isize {
+        // Bytes from the start that the first chain holds (a line, a message header): the
+        // usual case, without the walk below.
+        if let (None, Some(first)) = (pos, self.first_chain()) {
+            if out.len() <= first.off && !out.is_empty() && !self.is_frozen(true) {
+                first.copy_out(0, out);
+                return out.len() as isize;
+            }
+        }
         let (start, mut in_chain, avail) = match pos {
             Some(p) => {
                 if p.pos < 0 || p.pos as usize > self.total_len {
