@@ -106,15 +106,23 @@ impl Evbuffer {
 
     /// `evbuffer_copyout_from`: copies up to `out.len()` bytes from `pos` (the start when None)
     /// without removing them; the number copied, or -1.
+    #[inline]
     pub fn copyout_from(&self, pos: Option<&EvbufferPtr>, out: &mut [u8]) -> isize {
-        // Bytes from the start that the first chain holds (a line, a message header): the
-        // usual case, without the walk below.
+        // Bytes from the start that the first chain holds in memory (a line, a message
+        // header): the usual case, kept small enough to inline.
         if let (None, Some(first)) = (pos, self.first_chain()) {
-            if out.len() <= first.off && !out.is_empty() && !self.is_frozen(true) {
-                first.copy_out(0, out);
+            let data = first.data();
+            if out.len() <= data.len() && !out.is_empty() && !self.is_frozen(true) {
+                out.copy_from_slice(&data[..out.len()]);
                 return out.len() as isize;
             }
         }
+        self.copyout_slow(pos, out)
+    }
+
+    /// `copyout_from` across chains, from a position, or of nothing.
+    #[inline(never)]
+    fn copyout_slow(&self, pos: Option<&EvbufferPtr>, out: &mut [u8]) -> isize {
         let (start, mut in_chain, avail) = match pos {
             Some(p) => {
                 if p.pos < 0 || p.pos as usize > self.total_len {

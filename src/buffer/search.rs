@@ -161,8 +161,13 @@ where
         EolStyle::Lf => find_first(segs, |s| find_byte(b'\n', s)).map(|(at, _)| (at, 1)),
         EolStyle::Nul => find_first(segs, |s| find_byte(0, s)).map(|(at, _)| (at, 1)),
         EolStyle::Crlf => {
-            let (at, _) = find_first(segs.clone(), |s| find_byte(b'\n', s))?;
-            if at > 0 && byte_at(segs, at - 1) == Some(b'\r') {
+            let (at, hit) = find_first(segs.clone(), |s| find_byte(b'\n', s))?;
+            // The byte before the LF is in the LF's slice unless the LF starts it.
+            let cr_before = match hit.before.last() {
+                Some(&b) => b == b'\r',
+                None => at > 0 && byte_at(segs, at - 1) == Some(b'\r'),
+            };
+            if cr_before {
                 Some((at - 1, 2))
             } else {
                 Some((at, 1))
@@ -181,15 +186,16 @@ where
     let mut rest = segs;
     while let Some(seg) = rest.next() {
         if let Some(i) = scan(seg) {
-            return Some((base + i, Hit { first: Some(&seg[i..]), rest }));
+            return Some((base + i, Hit { before: &seg[..i], first: Some(&seg[i..]), rest }));
         }
         base += seg.len();
     }
     None
 }
 
-/// The slices from a scan's hit on.
+/// The slices from a scan's hit on (and what precedes the hit in its slice).
 struct Hit<'a, I> {
+    before: &'a [u8],
     first: Option<&'a [u8]>,
     rest: I,
 }
