@@ -193,6 +193,36 @@ fn remove_buffer_moves_whole_chains() {
 }
 
 #[test]
+fn remove_buffer_of_whole_chains_into_a_buffer_with_data() {
+    let mut src = Buf::new();
+    let mut dst = Buf::new();
+    let mut tmp = Buf::new();
+    for part in [&b"aaa"[..], b"bbb", b"ccc"] {
+        tmp.get().add(part);
+        // SAFETY: live, distinct buffers.
+        unsafe { ops::add_buffer(src.0, tmp.0) };
+    }
+    dst.get().add(b"x");
+    // Exactly two chains: src's last chain with data becomes its first.
+    // SAFETY: as above.
+    assert_eq!(unsafe { ops::remove_buffer(src.0, dst.0, 6) }, 6);
+    validate(src.get());
+    validate(dst.get());
+    assert_eq!(contents(dst.get()), b"xaaabbb");
+    assert_eq!(contents(src.get()), b"ccc");
+    // Appending goes after the moved chains.
+    dst.get().add(b"y");
+    validate(dst.get());
+    assert_eq!(contents(dst.get()), b"xaaabbby");
+    // SAFETY: as above.
+    assert_eq!(unsafe { ops::remove_buffer(src.0, dst.0, 2) }, 2);
+    validate(src.get());
+    validate(dst.get());
+    assert_eq!(contents(dst.get()), b"xaaabbbycc");
+    assert_eq!(contents(src.get()), b"c");
+}
+
+#[test]
 fn ptr_set_and_search() {
     let mut buf = Buf::new();
     let mut tmp = Buf::new();
