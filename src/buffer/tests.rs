@@ -169,16 +169,22 @@ fn huge_sizes_fail_without_wrapping() {
     assert_eq!(b.len(), 1);
 }
 
-#[test]
-fn remove_buffer_moves_whole_chains() {
-    let mut src = Buf::new();
-    let mut dst = Buf::new();
+/// A buffer holding `parts` in one chain each.
+fn one_chain_each(parts: &[&[u8]]) -> Buf {
+    let buf = Buf::new();
     let mut tmp = Buf::new();
-    for part in [&b"foo"[..], b"bar", b"baz"] {
+    for part in parts {
         tmp.get().add(part);
         // SAFETY: live, distinct buffers.
-        unsafe { ops::add_buffer(src.0, tmp.0) };
+        unsafe { ops::add_buffer(buf.0, tmp.0) };
     }
+    buf
+}
+
+#[test]
+fn remove_buffer_moves_whole_chains() {
+    let mut src = one_chain_each(&[b"foo", b"bar", b"baz"]);
+    let mut dst = Buf::new();
     // SAFETY: as above.
     assert_eq!(unsafe { ops::remove_buffer(src.0, dst.0, 7) }, 7);
     validate(src.get());
@@ -194,14 +200,9 @@ fn remove_buffer_moves_whole_chains() {
 
 #[test]
 fn remove_buffer_of_whole_chains_into_a_buffer_with_data() {
-    let mut src = Buf::new();
+    let mut src = one_chain_each(&[b"aaa", b"bbb", b"ccc"]);
     let mut dst = Buf::new();
-    let mut tmp = Buf::new();
-    for part in [&b"aaa"[..], b"bbb", b"ccc"] {
-        tmp.get().add(part);
-        // SAFETY: live, distinct buffers.
-        unsafe { ops::add_buffer(src.0, tmp.0) };
-    }
+    assert_eq!(chain_count(src.get()), 3);
     dst.get().add(b"x");
     // Exactly two chains: src's last chain with data becomes its first.
     // SAFETY: as above.
@@ -210,6 +211,7 @@ fn remove_buffer_of_whole_chains_into_a_buffer_with_data() {
     validate(dst.get());
     assert_eq!(contents(dst.get()), b"xaaabbb");
     assert_eq!(contents(src.get()), b"ccc");
+    assert_eq!(chain_count(dst.get()), 3, "whole chains move");
     // Appending goes after the moved chains.
     dst.get().add(b"y");
     validate(dst.get());
