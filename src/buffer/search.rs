@@ -3,8 +3,8 @@
 //! EVBUFFER_EOL_* style) and reading lines (readln, the compat readline).
 //!
 //! The scans are plain functions over the buffer's chains seen as a sequence of byte slices
-//! ([`find`], [`find_eol`]), unit-tested below; they use the `memchr` crate's SIMD scans, never
-//! a loop per byte. The methods map their results (offsets from the start of the scan) back to
+//! ([`find`], [`find_eol`]), unit-tested below; they use SIMD scans (the C library's memchr for
+//! one byte, the `memchr` crate's memchr2 and memmem), never a loop per byte. The methods map their results (offsets from the start of the scan) back to
 //! evbuffer_ptr values.
 
 use std::ffi::{c_char, c_int, c_void};
