@@ -288,6 +288,22 @@ impl Evbuffer {
 
     // ---- removing from the front ---------------------------------------------------------
 
+    /// Removes the first `len` bytes when the first chain holds more than that (true); false,
+    /// with nothing done, otherwise. No chain is freed, so the list's pointers stay right.
+    #[inline]
+    pub(super) fn drain_within_first(&mut self, len: usize) -> bool {
+        // SAFETY: `first` is NULL or a live chain of this buffer.
+        match unsafe { self.first.as_mut() } {
+            Some(c) if len < c.off => {
+                c.misalign += len as i64;
+                c.off -= len;
+                self.total_len -= len;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Removes the first `len` bytes (at most the length): whole chains are freed, the rest
     /// of the last one skipped over.
     pub(super) fn drain_front(&mut self, len: usize) {
@@ -687,25 +703,41 @@ impl Evbuffer {
         let (mut moved, mut left) = (0, datlen);
         let mut chain = src.first;
         let mut previous = ptr::null_mut::<Chain>();
-        // SAFETY: walks src's live chains; more data than `left` lie ahead.
+        // The `next` field pointing at the last whole chain with data (null: none has data;
+        // src's `first` slot: the first one), to be this buffer's last_with_datap: found on
+        // the way instead of walking the moved chains again.
+        let mut data_slot = ptr::null_mut::<*mut Chain>();
+        let mut slot = src.first_slot();
+        // SAFETY: walks src's live chains; more data than `left` lie ahead, so the walk ends
+        // at or before src's last chain with data.
         unsafe {
             while (*chain).off <= left {
-                crate::ev_assert!(chain != src.last_with_data());
-                moved += (*chain).off;
-                left -= (*chain).off;
-                if src.last_with_datap == &raw mut (*chain).next {
-                    src.last_with_datap = src.first_slot();
+                let off = (*chain).off;
+                if off > 0 {
+                    data_slot = slot;
                 }
+                moved += off;
+                left -= off;
                 previous = chain;
-                chain = (*chain).next;
+                slot = &raw mut (*chain).next;
+                chain = *slot;
             }
             if !previous.is_null() {
-                let slot = self.free_trailing_empty();
-                *slot = src.first;
+                // Only the last moved chain's `next` can have pointed at src's last chain with
+                // data (which stays): src's first chain now.
+                if src.last_with_datap == slot {
+                    src.last_with_datap = src.first_slot();
+                }
+                let end = self.free_trailing_empty();
+                *end = src.first;
                 self.last = previous;
                 (*previous).next = ptr::null_mut();
                 src.first = chain;
-                self.advance_last_with_data();
+                if data_slot == src.first_slot() {
+                    self.last_with_datap = end;
+                } else if !data_slot.is_null() {
+                    self.last_with_datap = data_slot;
+                }
                 self.total_len += moved;
                 src.total_len -= moved;
             }

@@ -260,7 +260,29 @@ unsafe fn unlock2(a: *const Evbuffer, b: *const Evbuffer) {
 ///
 /// # Safety
 /// `buf` must be a live buffer.
+#[inline(always)]
 pub unsafe fn locked<R>(buf: *mut Evbuffer, op: impl FnOnce(&mut Evbuffer) -> R) -> R {
+    // SAFETY: live buffer (contract); without a lock the caller's thread is the only user.
+    unsafe {
+        if (*buf).lock.is_null() && (*buf).callbacks.is_null() {
+            // The usual buffer: nothing to lock and nobody to tell, so the counts need no
+            // before/after comparison (without callbacks they are always zero). A reference
+            // cleanup run by `op` may have added a callback: `invoke` then reports to it.
+            let r = op(&mut *buf);
+            callbacks::invoke(buf);
+            return r;
+        }
+        locked_slow(buf, op)
+    }
+}
+
+/// [`locked`] for a buffer with a lock or callbacks; out of line, so that `op` inlines into
+/// the fast path.
+///
+/// # Safety
+/// As for `locked`.
+#[inline(never)]
+unsafe fn locked_slow<R>(buf: *mut Evbuffer, op: impl FnOnce(&mut Evbuffer) -> R) -> R {
     // SAFETY: live buffer (contract); the lock makes the reference the only user until op
     // returns, and it ends before the callbacks (which may use the buffer) run.
     unsafe {

@@ -12,7 +12,10 @@ use super::chain::{self, NewChain, RefCleanupFn};
 use super::search::EvbufferPtr;
 use super::{callbacks, lock, lock2, locked2, unlock, unlock2, Evbuffer};
 
-/// Why an operation refused: what the log message says.
+/// Why an operation refused: what the log message says. Cold, so that the fast paths that
+/// check for refusal stay small enough to inline.
+#[cold]
+#[inline(never)]
 fn refuse<T>(func: &str, why: &str, result: T) -> T {
     crate::warnx!("{}: {}", func, why);
     result
@@ -26,6 +29,7 @@ impl Evbuffer {
     }
 
     /// `evbuffer_add`.
+    #[inline]
     pub fn add(&mut self, data: &[u8]) -> c_int {
         if self.is_frozen(false) {
             return refuse("evbuffer_add", "the end of the buffer is frozen", -1);
@@ -75,7 +79,19 @@ impl Evbuffer {
     }
 
     /// `evbuffer_drain`: removes `len` bytes, or all there are when `len` is larger.
+    #[inline]
     pub fn drain(&mut self, len: usize) -> c_int {
+        // Consuming part of the first chain is the usual case: kept small enough to inline.
+        if !self.is_frozen(true) && self.drain_within_first(len) {
+            self.note_removed(len);
+            return 0;
+        }
+        self.drain_slow(len)
+    }
+
+    /// `drain` when chains are freed (or the front is frozen, or nothing is there).
+    #[inline(never)]
+    fn drain_slow(&mut self, len: usize) -> c_int {
         if self.total_len == 0 {
             return 0;
         }
@@ -90,7 +106,23 @@ impl Evbuffer {
 
     /// `evbuffer_copyout_from`: copies up to `out.len()` bytes from `pos` (the start when None)
     /// without removing them; the number copied, or -1.
+    #[inline]
     pub fn copyout_from(&self, pos: Option<&EvbufferPtr>, out: &mut [u8]) -> isize {
+        // Bytes from the start that the first chain holds in memory (a line, a message
+        // header): the usual case, kept small enough to inline.
+        if let (None, Some(first)) = (pos, self.first_chain()) {
+            let data = first.data();
+            if out.len() <= data.len() && !out.is_empty() && !self.is_frozen(true) {
+                out.copy_from_slice(&data[..out.len()]);
+                return out.len() as isize;
+            }
+        }
+        self.copyout_slow(pos, out)
+    }
+
+    /// `copyout_from` across chains, from a position, or of nothing.
+    #[inline(never)]
+    fn copyout_slow(&self, pos: Option<&EvbufferPtr>, out: &mut [u8]) -> isize {
         let (start, mut in_chain, avail) = match pos {
             Some(p) => {
                 if p.pos < 0 || p.pos as usize > self.total_len {

@@ -169,16 +169,22 @@ fn huge_sizes_fail_without_wrapping() {
     assert_eq!(b.len(), 1);
 }
 
-#[test]
-fn remove_buffer_moves_whole_chains() {
-    let mut src = Buf::new();
-    let mut dst = Buf::new();
+/// A buffer holding `parts` in one chain each.
+fn one_chain_each(parts: &[&[u8]]) -> Buf {
+    let buf = Buf::new();
     let mut tmp = Buf::new();
-    for part in [&b"foo"[..], b"bar", b"baz"] {
+    for part in parts {
         tmp.get().add(part);
         // SAFETY: live, distinct buffers.
-        unsafe { ops::add_buffer(src.0, tmp.0) };
+        unsafe { ops::add_buffer(buf.0, tmp.0) };
     }
+    buf
+}
+
+#[test]
+fn remove_buffer_moves_whole_chains() {
+    let mut src = one_chain_each(&[b"foo", b"bar", b"baz"]);
+    let mut dst = Buf::new();
     // SAFETY: as above.
     assert_eq!(unsafe { ops::remove_buffer(src.0, dst.0, 7) }, 7);
     validate(src.get());
@@ -190,6 +196,32 @@ fn remove_buffer_moves_whole_chains() {
     validate(dst.get());
     assert_eq!(contents(dst.get()), b"azfoobarb");
     assert_eq!(src.get().len(), 0);
+}
+
+#[test]
+fn remove_buffer_of_whole_chains_into_a_buffer_with_data() {
+    let mut src = one_chain_each(&[b"aaa", b"bbb", b"ccc"]);
+    let mut dst = Buf::new();
+    assert_eq!(chain_count(src.get()), 3);
+    dst.get().add(b"x");
+    // Exactly two chains: src's last chain with data becomes its first.
+    // SAFETY: as above.
+    assert_eq!(unsafe { ops::remove_buffer(src.0, dst.0, 6) }, 6);
+    validate(src.get());
+    validate(dst.get());
+    assert_eq!(contents(dst.get()), b"xaaabbb");
+    assert_eq!(contents(src.get()), b"ccc");
+    assert_eq!(chain_count(dst.get()), 3, "whole chains move");
+    // Appending goes after the moved chains.
+    dst.get().add(b"y");
+    validate(dst.get());
+    assert_eq!(contents(dst.get()), b"xaaabbby");
+    // SAFETY: as above.
+    assert_eq!(unsafe { ops::remove_buffer(src.0, dst.0, 2) }, 2);
+    validate(src.get());
+    validate(dst.get());
+    assert_eq!(contents(dst.get()), b"xaaabbbycc");
+    assert_eq!(contents(src.get()), b"c");
 }
 
 #[test]
