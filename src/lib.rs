@@ -10,6 +10,7 @@ pub mod log;
 pub mod backend;
 pub mod base;
 pub mod bufferevent;
+pub mod buffer;
 pub mod config;
 pub mod debug;
 pub mod event;

@@ -1,8 +1,8 @@
 /* libevent-rs ABI check: prints the layout of every struct and the value of every constant
  * that the public headers event.h, event_struct.h, event_compat.h, util.h, thread.h,
- * keyvalq_struct.h, bufferevent.h, bufferevent_struct.h, bufferevent_compat.h and listener.h
- * define. run.sh builds it once against upstream's installed headers and once against include/,
- * and compares the two outputs line by line.
+ * keyvalq_struct.h, bufferevent.h, bufferevent_struct.h, bufferevent_compat.h, listener.h,
+ * buffer.h and buffer_compat.h define. run.sh builds it once against upstream's installed
+ * headers and once against include/, and compares the two outputs line by line.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <event2/event.h>
 #include <event2/event_struct.h>
@@ -16,6 +16,8 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_struct.h>
 #include <event2/bufferevent_compat.h>
+#include <event2/buffer.h>
+#include <event2/buffer_compat.h>
 
 #include <stdalign.h>
 #include <stddef.h>
@@ -51,6 +53,14 @@
 	void (*)(struct event *, void *): "void (*)(struct event *, void *)",	\
 	void (*)(int, const char *): "void (*)(int, const char *)",		\
 	void (*)(int): "void (*)(int)",						\
+	struct evbuffer_iovec *: "struct evbuffer_iovec *",			\
+	void (*)(const void *, size_t, void *): "void (*)(const void *, size_t, void *)", \
+	void (*)(struct evbuffer_file_segment const *, int, void *):		\
+		"void (*)(struct evbuffer_file_segment const *, int, void *)",	\
+	void (*)(struct evbuffer *, const struct evbuffer_cb_info *, void *):	\
+		"void (*)(struct evbuffer *, const struct evbuffer_cb_info *, void *)", \
+	void (*)(struct evbuffer *, size_t, size_t, void *):			\
+		"void (*)(struct evbuffer *, size_t, size_t, void *)",		\
 	int (*)(const struct event_base *, const struct event *, void *):	\
 		"int (*)(const struct event_base *, const struct event *, void *)", \
 	void *(*)(unsigned): "void *(*)(unsigned)",				\
@@ -232,6 +242,24 @@ static void struct_bufferevent(void)
 	FIELD(struct bufferevent, enabled);
 }
 
+static void struct_evbuffer(void)
+{
+	TYPE(struct evbuffer_ptr);
+	FIELD(struct evbuffer_ptr, pos);
+	FIELD(struct evbuffer_ptr, internal_);
+	FIELD(struct evbuffer_ptr, internal_.chain);
+	FIELD(struct evbuffer_ptr, internal_.pos_in_chain);
+
+	TYPE(struct evbuffer_iovec);
+	FIELD(struct evbuffer_iovec, iov_base);
+	FIELD(struct evbuffer_iovec, iov_len);
+
+	TYPE(struct evbuffer_cb_info);
+	FIELD(struct evbuffer_cb_info, orig_size);
+	FIELD(struct evbuffer_cb_info, n_added);
+	FIELD(struct evbuffer_cb_info, n_deleted);
+}
+
 static void types(void)
 {
 	INT_TYPE(ev_uint64_t);
@@ -268,6 +296,13 @@ static void types(void)
 	FN_TYPE(everrorcb);
 	FN_TYPE(evconnlistener_cb);
 	FN_TYPE(evconnlistener_errorcb);
+
+	TYPE(enum evbuffer_eol_style);
+	TYPE(enum evbuffer_ptr_how);
+	FN_TYPE(evbuffer_ref_cleanup_cb);
+	FN_TYPE(evbuffer_file_segment_cleanup_cb);
+	FN_TYPE(evbuffer_cb_func);
+	FN_TYPE(evbuffer_cb);
 }
 
 static void constants(void)
@@ -331,6 +366,21 @@ static void constants(void)
 	CONST(EVTHREAD_LOCKTYPE_READWRITE);
 	CONST(EVTHREAD_CONDITION_API_VERSION);
 	CONST(EVTHREAD_USE_PTHREADS_IMPLEMENTED);
+
+	/* buffer.h */
+	CONST(EVBUFFER_FLAG_DRAINS_TO_FD);
+	CONST(EVBUFFER_EOL_ANY);
+	CONST(EVBUFFER_EOL_CRLF);
+	CONST(EVBUFFER_EOL_CRLF_STRICT);
+	CONST(EVBUFFER_EOL_LF);
+	CONST(EVBUFFER_EOL_NUL);
+	CONST(EVBUFFER_PTR_SET);
+	CONST(EVBUFFER_PTR_ADD);
+	CONST(EVBUF_FS_CLOSE_ON_FREE);
+	CONST(EVBUF_FS_DISABLE_MMAP);
+	CONST(EVBUF_FS_DISABLE_SENDFILE);
+	CONST(EVBUF_FS_DISABLE_LOCKING);
+	CONST(EVBUFFER_CB_ENABLED);
 
 	/* util.h */
 	CONST(EV_UINT64_MAX);
@@ -441,6 +491,11 @@ static void macro_results(void)
 	printf("macro evutil_offsetof: %zu\n", evutil_offsetof(struct event, ev_res));
 	EVUTIL_SET_SOCKET_ERROR(42);
 	printf("macro EVUTIL_SOCKET_ERROR: %d\n", EVUTIL_SOCKET_ERROR());
+	/* buffer_compat.h: what the 1.x macros expand to, as a string. */
+#define SHOW_(x) #x
+#define SHOW(x) SHOW_(x)
+	printf("macro EVBUFFER_LENGTH: %s\n", SHOW(EVBUFFER_LENGTH(b)));
+	printf("macro EVBUFFER_DATA: %s\n", SHOW(EVBUFFER_DATA(b)));
 }
 
 int main(void)
@@ -451,6 +506,7 @@ int main(void)
 	struct_evthread();
 	struct_evkeyval();
 	struct_bufferevent();
+	struct_evbuffer();
 	types();
 	constants();
 	macro_results();

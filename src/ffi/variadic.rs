@@ -29,4 +29,6 @@ variadic_trampoline! {
     event_msgx => capi_event_msgx,
     event_debugx_ => capi_event_debugx_,
     event_logv_ => capi_event_logv_,
+    evbuffer_add_printf => capi_evbuffer_add_printf,
+    evbuffer_add_vprintf => capi_evbuffer_add_vprintf,
 }

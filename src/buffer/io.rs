@@ -1,0 +1,118 @@
+//! Moving bytes between a buffer and a file descriptor: evbuffer_read (readv into up to four
+//! chains), evbuffer_write / write_atmost (writev of many chains, or sendfile for a file
+//! segment that stays in its file).
+
+use std::ffi::c_int;
+
+use libc::iovec;
+
+use super::chain::{Chain, SENDFILE};
+use super::file;
+use super::list::Space;
+use super::Evbuffer;
+
+/// Most bytes one evbuffer_read takes when the caller does not ask for less. Upstream caps a
+/// read at 4 KiB, which costs a readv, a FIONREAD and usually an epoll_wait per 4 KiB of a bulk
+/// transfer. We read up to 64 KiB (as much as FIONREAD reports, up to this), spread over up to
+/// READ_IOVECS chains: sixteen times fewer system calls on bulk data, while a small message
+/// still gets a small chain (the size follows FIONREAD). 64 KiB is the socket buffer size at
+/// which loopback and most networks deliver data in one go; more would only grow chains past
+/// what one wake-up brings.
+pub const MAX_READ: usize = 64 * 1024;
+/// Chains one read may fill (upstream's NUM_READ_IOVEC).
+const READ_IOVECS: usize = 4;
+/// Chains one writev sends (upstream's NUM_WRITE_IOVEC; Linux allows 1024).
+const WRITE_IOVECS: usize = 128;
+
+/// Bytes waiting on `fd`, as FIONREAD says; None when it cannot say.
+fn readable_bytes(fd: c_int) -> Option<usize> {
+    let mut n: c_int = 0;
+    // SAFETY: FIONREAD writes one int to the pointer.
+    let r = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n as *mut c_int) };
+    (r >= 0 && n > 0).then_some(n as usize)
+}
+
+impl Evbuffer {
+    /// `evbuffer_read`: reads up to `howmuch` bytes (what is waiting, up to MAX_READ, when
+    /// negative or larger) from `fd` into the end; the bytes read, 0 at end of file, -1 on
+    /// error (errno set by the read).
+    pub fn read(&mut self, fd: c_int, howmuch: c_int) -> c_int {
+        if self.is_frozen(false) {
+            crate::warnx!("evbuffer_read: the end of the buffer is frozen");
+            return -1;
+        }
+        let waiting = readable_bytes(fd).filter(|&n| n <= MAX_READ).unwrap_or(MAX_READ);
+        let want = if howmuch < 0 || howmuch as usize > waiting { waiting } else { howmuch as usize };
+        if !self.expand_fast(want, READ_IOVECS) {
+            crate::warnx!("evbuffer_read: out of memory");
+            return -1;
+        }
+        let mut iov = [iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; READ_IOVECS];
+        let (n, first) = self.read_vecs(want, &mut iov, true);
+        // SAFETY: the vectors describe free space of this buffer's chains (space_vecs).
+        let got = unsafe { libc::readv(fd, iov.as_ptr(), n as c_int) };
+        if got <= 0 {
+            return got as c_int;
+        }
+        let got = got as usize;
+        self.commit_read(first, got);
+        self.note_added(got);
+        got as c_int
+    }
+
+    /// Describes the free space of up to `vecs.len()` chains from the first with room, for
+    /// `howmuch` bytes (exactly that much when `exact`, else whole chains): upstream's
+    /// evbuffer_read_setup_vecs_. Returns the vectors used and the slot of the first chain.
+    pub fn read_vecs(&mut self, howmuch: usize, vecs: &mut [iovec], exact: bool) -> (c_int, *mut *mut Chain) {
+        let mut spaces = vec![Space { base: std::ptr::null_mut(), len: 0 }; vecs.len()];
+        let (n, first) = self.space_vecs(howmuch, vecs.len(), exact, &mut spaces);
+        for (v, s) in vecs.iter_mut().zip(&spaces[..n]) {
+            *v = iovec { iov_base: s.base.cast(), iov_len: s.len };
+        }
+        (n as c_int, first)
+    }
+
+    /// `evbuffer_write_atmost`: writes up to `howmuch` bytes (all when negative) to `fd` and
+    /// drains what was written; the bytes written, or -1 (also for an empty buffer, as
+    /// upstream's).
+    pub fn write_atmost(&mut self, fd: c_int, howmuch: isize) -> c_int {
+        if self.is_frozen(true) {
+            crate::warnx!("evbuffer_write: the start of the buffer is frozen");
+            return -1;
+        }
+        let howmuch = if howmuch < 0 || howmuch as usize > self.len() { self.len() } else { howmuch as usize };
+        if howmuch == 0 {
+            return -1;
+        }
+        let n = match self.first_chain() {
+            Some(c) if c.has(SENDFILE) => file::write_sendfile(fd, c, howmuch),
+            _ => self.write_iovec(fd, howmuch),
+        };
+        if n > 0 {
+            self.drain(n as usize);
+        }
+        n.clamp(-1, c_int::MAX as isize) as c_int
+    }
+
+    /// One writev of the chains holding the first `howmuch` bytes, up to WRITE_IOVECS of them
+    /// and up to the first sendfile chain (whose data are not in memory).
+    fn write_iovec(&self, fd: c_int, howmuch: usize) -> isize {
+        let mut iov = [iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; WRITE_IOVECS];
+        let mut n = 0;
+        let mut left = howmuch;
+        for c in self.chains() {
+            if n == WRITE_IOVECS || left == 0 || c.has(SENDFILE) {
+                break;
+            }
+            let len = c.off.min(left);
+            iov[n] = iovec { iov_base: c.data_ptr().cast(), iov_len: len };
+            n += 1;
+            left -= len;
+        }
+        if n == 0 {
+            return 0;
+        }
+        // SAFETY: the vectors describe data of this buffer's chains.
+        unsafe { libc::writev(fd, iov.as_ptr(), n as c_int) }
+    }
+}
