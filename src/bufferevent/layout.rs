@@ -10,21 +10,13 @@
 //! the callbacks and `cbarg` what `bufferevent_setcb` stored.
 
 use std::ffi::{c_char, c_int, c_short, c_void};
-use std::marker::{PhantomData, PhantomPinned};
 
 use libc::timeval;
 
 use crate::base::EventBase;
 use crate::event::Event;
 
-/// `struct evbuffer`, opaque here: only pointers to it appear in these layouts. src/buffer/
-/// (written in parallel) defines the real type; this placeholder then becomes
-/// `pub use crate::buffer::Evbuffer;`.
-#[repr(C)]
-pub struct Evbuffer {
-    _opaque: [u8; 0],
-    _not_send_sync_unpin: PhantomData<(*mut u8, PhantomPinned)>,
-}
+pub use crate::buffer::Evbuffer;
 
 /// `bufferevent_data_cb`: the read or write callback.
 pub type BuffereventDataCb = unsafe extern "C" fn(bev: *mut Bufferevent, ctx: *mut c_void);
