@@ -19,7 +19,7 @@ use crate::ffi::buffer as evb;
 use crate::ffi::event as ev;
 
 /// `bufferevent_filter_cb`; it returns an `enum bufferevent_filter_result`.
-pub type FilterCb = unsafe extern "C" fn(src: *mut Evbuffer, dst: *mut Evbuffer, dst_limit: isize, mode: FlushMode, ctx: *mut c_void) -> c_int;
+pub type FilterCb = unsafe extern "C" fn(src: *mut Evbuffer, dst: *mut Evbuffer, dst_limit: isize, mode: FlushMode, ctx: *mut c_void) -> u32;
 
 /// `enum bufferevent_filter_result`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub enum FilterResult {
 }
 
 /// What a filter returned; anything outside the enum counts as an error.
-pub fn filter_result(r: c_int) -> FilterResult {
+pub fn filter_result(r: u32) -> FilterResult {
     match r {
         0 => FilterResult::Ok,
         1 => FilterResult::NeedMore,
@@ -74,7 +74,7 @@ fn f(bev: *mut Bufferevent) -> *mut FilterBev {
 }
 
 /// The pass-through filter: moves what fits.
-unsafe extern "C" fn null_filter(src: *mut Evbuffer, dst: *mut Evbuffer, lim: isize, _mode: FlushMode, _ctx: *mut c_void) -> c_int {
+unsafe extern "C" fn null_filter(src: *mut Evbuffer, dst: *mut Evbuffer, lim: isize, _mode: FlushMode, _ctx: *mut c_void) -> u32 {
     // SAFETY: two live buffers (the filter's and the underlying's).
     unsafe {
         let n = if lim < 0 { evb::evbuffer_get_length(src) } else { lim as usize };

@@ -18,6 +18,12 @@ use crate::event::Event;
 
 pub use crate::buffer::Evbuffer;
 
+/// `struct evdns_base`, opaque until evdns exists (connect_hostname takes one).
+#[repr(C)]
+pub struct EvdnsBase {
+    _opaque: [u8; 0],
+}
+
 /// `bufferevent_data_cb`: the read or write callback.
 pub type BuffereventDataCb = unsafe extern "C" fn(bev: *mut Bufferevent, ctx: *mut c_void);
 /// `bufferevent_event_cb`: the event callback, with an OR of `BEV_EVENT_*` bits.

@@ -547,7 +547,7 @@ pub unsafe extern "C" fn bufferevent_socket_connect(bev: *mut Bufferevent, sa: *
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_socket_connect_hostname(
     bev: *mut Bufferevent,
-    _evdns_base: *mut c_void,
+    _evdns_base: *mut EvdnsBase,
     family: c_int,
     hostname: *const c_char,
     port: c_int,
@@ -674,7 +674,7 @@ pub unsafe extern "C" fn bufferevent_ratelim_init_(p: *mut BevPrivate) -> c_int 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn bufferevent_set_rate_limit(bev: *mut Bufferevent, cfg: *const TokenBucketCfg) -> c_int {
+pub unsafe extern "C" fn bufferevent_set_rate_limit(bev: *mut Bufferevent, cfg: *mut TokenBucketCfg) -> c_int {
     ensure_bev!(bev, -1, "bufferevent_set_rate_limit");
     // SAFETY: live bufferevent; cfg NULL or the program's configuration.
     unsafe { limits::set_rate_limit(bev, cfg) }
