@@ -539,6 +539,61 @@ fn thread_id() -> Option<c_ulong> {
     id_fn().map(|id| unsafe { id() })
 }
 
+/// Recursive locks with several owners (a bufferevent and its two buffers, the two ends of a
+/// pair), each lock with its count of owners: the last owner to let go frees it. A buffer may
+/// outlive its bufferevent (another buffer references its chains, or the program holds a
+/// reference), and must not then lock a freed lock (upstream issue 1842).
+static SHARED_LOCKS: std::sync::Mutex<Vec<(usize, usize)>> = std::sync::Mutex::new(Vec::new());
+
+fn shared_locks() -> std::sync::MutexGuard<'static, Vec<(usize, usize)>> {
+    // A poisoned guard cannot happen (panics abort); take the data either way.
+    SHARED_LOCKS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A new recursive lock with one owner, the caller (null when locking is not enabled).
+pub fn alloc_shared_lock() -> RawLock {
+    let lock = alloc_lock(LOCKTYPE_RECURSIVE);
+    if !lock.is_null() {
+        shared_locks().push((lock as usize, 1));
+    }
+    lock
+}
+
+/// One more owner of `lock` if it is a shared lock; nothing for other locks.
+pub fn retain_shared_lock(lock: RawLock) {
+    if lock.is_null() {
+        return;
+    }
+    if let Some(e) = shared_locks().iter_mut().find(|e| e.0 == lock as usize) {
+        e.1 += 1;
+    }
+}
+
+/// One owner fewer of `lock` if it is a shared lock, freeing it with the last; nothing for
+/// other locks. The caller must not hold it.
+pub fn release_shared_lock(lock: RawLock) {
+    if lock.is_null() {
+        return;
+    }
+    let last = {
+        let mut locks = shared_locks();
+        match locks.iter().position(|e| e.0 == lock as usize) {
+            Some(i) if locks[i].1 <= 1 => {
+                locks.swap_remove(i);
+                true
+            }
+            Some(i) => {
+                locks[i].1 -= 1;
+                false
+            }
+            None => false,
+        }
+    };
+    if last {
+        free_lock(lock, LOCKTYPE_RECURSIVE);
+    }
+}
+
 /// Whether the calling thread holds `lock`: true unless lock debugging is on and its records
 /// show otherwise (null locks and locks that are not debug locks count as held).
 pub fn is_lock_held(lock: RawLock) -> bool {

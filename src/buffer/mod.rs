@@ -340,6 +340,9 @@ pub unsafe fn enable_locking(buf: *mut Evbuffer, lock: thread::RawLock) -> c_int
         b.lock = own;
         b.set_bit(OWN_LOCK, true);
     } else {
+        // A bufferevent's lock is shared by it and its buffers: this buffer becomes an owner,
+        // so the lock lives as long as the buffer does (see thread::alloc_shared_lock).
+        thread::retain_shared_lock(lock);
         b.lock = lock;
         b.set_bit(OWN_LOCK, false);
     }
@@ -394,6 +397,8 @@ pub unsafe fn decref_and_unlock(buf: *mut Evbuffer) {
         unlock(buf);
         if own {
             thread::free_lock(lock, thread::LOCKTYPE_RECURSIVE);
+        } else {
+            thread::release_shared_lock(lock);
         }
         mm::free(buf.cast());
     }

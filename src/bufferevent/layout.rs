@@ -10,20 +10,18 @@
 //! the callbacks and `cbarg` what `bufferevent_setcb` stored.
 
 use std::ffi::{c_char, c_int, c_short, c_void};
-use std::marker::{PhantomData, PhantomPinned};
 
 use libc::timeval;
 
 use crate::base::EventBase;
 use crate::event::Event;
 
-/// `struct evbuffer`, opaque here: only pointers to it appear in these layouts. src/buffer/
-/// (written in parallel) defines the real type; this placeholder then becomes
-/// `pub use crate::buffer::Evbuffer;`.
+pub use crate::buffer::Evbuffer;
+
+/// `struct evdns_base`, opaque until evdns exists (connect_hostname takes one).
 #[repr(C)]
-pub struct Evbuffer {
+pub struct EvdnsBase {
     _opaque: [u8; 0],
-    _not_send_sync_unpin: PhantomData<(*mut u8, PhantomPinned)>,
 }
 
 /// `bufferevent_data_cb`: the read or write callback.

@@ -144,5 +144,10 @@
 //! buffer does not own, `evbuffer_set_parent_` and `evbuffer_get_callbacks_` (the callback
 //! entries to finalize with the bufferevent).
 
+pub mod core;
+pub mod filter;
 pub mod layout;
+pub mod limits;
+pub mod pair;
 pub mod ratelim;
+pub mod socket;

@@ -1,0 +1,483 @@
+//! Socket bufferevents: `ev_read`/`ev_write` watch the socket; readable data go into the input
+//! buffer (at most the read limit per callback, in one readv over several chains), and the
+//! output buffer is written out (one writev of many chains) while it holds data.
+//!
+//! The input is frozen at its end and the output at its front except while this module
+//! fills or drains them, so the program can only consume the input and append to the output.
+
+use std::ffi::{c_char, c_int, c_short, c_void};
+use std::ptr;
+
+use libc::{sockaddr, socklen_t};
+
+use super::core::{self, upcast, BevPrivate, CONNECTING, CONNECTION_REFUSED, CONN_ADDRESS_LEN};
+use super::layout::*;
+use super::limits;
+use crate::base::EventBase;
+use crate::buffer::callbacks::CbInfo;
+use crate::buffer::Evbuffer;
+use crate::event::{EV_FINALIZE, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE};
+use crate::ffi::buffer as evb;
+use crate::ffi::event as ev;
+use crate::ffi::util as evu;
+use crate::mm::errno;
+
+#[no_mangle]
+pub static bufferevent_ops_socket: BuffereventOps = BuffereventOps {
+    type_name: c"socket".as_ptr(),
+    mem_offset: 0,
+    enable: Some(be_enable),
+    disable: Some(be_disable),
+    unlink: None,
+    destruct: Some(be_destruct),
+    adj_timeouts: Some(be_adj_timeouts),
+    flush: Some(be_flush),
+    ctrl: Some(be_ctrl),
+};
+
+/// Whether `bev` is a socket bufferevent.
+///
+/// # Safety
+/// `bev` must be a live bufferevent.
+pub unsafe fn is_socket(bev: *mut Bufferevent) -> bool {
+    // SAFETY: live (contract).
+    ptr::eq(unsafe { (*bev).be_ops }, &bufferevent_ops_socket)
+}
+
+/// `EVUTIL_ERR_RW_RETRIABLE`: the operation may succeed later.
+fn retriable(err: c_int) -> bool {
+    err == libc::EINTR || err == libc::EAGAIN
+}
+
+/// `bufferevent_socket_new`: NULL when out of memory.
+///
+/// # Safety
+/// `base` must be a live base.
+pub unsafe fn new(base: *mut EventBase, fd: c_int, options: c_int) -> *mut Bufferevent {
+    let p = crate::mm::calloc(1, std::mem::size_of::<BevPrivate>()).cast::<BevPrivate>();
+    if p.is_null() {
+        return ptr::null_mut();
+    }
+    // SAFETY: p is zeroed memory of a BevPrivate, ours until returned.
+    unsafe {
+        if core::init_common(p, base, &bufferevent_ops_socket, options) < 0 {
+            crate::mm::free(p.cast());
+            return ptr::null_mut();
+        }
+        let bev = &raw mut (*p).bev;
+        evb::evbuffer_set_flags((*bev).output, crate::buffer::FLAG_DRAINS_TO_FD as u64);
+        assign_events(bev, fd);
+        let cb: crate::buffer::callbacks::CbFunc = outbuf_cb;
+        evb::evbuffer_add_cb((*bev).output, Some(cb), bev.cast());
+        evb::evbuffer_freeze((*bev).input, 0);
+        evb::evbuffer_freeze((*bev).output, 1);
+        bev
+    }
+}
+
+/// Points both events at `fd`.
+unsafe fn assign_events(bev: *mut Bufferevent, fd: c_int) {
+    // SAFETY: live bufferevent whose events are not added (callers' contract).
+    unsafe {
+        let base = (*bev).ev_base;
+        ev::event_assign(&raw mut (*bev).ev_read, base, fd, EV_READ | EV_PERSIST | EV_FINALIZE, Some(readcb), bev.cast());
+        ev::event_assign(&raw mut (*bev).ev_write, base, fd, EV_WRITE | EV_PERSIST | EV_FINALIZE, Some(writecb), bev.cast());
+    }
+}
+
+/// Data appended to the output: start writing if writing is on and idle.
+unsafe extern "C" fn outbuf_cb(_buf: *mut Evbuffer, info: *const CbInfo, arg: *mut c_void) {
+    let bev = arg.cast::<Bufferevent>();
+    let p = upcast(bev);
+    // SAFETY: installed by new() on the bufferevent's own output; info is valid for the call.
+    unsafe {
+        if (*info).n_added != 0
+            && (*bev).enabled & EV_WRITE != 0
+            && ev::event_pending(&raw const (*bev).ev_write, EV_WRITE, ptr::null_mut()) == 0
+            && (*p).write_suspended == 0
+        {
+            // A failure here shows up as a write that never happens; upstream ignores it too.
+            core::add_event(&raw mut (*bev).ev_write, &raw const (*bev).timeout_write);
+        }
+    }
+}
+
+/// The socket is readable (or the read timeout expired).
+unsafe extern "C" fn readcb(fd: c_int, event: c_short, arg: *mut c_void) {
+    let bev = arg.cast::<Bufferevent>();
+    let p = upcast(bev);
+    // SAFETY: the event belongs to a live bufferevent (finalized with it); the reference
+    // taken here keeps it alive through the callbacks.
+    unsafe {
+        core::incref_and_lock(bev);
+        let mut what = BEV_EVENT_READING;
+        let failed = 'read: {
+            if event == EV_TIMEOUT {
+                what |= BEV_EVENT_TIMEOUT;
+                break 'read true;
+            }
+            let input = (*bev).input;
+            let mut howmuch = limits::get_read_max(p);
+            let high = (*bev).wm_read.high;
+            if high != 0 {
+                let len = evb::evbuffer_get_length(input);
+                if len >= high {
+                    core::suspend_read(bev, core::SUSPEND_WM);
+                    break 'read false;
+                }
+                howmuch = howmuch.min((high - len) as isize);
+            }
+            if (*p).read_suspended != 0 || howmuch <= 0 {
+                break 'read false;
+            }
+            evb::evbuffer_unfreeze(input, 0);
+            let res = evb::evbuffer_read(input, fd, howmuch.min(c_int::MAX as isize) as c_int);
+            evb::evbuffer_freeze(input, 0);
+            if res < 0 {
+                if retriable(errno()) {
+                    break 'read false;
+                }
+                what |= BEV_EVENT_ERROR;
+                break 'read true;
+            }
+            if res == 0 {
+                what |= BEV_EVENT_EOF;
+                break 'read true;
+            }
+            limits::decrement_read_buckets(p, res as isize);
+            if evb::evbuffer_get_length(input) >= (*bev).wm_read.low {
+                core::run_readcb(bev, 0);
+            }
+            false
+        };
+        if failed {
+            core::disable(bev, EV_READ);
+            core::run_eventcb(bev, what, 0);
+        }
+        core::decref_and_unlock(bev);
+    }
+}
+
+/// The socket is writable (or connected, or the write timeout expired).
+unsafe extern "C" fn writecb(fd: c_int, event: c_short, arg: *mut c_void) {
+    let bev = arg.cast::<Bufferevent>();
+    let p = upcast(bev);
+    // SAFETY: as in readcb.
+    unsafe {
+        core::incref_and_lock(bev);
+        let mut what = BEV_EVENT_WRITING;
+        let mut connected = false;
+        let mut wrote = 0;
+        let failed = 'write: {
+            if event == EV_TIMEOUT {
+                what |= BEV_EVENT_TIMEOUT;
+                break 'write true;
+            }
+            if (*p).state & CONNECTING != 0 {
+                if (*p).state & CONNECTION_REFUSED != 0 {
+                    (*p).state &= !(CONNECTING | CONNECTION_REFUSED);
+                    crate::mm::set_errno(libc::ECONNREFUSED);
+                    what |= BEV_EVENT_ERROR;
+                    break 'write true;
+                }
+                let c = evu::evutil_socket_finished_connecting_(fd);
+                if c == 0 {
+                    break 'write false;
+                }
+                (*p).state &= !CONNECTING;
+                if c < 0 {
+                    ev::event_del(&raw mut (*bev).ev_write);
+                    ev::event_del(&raw mut (*bev).ev_read);
+                    core::run_eventcb(bev, BEV_EVENT_ERROR, 0);
+                    break 'write false;
+                }
+                connected = true;
+                core::run_eventcb(bev, BEV_EVENT_CONNECTED, 0);
+                if (*bev).enabled & EV_WRITE == 0 || (*p).write_suspended != 0 {
+                    ev::event_del(&raw mut (*bev).ev_write);
+                    break 'write false;
+                }
+            }
+            let output = (*bev).output;
+            if (*p).write_suspended != 0 {
+                break 'write false;
+            }
+            if evb::evbuffer_get_length(output) != 0 {
+                let atmost = limits::get_write_max(p);
+                evb::evbuffer_unfreeze(output, 1);
+                let res = evb::evbuffer_write_atmost(output, fd, atmost);
+                evb::evbuffer_freeze(output, 1);
+                if res < 0 {
+                    if retriable(errno()) {
+                        if evb::evbuffer_get_length(output) == 0 {
+                            ev::event_del(&raw mut (*bev).ev_write);
+                        }
+                        break 'write false;
+                    }
+                    what |= BEV_EVENT_ERROR;
+                    break 'write true;
+                }
+                if res == 0 {
+                    what |= BEV_EVENT_EOF;
+                    break 'write true;
+                }
+                wrote = res;
+                limits::decrement_write_buckets(p, res as isize);
+            }
+            if evb::evbuffer_get_length(output) == 0 {
+                ev::event_del(&raw mut (*bev).ev_write);
+            }
+            // Also after a connect with nothing to write: the program may start writing now.
+            if (wrote != 0 || !connected) && evb::evbuffer_get_length(output) <= (*bev).wm_write.low {
+                core::run_writecb(bev, 0);
+            }
+            false
+        };
+        if failed {
+            core::disable(bev, EV_WRITE);
+            core::run_eventcb(bev, what, 0);
+        }
+        core::decref_and_unlock(bev);
+    }
+}
+
+/// `bufferevent_socket_connect`: creates the socket when the bufferevent has none; the
+/// result (CONNECTED or ERROR) arrives through the event callback, even when connect()
+/// fails at once with ECONNREFUSED. -1 when no connect could be started.
+///
+/// # Safety
+/// `bev` must be a live socket bufferevent; `sa` NULL or `socklen` readable bytes.
+pub unsafe fn connect(bev: *mut Bufferevent, sa: *const sockaddr, socklen: c_int) -> c_int {
+    let p = upcast(bev);
+    // SAFETY: live (contract); the reference covers the event callback on failure.
+    unsafe {
+        core::incref_and_lock(bev);
+        let mut fd = core::getfd(bev);
+        let mut ownfd = false;
+        let mut result = -1;
+        'connect: {
+            if fd < 0 {
+                if sa.is_null() {
+                    break 'connect;
+                }
+                fd = evu::evutil_socket_(c_int::from((*sa).sa_family), libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 0);
+                if fd < 0 {
+                    core::run_eventcb(bev, BEV_EVENT_ERROR, 0);
+                    break 'connect;
+                }
+                ownfd = true;
+            }
+            let r = if sa.is_null() { 0 } else { evu::evutil_socket_connect_(&mut fd, sa, socklen) };
+            if r < 0 {
+                core::run_eventcb(bev, BEV_EVENT_ERROR, 0);
+                if ownfd {
+                    evu::evutil_closesocket(fd);
+                }
+                break 'connect;
+            }
+            setfd(bev, fd);
+            (*p).state |= CONNECTING;
+            result = 0;
+            match r {
+                0 => {
+                    if be_enable(bev, EV_WRITE) < 0 {
+                        (*p).state &= !CONNECTING;
+                        result = -1;
+                    }
+                }
+                // Connected at once (1) or refused at once (2): either way the outcome is
+                // reported from the loop, as for a connect that takes time.
+                _ => {
+                    if r == 2 {
+                        (*p).state |= CONNECTION_REFUSED;
+                    }
+                    ev::event_active(&raw mut (*bev).ev_write, c_int::from(EV_WRITE), 1);
+                }
+            }
+        }
+        core::decref_and_unlock(bev);
+        result
+    }
+}
+
+/// `bufferevent_socket_connect_hostname`, through the system resolver (evutil_getaddrinfo,
+/// which blocks): the first address found is connected to. A failed lookup is reported as an
+/// ERROR event, its code by get_dns_error. The evdns base, if any, is not used yet.
+///
+/// # Safety
+/// `bev` must be a live socket bufferevent; `hostname` a C string.
+pub unsafe fn connect_hostname(bev: *mut Bufferevent, family: c_int, hostname: *const c_char, port: c_int) -> c_int {
+    let p = upcast(bev);
+    let portbuf = std::ffi::CString::new(port.to_string()).unwrap_or_default();
+    // SAFETY: zeroed addrinfo hints are valid; the fields set are plain integers.
+    let mut hints: crate::util::addrinfo::AddrInfo = unsafe { std::mem::zeroed() };
+    hints.ai_family = family;
+    hints.ai_socktype = libc::SOCK_STREAM;
+    hints.ai_protocol = libc::IPPROTO_TCP;
+    hints.ai_flags = crate::util::addrinfo::AI_ADDRCONFIG;
+    let mut res = ptr::null_mut();
+    // SAFETY: live bufferevent (contract); hostname a C string; res receives a list freed
+    // below.
+    unsafe {
+        core::lock(bev);
+        (*p).dns_error = 0;
+        core::unlock(bev);
+        let err = evu::evutil_getaddrinfo(hostname, portbuf.as_ptr(), &hints, &mut res);
+        if err != 0 || res.is_null() {
+            core::incref_and_lock(bev);
+            (*p).dns_error = err;
+            core::run_eventcb(bev, BEV_EVENT_ERROR, 0);
+            core::decref_and_unlock(bev);
+            return -1;
+        }
+        set_conn_address(bev, (*res).ai_addr.cast(), (*res).ai_addrlen);
+        let r = connect(bev, (*res).ai_addr, (*res).ai_addrlen as c_int);
+        evu::evutil_freeaddrinfo(res);
+        r
+    }
+}
+
+/// `bufferevent_setfd` for sockets: the events move to `fd`, and what was enabled starts on it.
+///
+/// # Safety
+/// `bev` must be a live socket bufferevent.
+pub unsafe fn setfd(bev: *mut Bufferevent, fd: c_int) {
+    let p = upcast(bev);
+    // SAFETY: live (contract).
+    unsafe {
+        core::lock(bev);
+        ev::event_del(&raw mut (*bev).ev_read);
+        ev::event_del(&raw mut (*bev).ev_write);
+        evb::evbuffer_unfreeze((*bev).input, 0);
+        evb::evbuffer_unfreeze((*bev).output, 1);
+        assign_events(bev, fd);
+        evb::evbuffer_freeze((*bev).input, 0);
+        evb::evbuffer_freeze((*bev).output, 1);
+        (*p).state &= !(CONNECTING | CONNECTION_REFUSED);
+        if fd >= 0 {
+            core::enable(bev, (*bev).enabled);
+        }
+        core::unlock(bev);
+    }
+}
+
+/// `bufferevent_socket_set_conn_address_`: keeps at most CONN_ADDRESS_LEN bytes (an AF_UNIX
+/// peer is longer: upstream copied all of it, CVE-2026-63388).
+///
+/// # Safety
+/// `bev` must be a live bufferevent, `addr` `addrlen` readable bytes.
+pub unsafe fn set_conn_address(bev: *mut Bufferevent, addr: *const u8, addrlen: socklen_t) {
+    let p = upcast(bev);
+    let n = (addrlen as usize).min(CONN_ADDRESS_LEN);
+    // SAFETY: live (contract); n bytes of addr are readable and fit conn_address.
+    unsafe {
+        (*p).conn_address = [0; CONN_ADDRESS_LEN];
+        ptr::copy_nonoverlapping(addr, (&raw mut (*p).conn_address).cast::<u8>(), n);
+    }
+}
+
+/// `bufferevent_socket_set_conn_address_fd_`: the peer of `fd`, if it has one.
+///
+/// # Safety
+/// `bev` must be a live bufferevent.
+pub unsafe fn set_conn_address_fd(bev: *mut Bufferevent, fd: c_int) {
+    // SAFETY: a zeroed sockaddr_storage is valid; getpeername writes at most len bytes.
+    unsafe {
+        let mut ss: libc::sockaddr_storage = std::mem::zeroed();
+        let mut len = std::mem::size_of::<libc::sockaddr_storage>() as socklen_t;
+        if libc::getpeername(fd, (&raw mut ss).cast(), &mut len) == 0 {
+            set_conn_address(bev, (&raw const ss).cast(), len);
+        }
+    }
+}
+
+/// `bufferevent_socket_get_conn_address_`.
+pub fn conn_address(bev: *mut Bufferevent) -> *const sockaddr {
+    // SAFETY: only the address of a field is taken.
+    unsafe { (&raw const (*upcast(bev)).conn_address).cast() }
+}
+
+// ---- the operations table ----------------------------------------------------------------------
+
+unsafe extern "C" fn be_enable(bev: *mut Bufferevent, event: c_short) -> c_int {
+    // SAFETY: called by the common code on a live socket bufferevent.
+    unsafe {
+        if event & EV_READ != 0 && core::add_event(&raw mut (*bev).ev_read, &raw const (*bev).timeout_read) == -1 {
+            return -1;
+        }
+        if event & EV_WRITE != 0 && core::add_event(&raw mut (*bev).ev_write, &raw const (*bev).timeout_write) == -1 {
+            return -1;
+        }
+    }
+    0
+}
+
+unsafe extern "C" fn be_disable(bev: *mut Bufferevent, event: c_short) -> c_int {
+    // SAFETY: as in be_enable.
+    unsafe {
+        if event & EV_READ != 0 && ev::event_del(&raw mut (*bev).ev_read) == -1 {
+            return -1;
+        }
+        // A connect in progress keeps waiting for writability, whatever the program disabled.
+        if event & EV_WRITE != 0 && (*upcast(bev)).state & CONNECTING == 0 && ev::event_del(&raw mut (*bev).ev_write) == -1 {
+            return -1;
+        }
+    }
+    0
+}
+
+unsafe extern "C" fn be_destruct(bev: *mut Bufferevent) {
+    // SAFETY: called by the finalizer of a socket bufferevent.
+    unsafe {
+        let fd = (*bev).ev_read.fd;
+        if (*upcast(bev)).options & BEV_OPT_CLOSE_ON_FREE != 0 && fd >= 0 {
+            evu::evutil_closesocket(fd);
+        }
+    }
+}
+
+/// New timeouts apply to the events that are waiting now.
+unsafe extern "C" fn be_adj_timeouts(bev: *mut Bufferevent) -> c_int {
+    let mut r = 0;
+    // SAFETY: as in be_enable.
+    unsafe {
+        for (e, dir, tv) in [
+            (&raw mut (*bev).ev_read, EV_READ, &raw const (*bev).timeout_read),
+            (&raw mut (*bev).ev_write, EV_WRITE, &raw const (*bev).timeout_write),
+        ] {
+            if ev::event_pending(e, dir, ptr::null_mut()) == 0 {
+                continue;
+            }
+            let res = if core::timer_is_set(&*tv) { ev::event_add(e, tv) } else { ev::event_remove_timer(e) };
+            if res < 0 {
+                r = -1;
+            }
+        }
+    }
+    r
+}
+
+/// A socket has nothing of its own to flush: what is in the output goes out as fast as the
+/// socket takes it.
+unsafe extern "C" fn be_flush(_bev: *mut Bufferevent, _iotype: c_short, _mode: FlushMode) -> c_int {
+    0
+}
+
+unsafe extern "C" fn be_ctrl(bev: *mut Bufferevent, op: CtrlOp, data: *mut CtrlData) -> c_int {
+    // SAFETY: called by the common code with a live bufferevent and its data.
+    unsafe {
+        match op {
+            CtrlOp::SetFd => {
+                setfd(bev, (*data).fd);
+                0
+            }
+            CtrlOp::GetFd => {
+                (*data).fd = (*bev).ev_read.fd;
+                0
+            }
+            CtrlOp::GetUnderlying => -1,
+            // The lookup of connect_hostname runs to completion before it returns.
+            CtrlOp::CancelAll => 0,
+        }
+    }
+}
