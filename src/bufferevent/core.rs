@@ -604,80 +604,61 @@ pub unsafe fn disable_hard(bev: *mut Bufferevent, event: c_short) -> c_int {
     }
 }
 
+/// Adds (`on`) or lifts one reason for suspending direction `dir`: the kind stops that
+/// direction at the first reason and restarts it, if enabled, when the last one goes.
+///
+/// # Safety
+/// `bev` must be a live bufferevent.
+unsafe fn change_suspension(bev: *mut Bufferevent, dir: c_short, what: SuspendFlags, on: bool) {
+    let p = upcast(bev);
+    // SAFETY: live (contract).
+    unsafe {
+        lock(bev);
+        let flags = if dir == EV_READ { &raw mut (*p).read_suspended } else { &raw mut (*p).write_suspended };
+        if on {
+            if *flags == 0 {
+                if let Some(f) = ops(bev).disable {
+                    f(bev, dir);
+                }
+            }
+            *flags |= what;
+        } else {
+            *flags &= !what;
+            if *flags == 0 && (*bev).enabled & dir != 0 {
+                if let Some(f) = ops(bev).enable {
+                    f(bev, dir);
+                }
+            }
+        }
+        unlock(bev);
+    }
+}
+
 /// `bufferevent_suspend_read_`.
 ///
 /// # Safety
-/// `bev` must be a live bufferevent.
+/// `bev` must be a live bufferevent (also for the three below).
 pub unsafe fn suspend_read(bev: *mut Bufferevent, what: SuspendFlags) {
-    let p = upcast(bev);
-    // SAFETY: live (contract).
-    unsafe {
-        lock(bev);
-        if (*p).read_suspended == 0 {
-            if let Some(f) = ops(bev).disable {
-                f(bev, EV_READ);
-            }
-        }
-        (*p).read_suspended |= what;
-        unlock(bev);
-    }
+    // SAFETY: forwarded contract.
+    unsafe { change_suspension(bev, EV_READ, what, true) }
 }
 
 /// `bufferevent_unsuspend_read_`.
-///
-/// # Safety
-/// `bev` must be a live bufferevent.
 pub unsafe fn unsuspend_read(bev: *mut Bufferevent, what: SuspendFlags) {
-    let p = upcast(bev);
-    // SAFETY: live (contract).
-    unsafe {
-        lock(bev);
-        (*p).read_suspended &= !what;
-        if (*p).read_suspended == 0 && (*bev).enabled & EV_READ != 0 {
-            if let Some(f) = ops(bev).enable {
-                f(bev, EV_READ);
-            }
-        }
-        unlock(bev);
-    }
+    // SAFETY: forwarded contract.
+    unsafe { change_suspension(bev, EV_READ, what, false) }
 }
 
 /// `bufferevent_suspend_write_`.
-///
-/// # Safety
-/// `bev` must be a live bufferevent.
 pub unsafe fn suspend_write(bev: *mut Bufferevent, what: SuspendFlags) {
-    let p = upcast(bev);
-    // SAFETY: live (contract).
-    unsafe {
-        lock(bev);
-        if (*p).write_suspended == 0 {
-            if let Some(f) = ops(bev).disable {
-                f(bev, EV_WRITE);
-            }
-        }
-        (*p).write_suspended |= what;
-        unlock(bev);
-    }
+    // SAFETY: forwarded contract.
+    unsafe { change_suspension(bev, EV_WRITE, what, true) }
 }
 
 /// `bufferevent_unsuspend_write_`.
-///
-/// # Safety
-/// `bev` must be a live bufferevent.
 pub unsafe fn unsuspend_write(bev: *mut Bufferevent, what: SuspendFlags) {
-    let p = upcast(bev);
-    // SAFETY: live (contract).
-    unsafe {
-        lock(bev);
-        (*p).write_suspended &= !what;
-        if (*p).write_suspended == 0 && (*bev).enabled & EV_WRITE != 0 {
-            if let Some(f) = ops(bev).enable {
-                f(bev, EV_WRITE);
-            }
-        }
-        unlock(bev);
-    }
+    // SAFETY: forwarded contract.
+    unsafe { change_suspension(bev, EV_WRITE, what, false) }
 }
 
 // ---- watermarks --------------------------------------------------------------------------------

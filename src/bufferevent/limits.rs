@@ -98,8 +98,11 @@ fn current_tick(base: *mut EventBase, cfg: &TokenBucketCfg) -> u32 {
 }
 
 /// The refill timer of a bufferevent, for the finalizer's list (None without rate limits).
-pub fn refill_event(p: *mut BevPrivate) -> Option<*mut Event> {
-    // SAFETY: live bufferevent (callers' contract); the event is assigned when rl is made.
+///
+/// # Safety
+/// `p` must be a live bufferevent.
+pub unsafe fn refill_event(p: *mut BevPrivate) -> Option<*mut Event> {
+    // SAFETY: live bufferevent (contract); the event is assigned when rl is made.
     unsafe {
         let rl = (*p).rate_limiting;
         (!rl.is_null()).then(|| &raw mut (*rl).refill)

@@ -1,8 +1,10 @@
 //! Bufferevents (`event2/bufferevent.h`, `bufferevent_struct.h`, `bufferevent_compat.h`).
 //!
-//! Written so far: the C layouts ([`layout`]) and the token buckets ([`ratelim`], exported by
-//! `src/ffi/bufferevent.rs`). What follows is the plan for the rest, and what upstream's
-//! tests require of it.
+//! All of it is written: the common core (`core.rs`), the socket, pair and filter kinds, and
+//! rate limits (`ratelim.rs` for the arithmetic, `limits.rs` for timers and suspensions). What
+//! follows was the plan; where the code differs, the code's own docs say how (a pair always
+//! defers its callbacks; a bufferevent's lock is shared-counted with its buffers, see
+//! `thread::alloc_shared_lock`).
 //!
 //! # Files
 //!

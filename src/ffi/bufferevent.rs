@@ -97,6 +97,9 @@ use crate::event::{Event, EV_READ, EV_WRITE};
 
 /// The argument check of every call taking a bufferevent.
 macro_rules! ensure_bev {
+    ($bev:expr, (), $func:literal) => {
+        ensure_arg!(!$bev.is_null(), (), concat!($func, ": NULL bufferevent"))
+    };
     ($bev:expr, $ret:expr, $func:literal) => {
         ensure_arg!(!$bev.is_null(), $ret, concat!($func, ": NULL bufferevent"))
     };
