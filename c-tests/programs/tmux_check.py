@@ -52,21 +52,31 @@ def run():
         pid = int(tmux("display-message", "-p", "-t", "check", "#{pid}").strip())
         if pid != server.pid:
             raise CheckFailed(f"the session is served by pid {pid}, not by the server started here ({server.pid})")
+        def wait_for_line(text):
+            # Exact lines: the typed command lines contain the text too, but not alone.
+            deadline = time.monotonic() + 15
+            while True:
+                screen = [line.rstrip() for line in tmux("capture-pane", "-p", "-t", "check").splitlines()]
+                if text in screen:
+                    return
+                if time.monotonic() > deadline:
+                    raise CheckFailed(f"the pane never showed {text!r}; screen:\n" + "\n".join(screen[-10:]))
+                time.sleep(0.1)
+
+        # One command at a time: keys typed ahead of the shell would be echoed by the terminal
+        # wherever the output stands, and the screen's layout would depend on that race.
         tmux("send-keys", "-t", "check", 'printf "%s-%s\\n" answer $((6 * 7))', "Enter")
+        wait_for_line("answer-42")
         tmux("send-keys", "-t", "check", f"seq 1 {LINES}; echo end-of-seq", "Enter")
-        deadline = time.monotonic() + 15
-        while True:
-            # Exact lines: the typed command lines contain "end-of-seq" too, but not alone.
-            screen = [line.rstrip() for line in tmux("capture-pane", "-p", "-t", "check").splitlines()]
-            if "end-of-seq" in screen:
-                break
-            if time.monotonic() > deadline:
-                raise CheckFailed("the pane never showed the commands' output; screen:\n" + "\n".join(screen[-10:]))
-            time.sleep(0.1)
+        wait_for_line("end-of-seq")
         history = [line.rstrip() for line in tmux("capture-pane", "-p", "-J", "-t", "check", "-S", "-").splitlines()]
         numbers = [line for line in history if line.isdigit()]
         if numbers != [str(i) for i in range(1, LINES + 1)]:
-            raise CheckFailed(f"capture-pane shows {len(numbers)} numbered lines, not 1..{LINES} in order")
+            expected = [str(i) for i in range(1, LINES + 1)]
+            missing = [n for n in expected if n not in set(numbers)]
+            odd = [line for line in history if line and not line.isdigit()][:8]
+            raise CheckFailed(f"capture-pane shows {len(numbers)} numbered lines, not 1..{LINES} in order; "
+                              f"missing {missing[:10]}, other lines {odd}")
         if "answer-42" not in history:
             raise CheckFailed("the shell's answer-42 line is missing from the pane")
         served = check_served(pid, args)
