@@ -20,26 +20,11 @@
 #include <event2/bufferevent.h>
 #include <event2/thread.h>
 #include "check.h"
+#include "warnings.h"
 
 /* Internal helpers upstream exports (bufferevent-internal.h). */
 void bufferevent_socket_set_conn_address_(struct bufferevent *bev, struct sockaddr *addr, size_t addrlen);
 const struct sockaddr *bufferevent_socket_get_conn_address_(struct bufferevent *bev);
-
-static int warnings;
-
-static void log_cb(int severity, const char *msg)
-{
-	(void)msg;
-	if (severity >= EVENT_LOG_WARN)
-		warnings++;
-}
-
-static int warned(void)
-{
-	int w = warnings;
-	warnings = 0;
-	return w > 0;
-}
 
 static void null_input(void)
 {

@@ -18,23 +18,7 @@
 #include <event2/buffer_compat.h>
 #include <event2/event.h>
 #include "check.h"
-
-static int warnings;
-
-static void log_cb(int severity, const char *msg)
-{
-	(void)msg;
-	if (severity >= EVENT_LOG_WARN)
-		warnings++;
-}
-
-/* True if a warning arrived since the last call. */
-static int warned(void)
-{
-	int w = warnings;
-	warnings = 0;
-	return w >= 1;
-}
+#include "warnings.h"
 
 /* True if the buffer holds exactly the len bytes at want. */
 static int holds(struct evbuffer *b, const char *want, size_t len)

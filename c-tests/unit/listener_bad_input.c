@@ -11,23 +11,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include "check.h"
-
-static int warnings;
-
-static void log_cb(int severity, const char *msg)
-{
-	(void)msg;
-	if (severity >= EVENT_LOG_WARN)
-		warnings++;
-}
-
-/* True if at least one warning arrived since the last call. */
-static int warned(void)
-{
-	int w = warnings;
-	warnings = 0;
-	return w > 0;
-}
+#include "warnings.h"
 
 static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *addr,
     int socklen, void *arg)

@@ -16,15 +16,7 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 #include "check.h"
-
-static int warnings;
-
-static void log_cb(int severity, const char *msg)
-{
-	(void)msg;
-	if (severity >= EVENT_LOG_WARN)
-		warnings++;
-}
+#include "warnings.h"
 
 static struct sockaddr_in loopback(unsigned short port)
 {

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <event2/bufferevent.h>
 #include "check.h"
+#include "warnings.h"
 
 /* Upstream's ratelim-internal.h layouts and internal prototypes (exported by libevent_core). */
 struct ev_token_bucket {
@@ -37,14 +38,6 @@ ev_uint32_t ev_token_bucket_get_tick_(const struct timeval *tv,
     const struct ev_token_bucket_cfg *cfg);
 int ev_token_bucket_init_(struct ev_token_bucket *bucket,
     const struct ev_token_bucket_cfg *cfg, ev_uint32_t current_tick, int reinitialize);
-
-static int warnings;
-static void count_warnings(int severity, const char *msg)
-{
-	(void)msg;
-	if (severity >= EVENT_LOG_WARN)
-		warnings++;
-}
 
 static struct ev_token_bucket_cfg *cfg_with_tick(long sec, long usec)
 {
@@ -265,7 +258,7 @@ static void run_hostile(const char *name, void (*fn)(void))
 
 int main(void)
 {
-	event_set_log_callback(count_warnings);
+	event_set_log_callback(log_cb);
 	test_documented();
 	HOSTILE(zero_and_sub_millisecond_ticks_are_refused);
 	HOSTILE(wrapping_tick_lengths_are_refused);
