@@ -50,6 +50,8 @@ const READCB_PENDING: u32 = 1 << 1;
 const WRITECB_PENDING: u32 = 1 << 2;
 pub(super) const CONNECTING: u32 = 1 << 3;
 pub(super) const CONNECTION_REFUSED: u32 = 1 << 4;
+/// The socket write callback is running the program's write callback (socket.rs).
+pub(super) const IN_WRITECB: u32 = 1 << 5;
 
 /// Size of the stored peer address: a sockaddr_in6 (the largest address a TCP connect uses).
 pub const CONN_ADDRESS_LEN: usize = std::mem::size_of::<libc::sockaddr_in6>();

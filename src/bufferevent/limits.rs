@@ -202,12 +202,24 @@ fn get_max(p: *mut BevPrivate, dir: Direction) -> isize {
     }
 }
 
-pub fn get_read_max(p: *mut BevPrivate) -> isize {
-    get_max(p, Direction::Read)
+/// Whether the bufferevent has rate-limit state: without it (the usual case) the limits are
+/// the single read/write sizes and nothing is counted, checked inline by the I/O paths.
+#[inline]
+fn unlimited(p: *mut BevPrivate) -> bool {
+    // SAFETY: live bufferevent (callers' contract).
+    unsafe { (*p).rate_limiting.is_null() }
 }
 
+#[inline]
+pub fn get_read_max(p: *mut BevPrivate) -> isize {
+    // SAFETY: live bufferevent (callers' contract).
+    if unlimited(p) { unsafe { (*p).max_single_read } } else { get_max(p, Direction::Read) }
+}
+
+#[inline]
 pub fn get_write_max(p: *mut BevPrivate) -> isize {
-    get_max(p, Direction::Write)
+    // SAFETY: live bufferevent (callers' contract).
+    if unlimited(p) { unsafe { (*p).max_single_write } } else { get_max(p, Direction::Write) }
 }
 
 /// `bufferevent_decrement_read_buckets_` / `_write_buckets_`: `bytes` moved. 0, or -1 when
@@ -242,12 +254,14 @@ fn decrement_buckets(p: *mut BevPrivate, dir: Direction, bytes: isize) -> c_int 
     r
 }
 
+#[inline]
 pub fn decrement_read_buckets(p: *mut BevPrivate, bytes: isize) -> c_int {
-    decrement_buckets(p, Direction::Read, bytes)
+    if unlimited(p) { 0 } else { decrement_buckets(p, Direction::Read, bytes) }
 }
 
+#[inline]
 pub fn decrement_write_buckets(p: *mut BevPrivate, bytes: isize) -> c_int {
-    decrement_buckets(p, Direction::Write, bytes)
+    if unlimited(p) { 0 } else { decrement_buckets(p, Direction::Write, bytes) }
 }
 
 /// After the own bucket changed: suspend (arming the refill) when spent, resume when not.
