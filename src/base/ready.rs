@@ -157,8 +157,11 @@ impl EventBase {
     #[cold]
     fn settle_ready_now(&mut self) {
         // What was queued since the backend returned (timeouts, activations by callbacks) comes
-        // after the ready events in upstream's queue.
-        let mut later: Vec<List<EventCallback>> = self.activequeues.iter_mut().map(std::mem::take).collect();
+        // after the ready events in upstream's queue. Usually nothing was (a callback adding or
+        // deleting an event settles the list too): then there is nothing to set aside.
+        let queued = self.activequeues.iter().any(|q| !q.is_empty());
+        let mut later: Vec<List<EventCallback>> =
+            if queued { self.activequeues.iter_mut().map(std::mem::take).collect() } else { Vec::new() };
         let (active_before, added_before) = (self.event_count_active, self.event_count);
         while !self.ready.is_empty() {
             let (fd, events) = self.ready.peek();

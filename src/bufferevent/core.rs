@@ -35,9 +35,14 @@ pub const SUSPEND_BW_GROUP: SuspendFlags = 0x04;
 pub const SUSPEND_LOOKUP: SuspendFlags = 0x08;
 pub const SUSPEND_FILT_READ: SuspendFlags = 0x10;
 
-/// Largest single read and write by default (what upstream documents for
-/// bufferevent_set_max_single_read/write).
-pub const MAX_SINGLE_DEFAULT: isize = 16384;
+/// Largest single read and write by default ("a reasonable default", as upstream's header puts
+/// it for bufferevent_set_max_single_read/write). Upstream's value is 16384, but its
+/// evbuffer_read takes at most 4 KiB anyway, so a socket bufferevent costs an epoll_wait, a
+/// FIONREAD and a readv per 4 KiB there. 64 KiB matches evbuffer_read's own cap
+/// (buffer::io::MAX_READ), what loopback and most networks deliver per wake-up: a quarter of the
+/// system calls of 16 KiB on a bulk transfer, and no more memory for small messages (reads are
+/// sized by what is waiting).
+pub const MAX_SINGLE_DEFAULT: isize = 64 * 1024;
 
 // Bits of `BevPrivate::state`.
 const OWN_LOCK: u32 = 1 << 0;
@@ -45,6 +50,8 @@ const READCB_PENDING: u32 = 1 << 1;
 const WRITECB_PENDING: u32 = 1 << 2;
 pub(super) const CONNECTING: u32 = 1 << 3;
 pub(super) const CONNECTION_REFUSED: u32 = 1 << 4;
+/// The socket write callback is running the program's write callback (socket.rs).
+pub(super) const IN_WRITECB: u32 = 1 << 5;
 
 /// Size of the stored peer address: a sockaddr_in6 (the largest address a TCP connect uses).
 pub const CONN_ADDRESS_LEN: usize = std::mem::size_of::<libc::sockaddr_in6>();

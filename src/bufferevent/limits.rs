@@ -163,18 +163,31 @@ unsafe fn refresh(bev: *mut Bufferevent, rl: *mut RateLimit) {
     }
 }
 
-/// `bufferevent_get_read_max_` / `_write_max_`: the most one operation may move now.
+/// `bufferevent_get_read_max_` / `_write_max_`: the most one operation may move now. Without
+/// rate-limit state (the usual case) that is the single read/write size, inline in the I/O
+/// paths.
+#[inline]
 fn get_max(p: *mut BevPrivate, dir: Direction) -> isize {
     // SAFETY: live, locked bufferevent (callers' contract).
-    unsafe {
-        let mut max = match dir {
+    let (max, rl) = unsafe {
+        let max = match dir {
             Direction::Read => (*p).max_single_read,
             Direction::Write => (*p).max_single_write,
         };
-        let rl = (*p).rate_limiting;
-        if rl.is_null() {
-            return max;
-        }
+        (max, (*p).rate_limiting)
+    };
+    if rl.is_null() {
+        max
+    } else {
+        limited_max(p, rl, dir, max)
+    }
+}
+
+/// `get_max` under rate limits: `max` lowered to the buckets' limits.
+#[inline(never)]
+fn limited_max(p: *mut BevPrivate, rl: *mut RateLimit, dir: Direction, mut max: isize) -> isize {
+    // SAFETY: live, locked bufferevent and its rate-limit state (callers' contract).
+    unsafe {
         let bev = &raw mut (*p).bev;
         if !(*rl).cfg.is_null() {
             refresh(bev, rl);
@@ -202,24 +215,35 @@ fn get_max(p: *mut BevPrivate, dir: Direction) -> isize {
     }
 }
 
+#[inline]
 pub fn get_read_max(p: *mut BevPrivate) -> isize {
     get_max(p, Direction::Read)
 }
 
+#[inline]
 pub fn get_write_max(p: *mut BevPrivate) -> isize {
     get_max(p, Direction::Write)
 }
 
 /// `bufferevent_decrement_read_buckets_` / `_write_buckets_`: `bytes` moved. 0, or -1 when
-/// the refill timer could not be armed.
+/// the refill timer could not be armed. Without rate-limit state nothing is counted (inline).
+#[inline]
 fn decrement_buckets(p: *mut BevPrivate, dir: Direction, bytes: isize) -> c_int {
-    let mut r = 0;
     // SAFETY: live, locked bufferevent (callers' contract).
+    let rl = unsafe { (*p).rate_limiting };
+    if rl.is_null() {
+        0
+    } else {
+        spend_buckets(p, rl, dir, bytes)
+    }
+}
+
+/// `decrement_buckets` under rate limits.
+#[inline(never)]
+fn spend_buckets(p: *mut BevPrivate, rl: *mut RateLimit, dir: Direction, bytes: isize) -> c_int {
+    let mut r = 0;
+    // SAFETY: live, locked bufferevent and its rate-limit state (callers' contract).
     unsafe {
-        let rl = (*p).rate_limiting;
-        if rl.is_null() {
-            return 0;
-        }
         let bev = &raw mut (*p).bev;
         if !(*rl).cfg.is_null() {
             (*rl).bucket.spend(dir, bytes);
@@ -242,10 +266,12 @@ fn decrement_buckets(p: *mut BevPrivate, dir: Direction, bytes: isize) -> c_int 
     r
 }
 
+#[inline]
 pub fn decrement_read_buckets(p: *mut BevPrivate, bytes: isize) -> c_int {
     decrement_buckets(p, Direction::Read, bytes)
 }
 
+#[inline]
 pub fn decrement_write_buckets(p: *mut BevPrivate, bytes: isize) -> c_int {
     decrement_buckets(p, Direction::Write, bytes)
 }

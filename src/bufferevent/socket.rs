@@ -10,7 +10,7 @@ use std::ptr;
 
 use libc::{sockaddr, socklen_t};
 
-use super::core::{self, upcast, BevPrivate, CONNECTING, CONNECTION_REFUSED, CONN_ADDRESS_LEN};
+use super::core::{self, upcast, BevPrivate, CONNECTING, CONNECTION_REFUSED, CONN_ADDRESS_LEN, IN_WRITECB};
 use super::layout::*;
 use super::limits;
 use crate::base::EventBase;
@@ -86,6 +86,15 @@ unsafe fn assign_events(bev: *mut Bufferevent, fd: c_int) {
 }
 
 /// Data appended to the output: start writing if writing is on and idle.
+///
+/// Upstream adds the write event and writes when the backend next reports the socket
+/// writable, which it nearly always is: for a small message that is an epoll_ctl to watch for
+/// writability, a wake-up, the write and an epoll_ctl to stop watching. A connected socket is
+/// instead tried at once from the loop: the write event is made active (its callback runs from
+/// the loop, with EV_WRITE, as if the backend had reported it), and only a write that leaves
+/// data behind adds it (writecb). Data added by the program's own write callback take the
+/// upstream way, so that a program refilling its output from that callback cannot keep the
+/// loop writing without ever polling.
 unsafe extern "C" fn outbuf_cb(_buf: *mut Evbuffer, info: *const CbInfo, arg: *mut c_void) {
     let bev = arg.cast::<Bufferevent>();
     let p = upcast(bev);
@@ -96,8 +105,26 @@ unsafe extern "C" fn outbuf_cb(_buf: *mut Evbuffer, info: *const CbInfo, arg: *m
             && ev::event_pending(&raw const (*bev).ev_write, EV_WRITE, ptr::null_mut()) == 0
             && (*p).write_suspended == 0
         {
-            // A failure here shows up as a write that never happens; upstream ignores it too.
-            core::add_event(&raw mut (*bev).ev_write, &raw const (*bev).timeout_write);
+            if (*p).state & (CONNECTING | IN_WRITECB) == 0 && (*bev).ev_write.fd >= 0 {
+                ev::event_active(&raw mut (*bev).ev_write, c_int::from(EV_WRITE), 1);
+            } else {
+                // A failure here shows up as a write that never happens; upstream ignores it too.
+                core::add_event(&raw mut (*bev).ev_write, &raw const (*bev).timeout_write);
+            }
+        }
+    }
+}
+
+/// After a write: the write event waits for writability while the output holds data (it may
+/// have run without being added, see outbuf_cb), and stops when the output is empty.
+unsafe fn rearm_write(bev: *mut Bufferevent) {
+    // SAFETY: live, locked socket bufferevent (callers' contract).
+    unsafe {
+        let e = &raw mut (*bev).ev_write;
+        if evb::evbuffer_get_length((*bev).output) == 0 {
+            ev::event_del(e);
+        } else if ev::event_pending(e, EV_WRITE, ptr::null_mut()) == 0 {
+            core::add_event(e, &raw const (*bev).timeout_write);
         }
     }
 }
@@ -209,9 +236,7 @@ unsafe extern "C" fn writecb(fd: c_int, event: c_short, arg: *mut c_void) {
                 evb::evbuffer_freeze(output, 1);
                 if res < 0 {
                     if retriable(errno()) {
-                        if evb::evbuffer_get_length(output) == 0 {
-                            ev::event_del(&raw mut (*bev).ev_write);
-                        }
+                        rearm_write(bev);
                         break 'write false;
                     }
                     what |= BEV_EVENT_ERROR;
@@ -224,12 +249,12 @@ unsafe extern "C" fn writecb(fd: c_int, event: c_short, arg: *mut c_void) {
                 wrote = res;
                 limits::decrement_write_buckets(p, res as isize);
             }
-            if evb::evbuffer_get_length(output) == 0 {
-                ev::event_del(&raw mut (*bev).ev_write);
-            }
+            rearm_write(bev);
             // Also after a connect with nothing to write: the program may start writing now.
             if (wrote != 0 || !connected) && evb::evbuffer_get_length(output) <= (*bev).wm_write.low {
+                (*p).state |= IN_WRITECB;
                 core::run_writecb(bev, 0);
+                (*p).state &= !IN_WRITECB;
             }
             false
         };
