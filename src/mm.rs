@@ -19,6 +19,12 @@ pub fn set_functions(m: Option<MallocFn>, r: Option<ReallocFn>, f: Option<FreeFn
     FREE_FN.store(f.map_or(0, |p| p as usize), Ordering::Release);
 }
 
+/// Whether the program replaced the allocator (then everything goes through its functions).
+#[inline]
+pub fn replaced() -> bool {
+    MALLOC_FN.load(Ordering::Relaxed) != 0 || FREE_FN.load(Ordering::Relaxed) != 0
+}
+
 /// `malloc`; a zero size gives NULL as upstream's mm_malloc does.
 pub fn malloc(size: usize) -> *mut c_void {
     if size == 0 {

@@ -13,6 +13,7 @@ use std::ffi::{c_int, c_void};
 use std::mem::size_of;
 use std::ptr;
 
+use super::chain_cache;
 use super::file::{self, FileSegment};
 use super::Evbuffer;
 use crate::mm;
@@ -113,7 +114,7 @@ pub struct NewChain(ptr::NonNull<Chain>);
 impl NewChain {
     /// A header followed by `extra` bytes, zeroed, refcount 1, buffer pointing after the header.
     fn alloc_raw(total: usize) -> Option<NewChain> {
-        let p = mm::malloc(total).cast::<Chain>();
+        let p = chain_cache::take(total).cast::<Chain>();
         let p = ptr::NonNull::new(p)?;
         // SAFETY: p points to `total` >= CHAIN_SIZE fresh bytes, suitably aligned by malloc.
         unsafe {
@@ -315,6 +316,17 @@ impl Chain {
         self.buffer_len - self.off >= datlen && self.off < self.buffer_len / 2 && self.off <= MAX_TO_REALIGN
     }
 
+    /// The size of the allocation a data chain (memory right after its header) came in; 0 for
+    /// the others, whose memory (if any) is elsewhere.
+    fn alloc_size(&self) -> usize {
+        let own_memory = self.buffer.cast_const() == (self as *const Chain).wrapping_add(1).cast::<u8>();
+        if own_memory && !self.has(REFERENCE | FILESEGMENT | MULTICAST) {
+            CHAIN_SIZE + self.buffer_len
+        } else {
+            0
+        }
+    }
+
     /// The file segment a FILESEGMENT chain shows.
     pub fn segment(&self) -> *mut FileSegment {
         debug_assert!(self.has(FILESEGMENT));
@@ -367,7 +379,8 @@ pub unsafe fn release(chain: *mut Chain) {
             super::decref_and_unlock(info.source);
         }
     }
-    mm::free(chain.cast());
+    // SAFETY: the chain is unreferenced and its block came from NewChain::alloc_raw (take).
+    unsafe { chain_cache::put(chain.cast(), c.alloc_size()) };
 }
 
 /// `evbuffer_chain_pin_`.

@@ -43,6 +43,7 @@
 
 pub mod callbacks;
 pub mod chain;
+mod chain_cache;
 pub mod file;
 pub mod io;
 mod list;
