@@ -41,7 +41,9 @@ for src in "$CTESTS"/unit/*.c; do
   if ! gcc -O1 -g -Wall -Werror "${INCLUDES[@]}" -I"$CTESTS/unit" "$src" -o "$out/$name" "${LIBS[@]}" \
       > "$out/$name.build.log" 2>&1; then
     echo "  FAIL  $name (does not compile or link)"
-    sed 's/^/        /' "$out/$name.build.log" | head -20
+    # awk reads to the end: "| head" would kill the writer with SIGPIPE, which pipefail and -e
+    # turn into the end of this script, whenever the log is long enough.
+    awk 'NR <= 20 {print "        " $0}' "$out/$name.build.log"
     failed=$((failed + 1)); failures+=("$name"); continue
   fi
   rc=0
@@ -52,7 +54,7 @@ for src in "$CTESTS"/unit/*.c; do
   [ "$VALGRIND" = 0 ] || read -r vg_errors vg_summary < <(valgrind_collect "$out/$name.vg" "$out/$name.log")
   if [ "$vg_errors" -gt 0 ]; then
     echo "  FAIL  $name ($vg_errors valgrind errors, first: $vg_summary; exit status $rc, 99 is valgrind's)"
-    sed 's/^/        /' "$out/$name.log" | grep -v '^        ==[0-9]*== VALGRIND-ERROR-' | head -60
+    awk '!/^==[0-9]*== VALGRIND-ERROR-/ && ++n <= 60 {print "        " $0}' "$out/$name.log"
     failed=$((failed + 1)); failures+=("$name")
   elif [ $rc -ne 0 ] && [ $rc -lt 124 ] && [ "$VALGRIND" = 1 ] &&
       reason=$(not_judged_reason "unit/$name") && [ -n "$reason" ]; then

@@ -108,7 +108,7 @@ pub union CtrlData {
 /// ctrl).
 #[repr(C)]
 pub struct BuffereventOps {
-    /// "socket", "pair", "filter".
+    /// Upstream's names: "socket", "pair_elt", "filter" (programs may print or compare them).
     pub type_name: *const c_char,
     /// Where `struct bufferevent` sits in the kind's allocation: freeing subtracts it.
     pub mem_offset: libc::off_t,

@@ -18,7 +18,8 @@
 //!   timeouts on `ev_read`/`ev_write`, trigger, flush dispatch, free and finalization.
 //! - `socket.rs`, `pair.rs`, `filter.rs`: one `BuffereventOps` table each, plus their
 //!   constructors and kind-specific calls. The tables are the exported data objects
-//!   `bufferevent_ops_socket`, `_pair`, `_filter` (`type_name` "socket", "pair", "filter").
+//!   `bufferevent_ops_socket`, `_pair`, `_filter` (`type_name` upstream's "socket",
+//!   "pair_elt", "filter").
 //! - `ratelim.rs` (done): buckets and configurations, pure. `limits.rs`: per-bufferevent
 //!   limits and groups, i.e. the refill timers and suspensions (the plan is in
 //!   `ratelim.rs`'s module doc).

@@ -21,7 +21,7 @@ use crate::ffi::event as ev;
 
 #[no_mangle]
 pub static bufferevent_ops_pair: BuffereventOps = BuffereventOps {
-    type_name: c"pair".as_ptr(),
+    type_name: c"pair_elt".as_ptr(),
     mem_offset: 0,
     enable: Some(be_enable),
     disable: Some(be_disable),
