@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <event2/event.h>
+#include <event2/event_compat.h>
 #include <event2/event_struct.h>
 #include "check.h"
 
@@ -121,6 +122,8 @@ int main(void)
 	CHECK(event_add(NULL, NULL) == -1 && warned());
 	CHECK(event_del(NULL) == -1 && warned());
 	CHECK(event_base_loop(NULL, 0) == -1 && warned());
+	/* The 1.x calls with no current base (event_init never called) are the same NULL base. */
+	CHECK(event_loop(EVLOOP_NONBLOCK) == -1 && warned());
 	CHECK(event_base_dispatch(NULL) == -1 && warned());
 	CHECK(event_base_loopexit(NULL, &tv) == -1 && warned());
 	CHECK(event_base_loopbreak(NULL) == -1 && warned());

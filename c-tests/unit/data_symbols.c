@@ -26,9 +26,15 @@ extern const struct bufferevent_ops bufferevent_ops_socket;
 extern const struct bufferevent_ops bufferevent_ops_pair;
 extern const struct bufferevent_ops bufferevent_ops_filter;
 
+static void never_called(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+}
+
 static void event_objects(void)
 {
-	struct event_base *base;
+	struct event_base *base, *other;
+	struct event ev;
 
 	CHECK(event_debug_mode_on_ == 0);
 	event_enable_debug_mode();
@@ -39,9 +45,16 @@ static void event_objects(void)
 	CHECK(base != NULL && event_global_current_base_ == base);
 	/* The 1.x API reads the current base through the same symbol. */
 	CHECK(event_get_method() != NULL);
-	event_global_current_base_ = NULL;
-	CHECK(event_loop(EVLOOP_NONBLOCK) == -1);
+	/* What the program stores there is what the library uses: event_set() takes that base. */
+	other = event_base_new();
+	CHECK(other != NULL);
+	event_global_current_base_ = other;
+	event_set(&ev, -1, 0, never_called, NULL);
+	CHECK(event_get_base(&ev) == other);
 	event_global_current_base_ = base;
+	event_set(&ev, -1, 0, never_called, NULL);
+	CHECK(event_get_base(&ev) == base);
+	event_base_free(other);
 
 	event_enable_debug_logging(EVENT_DBG_ALL);
 	CHECK(event_debug_logging_mask_ == EVENT_DBG_ALL);
