@@ -13,6 +13,7 @@ pub mod bufferevent;
 pub mod buffer;
 pub mod config;
 pub mod debug;
+pub mod dns;
 pub mod event;
 pub mod evmap;
 pub mod ffi;
