@@ -250,6 +250,9 @@ pub struct Record<'a> {
 }
 
 /// Record data by type, for the types evdns understands.
+// The Name variant is large because names are stored inline; boxing it would put an
+// allocation on every typed read, and an Rdata is a short-lived return value.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rdata<'a> {
     A(Ipv4Addr),

@@ -517,7 +517,7 @@ fn fuzz_run(seed: u64, iterations: u64) {
 
 #[test]
 fn dns_fuzz_bounded() {
-    fuzz_run(0x5eed, 5000);
+    fuzz_run(0x5eed, 20_000);
 }
 
 /// The long run: `DNS_FUZZ_ITERATIONS=10000000 DNS_FUZZ_SEED=7 cargo test --release dns_fuzz_long -- --ignored`.
