@@ -154,17 +154,22 @@ mod tests {
             let a = take(2048);
             let b = take(2048);
             assert!(!a.is_null() && !b.is_null() && a != b);
+            // SAFETY: a and b came from take(2048) and are not used again until taken back.
             unsafe { put(a, 2048) };
+            // SAFETY: as above.
             unsafe { put(b, 2048) };
             assert_eq!(take(2048), b);
             assert_eq!(take(2048), a);
             // The byte bound: no more than CAPACITY of 128 KiB blocks stays.
             let big: Vec<_> = (0..CAPACITY / (1 << 17) + 2).map(|_| take(1 << 17)).collect();
             for &p in &big {
+                // SAFETY: each p came from take(1 << 17) and is given back once.
                 unsafe { put(p, 1 << 17) };
             }
             CACHE.with(|c| assert_eq!(c.bytes.get(), CAPACITY / (1 << 17) * (1 << 17)));
+            // SAFETY: a and b were taken back above and are given back once more.
             unsafe { put(a, 2048) };
+            // SAFETY: as above.
             unsafe { put(b, 2048) };
             CACHE.with(|c| assert!(c.bytes.get() <= CAPACITY));
         })
