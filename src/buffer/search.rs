@@ -8,6 +8,7 @@
 //! evbuffer_ptr values.
 
 use std::ffi::{c_char, c_int, c_void};
+use std::ptr::NonNull;
 
 use memchr::memmem;
 
@@ -76,6 +77,9 @@ impl EolStyle {
 /// lies entirely within the first `limit` bytes. Matches inside one slice are found with
 /// memmem; a match that crosses into later slices can only start in the last
 /// `needle.len() - 1` bytes of a slice, and those few starts are compared directly.
+/// Kept out of line: its memmem searcher would otherwise enlarge the stack frame of every
+/// caller that inlines a choice of scans, such as readln's per-line path.
+#[inline(never)]
 pub fn find<'a, I>(segs: I, needle: &[u8], limit: usize) -> Option<usize>
 where
     I: Iterator<Item = &'a [u8]> + Clone,
@@ -231,6 +235,21 @@ fn byte_at<'a>(segs: impl Iterator<Item = &'a [u8]>, mut at: usize) -> Option<u8
     None
 }
 
+/// A NUL-terminated string of `n` bytes from the user's allocator, filled by `fill`; None
+/// (logged) when memory runs out.
+#[inline]
+fn new_line(n: usize, fill: impl FnOnce(&mut [u8])) -> Option<NonNull<c_char>> {
+    let Some(line) = NonNull::new(mm::malloc(n + 1).cast::<u8>()) else {
+        crate::warn_errno!("evbuffer_readln: out of memory");
+        return None;
+    };
+    // SAFETY: a fresh allocation of n + 1 bytes, used by nothing else yet.
+    let out = unsafe { std::slice::from_raw_parts_mut(line.as_ptr(), n + 1) };
+    fill(&mut out[..n]);
+    out[n] = 0;
+    Some(line.cast())
+}
+
 // ---- the buffer side ----------------------------------------------------------------------
 
 impl Evbuffer {
@@ -339,24 +358,44 @@ impl Evbuffer {
     /// `evbuffer_readln`: removes the first line and its line ending and returns the line as a
     /// NUL-terminated string from the user's allocator (with its length); None when there is no
     /// complete line, the start is frozen or memory runs out (the buffer is then unchanged).
-    pub fn readln(&mut self, style: EolStyle) -> Option<(*mut c_char, usize)> {
+    #[inline]
+    pub fn readln(&mut self, style: EolStyle) -> Option<(NonNull<c_char>, usize)> {
         if self.is_frozen(true) {
             return None;
         }
+        // The usual case: the line and its ending lie inside the first chain, short of its end
+        // (reads deliver many lines per chain). The first line ending of the whole buffer is
+        // then the first one of that chain, so one scan of its bytes finds it, the line is
+        // copied straight out of them, and the drain frees no chain.
+        if let Some(first) = self.first_chain() {
+            let data = first.data();
+            match find_eol(std::iter::once(data), style) {
+                Some((n, eol_len)) if n + eol_len < data.len() => {
+                    let line = new_line(n, |out| out.copy_from_slice(&data[..n]))?;
+                    let drained = self.drain_within_first(n + eol_len);
+                    debug_assert!(drained);
+                    self.note_removed(n + eol_len);
+                    return Some((line, n));
+                }
+                // No more data than that chain's: no line yet (and no second scan of it).
+                None if data.len() == self.len() => return None,
+                _ => {}
+            }
+        }
+        self.readln_across_chains(style)
+    }
+
+    /// `readln` of a line that ends in a later chain, at the end of the first one, or nowhere.
+    #[inline(never)]
+    fn readln_across_chains(&mut self, style: EolStyle) -> Option<(NonNull<c_char>, usize)> {
         // Offsets from the start are all it takes: no evbuffer_ptr is built.
         let (n, eol_len) = find_eol(self.chains().map(Chain::data), style)?;
-        let line = mm::malloc(n + 1).cast::<u8>();
-        if line.is_null() {
-            crate::warn_errno!("evbuffer_readln: out of memory");
-            return None;
-        }
-        // SAFETY: line has n + 1 bytes.
-        let out = unsafe { std::slice::from_raw_parts_mut(line, n + 1) };
-        self.copyout_from(None, &mut out[..n]);
-        out[n] = 0;
+        let line = new_line(n, |out| {
+            self.copyout_from(None, out);
+        })?;
         // The line and its ending in one drain (the callbacks hear of both at once anyway).
         self.drain(n + eol_len);
-        Some((line.cast(), n))
+        Some((line, n))
     }
 
     /// `evbuffer_find` (compat): where `what` first occurs, made contiguous from the start of

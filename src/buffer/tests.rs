@@ -254,18 +254,21 @@ fn ptr_set_and_search() {
     assert_eq!(b.search_range(b"foocatat", None, Some(&end)).pos, -1);
 }
 
+/// The next line `readln` returns, checked to be NUL-terminated, and freed.
+fn take(b: &mut Evbuffer, style: EolStyle) -> Option<Vec<u8>> {
+    b.readln(style).map(|(p, n)| {
+        // SAFETY: readln returns n bytes plus a NUL from the user's allocator.
+        let mut line = unsafe { std::slice::from_raw_parts(p.as_ptr().cast::<u8>(), n + 1) }.to_vec();
+        mm::free(p.as_ptr().cast());
+        assert_eq!(line.pop(), Some(0));
+        line
+    })
+}
+
 #[test]
 fn readln_every_style() {
     let mut buf = Buf::new();
     let b = buf.get();
-    let take = |b: &mut Evbuffer, style| {
-        b.readln(style).map(|(p, n)| {
-            // SAFETY: readln returns n bytes plus a NUL from the user's allocator.
-            let line = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n) }.to_vec();
-            mm::free(p.cast());
-            line
-        })
-    };
     b.add(b"one\r\ntwo\nthree\r\n\r\nfour");
     assert_eq!(take(b, EolStyle::Crlf).unwrap(), b"one");
     assert_eq!(take(b, EolStyle::Lf).unwrap(), b"two");
@@ -277,6 +280,30 @@ fn readln_every_style() {
     assert_eq!(take(b, EolStyle::CrlfStrict).unwrap(), b"five");
     assert_eq!(take(b, EolStyle::CrlfStrict), None);
     assert_eq!(contents(b), b"six");
+}
+
+#[test]
+fn readln_at_and_across_chain_ends() {
+    let mut buf = Buf::new();
+    let b = buf.get();
+    // Reference chains are never appended to: each piece stays a chain of its own.
+    static PIECES: [&[u8]; 5] = [b"ab\r", b"\ncd", b"ef\ng\n", b"x\r", b"\n\ry\rz"];
+    for piece in PIECES {
+        assert_eq!(b.add_reference(piece.as_ptr(), piece.len(), None, std::ptr::null_mut()), 0);
+    }
+    // CR ending the first chain, LF starting the next.
+    assert_eq!(take(b, EolStyle::Crlf).unwrap(), b"ab");
+    // A line across two chains.
+    assert_eq!(take(b, EolStyle::Lf).unwrap(), b"cdef");
+    // A line ending exactly at the end of its chain.
+    assert_eq!(take(b, EolStyle::Crlf).unwrap(), b"g");
+    validate(b);
+    // A run of line-ending bytes continued in the next chain.
+    assert_eq!(take(b, EolStyle::Any).unwrap(), b"x");
+    assert_eq!(take(b, EolStyle::Any).unwrap(), b"y");
+    assert_eq!(take(b, EolStyle::Any), None);
+    assert_eq!(contents(b), b"z");
+    validate(b);
 }
 
 #[test]

@@ -56,12 +56,21 @@ unsafe fn iovecs<'a>(v: *mut iovec, n: c_int) -> &'a mut [iovec] {
     unsafe { std::slice::from_raw_parts_mut(v, n as usize) }
 }
 
+#[inline]
 fn eol_style_of(style: c_uint, func: &str) -> Option<EolStyle> {
     let s = EolStyle::from_c(style as c_int);
     if s.is_none() {
-        crate::warnx!("{}: unknown end-of-line style {}", func, style);
+        unknown_eol_style(style, func);
     }
     s
+}
+
+/// The warning of [`eol_style_of`], out of line so that the per-call path of evbuffer_readln
+/// does not set up its arguments.
+#[cold]
+#[inline(never)]
+fn unknown_eol_style(style: c_uint, func: &str) {
+    crate::warnx!("{}: unknown end-of-line style {}", func, style);
 }
 
 // ---- life cycle and locking ---------------------------------------------------------------
@@ -371,7 +380,7 @@ pub unsafe extern "C" fn evbuffer_readln(buf: *mut Evbuffer, n_read_out: *mut us
                 // SAFETY: as above.
                 unsafe { *n_read_out = n };
             }
-            line
+            line.as_ptr()
         }
         None => std::ptr::null_mut(),
     }
