@@ -543,18 +543,22 @@ fn thread_id() -> Option<c_ulong> {
 /// pair), each lock with its count of owners: the last owner to let go frees it. A buffer may
 /// outlive its bufferevent (another buffer references its chains, or the program holds a
 /// reference), and must not then lock a freed lock (upstream issue 1842).
-static SHARED_LOCKS: std::sync::Mutex<Vec<(usize, usize)>> = std::sync::Mutex::new(Vec::new());
+///
+/// By lock address: how many owners it has. A map, not a list: a program may hold thousands of
+/// thread-safe bufferevents, each creating and releasing its lock through here.
+static SHARED_LOCKS: std::sync::Mutex<Option<std::collections::HashMap<usize, usize>>> = std::sync::Mutex::new(None);
 
-fn shared_locks() -> std::sync::MutexGuard<'static, Vec<(usize, usize)>> {
+fn with_shared_locks<R>(f: impl FnOnce(&mut std::collections::HashMap<usize, usize>) -> R) -> R {
     // A poisoned guard cannot happen (panics abort); take the data either way.
-    SHARED_LOCKS.lock().unwrap_or_else(|e| e.into_inner())
+    let mut guard = SHARED_LOCKS.lock().unwrap_or_else(|e| e.into_inner());
+    f(guard.get_or_insert_with(Default::default))
 }
 
 /// A new recursive lock with one owner, the caller (null when locking is not enabled).
 pub fn alloc_shared_lock() -> RawLock {
     let lock = alloc_lock(LOCKTYPE_RECURSIVE);
     if !lock.is_null() {
-        shared_locks().push((lock as usize, 1));
+        with_shared_locks(|m| m.insert(lock as usize, 1));
     }
     lock
 }
@@ -564,9 +568,11 @@ pub fn retain_shared_lock(lock: RawLock) {
     if lock.is_null() {
         return;
     }
-    if let Some(e) = shared_locks().iter_mut().find(|e| e.0 == lock as usize) {
-        e.1 += 1;
-    }
+    with_shared_locks(|m| {
+        if let Some(owners) = m.get_mut(&(lock as usize)) {
+            *owners += 1;
+        }
+    });
 }
 
 /// One owner fewer of `lock` if it is a shared lock, freeing it with the last; nothing for
@@ -575,20 +581,17 @@ pub fn release_shared_lock(lock: RawLock) {
     if lock.is_null() {
         return;
     }
-    let last = {
-        let mut locks = shared_locks();
-        match locks.iter().position(|e| e.0 == lock as usize) {
-            Some(i) if locks[i].1 <= 1 => {
-                locks.swap_remove(i);
-                true
-            }
-            Some(i) => {
-                locks[i].1 -= 1;
-                false
-            }
-            None => false,
+    let last = with_shared_locks(|m| match m.get_mut(&(lock as usize)) {
+        Some(owners) if *owners <= 1 => {
+            m.remove(&(lock as usize));
+            true
         }
-    };
+        Some(owners) => {
+            *owners -= 1;
+            false
+        }
+        None => false,
+    });
     if last {
         free_lock(lock, LOCKTYPE_RECURSIVE);
     }

@@ -8,6 +8,7 @@
 //! one across a call out; fields are read and written through the raw pointer, under the
 //! bufferevent's lock.
 
+use std::collections::HashSet;
 use std::ffi::{c_int, c_short, c_void};
 use std::ptr;
 use std::sync::Mutex;
@@ -94,27 +95,18 @@ pub fn upcast(bev: *mut Bufferevent) -> *mut BevPrivate {
 // ---- the debug-mode registry of live bufferevents -----------------------------------------
 
 /// In debug mode, the bufferevents the program may still use: a second bufferevent_free is
-/// reported instead of touching freed memory.
-static LIVE: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+/// reported instead of touching freed memory. A set, not a list: debug mode may run with thousands of bufferevents.
+static LIVE: Mutex<Option<HashSet<usize>>> = Mutex::new(None);
 
-fn live() -> std::sync::MutexGuard<'static, Vec<usize>> {
+fn with_live<R>(f: impl FnOnce(&mut HashSet<usize>) -> R) -> R {
     // Poisoning cannot happen (panics abort).
-    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+    let mut guard = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    f(guard.get_or_insert_with(HashSet::new))
 }
 
 /// Forgets `bev` in debug mode; false when it was not a live bufferevent there.
 pub fn debug_forget(bev: *mut Bufferevent) -> bool {
-    if !crate::debug::is_on() {
-        return true;
-    }
-    let mut l = live();
-    match l.iter().position(|&b| b == bev as usize) {
-        Some(i) => {
-            l.swap_remove(i);
-            true
-        }
-        None => false,
-    }
+    !crate::debug::is_on() || with_live(|l| l.remove(&(bev as usize)))
 }
 
 // ---- locking and references ----------------------------------------------------------------
@@ -298,7 +290,7 @@ pub unsafe fn init_common(p: *mut BevPrivate, base: *mut EventBase, ops: *const 
         evb::evbuffer_set_parent_((*bev).input, bev.cast());
         evb::evbuffer_set_parent_((*bev).output, bev.cast());
         if crate::debug::is_on() {
-            live().push(bev as usize);
+            with_live(|l| l.insert(bev as usize));
         }
     }
     0
