@@ -794,11 +794,28 @@ pub unsafe fn init_generic_timeout_cbs(bev: *mut Bufferevent) {
     }
 }
 
+/// The timer event of one direction (EV_READ or EV_WRITE) of a bufferevent whose `ev_read` and
+/// `ev_write` are generic timeout events (pairs, filters), and that direction's timeout.
+///
+/// # Safety
+/// `bev` must be a live bufferevent.
+pub unsafe fn generic_timer(bev: *mut Bufferevent, dir: c_short) -> (*mut Event, *const timeval) {
+    // SAFETY: live (contract); only field addresses are taken.
+    unsafe {
+        if dir == EV_READ {
+            (&raw mut (*bev).ev_read, &raw const (*bev).timeout_read)
+        } else {
+            (&raw mut (*bev).ev_write, &raw const (*bev).timeout_write)
+        }
+    }
+}
+
 /// One direction of the generic timeouts: the timer runs while the direction is enabled, not
 /// suspended and has a timeout. `only_pending`: adjust a running timer, start none.
-unsafe fn generic_adj(bev: *mut Bufferevent, e: *mut Event, dir: c_short, suspended: bool, tv: *const timeval, only_pending: bool) -> c_int {
+unsafe fn generic_adj(bev: *mut Bufferevent, dir: c_short, suspended: bool, only_pending: bool) -> c_int {
     // SAFETY: live bufferevent and its event (callers' contract).
     unsafe {
+        let (e, tv) = generic_timer(bev, dir);
         let running = ev::event_pending(e, crate::event::EV_TIMEOUT, ptr::null_mut()) != 0;
         if only_pending && !running {
             return 0;
@@ -821,8 +838,8 @@ pub unsafe fn generic_adj_timeouts(bev: *mut Bufferevent, only_pending: bool) ->
     let p = upcast(bev);
     // SAFETY: live (contract).
     unsafe {
-        let r1 = generic_adj(bev, &raw mut (*bev).ev_read, EV_READ, (*p).read_suspended != 0, &raw const (*bev).timeout_read, only_pending);
-        let r2 = generic_adj(bev, &raw mut (*bev).ev_write, EV_WRITE, (*p).write_suspended != 0, &raw const (*bev).timeout_write, only_pending);
+        let r1 = generic_adj(bev, EV_READ, (*p).read_suspended != 0, only_pending);
+        let r2 = generic_adj(bev, EV_WRITE, (*p).write_suspended != 0, only_pending);
         if r1 < 0 || r2 < 0 {
             -1
         } else {

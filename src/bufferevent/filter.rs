@@ -143,11 +143,7 @@ unsafe fn underlying_writebuf_full(bev: *mut Bufferevent, mode: FlushMode) -> bo
 unsafe fn reset_timer(bev: *mut Bufferevent, dir: c_short) {
     // SAFETY: live filter (callers' contract).
     unsafe {
-        let (e, tv) = if dir == EV_READ {
-            (&raw mut (*bev).ev_read, &raw const (*bev).timeout_read)
-        } else {
-            (&raw mut (*bev).ev_write, &raw const (*bev).timeout_write)
-        };
+        let (e, tv) = core::generic_timer(bev, dir);
         if core::timer_is_set(&*tv) {
             ev::event_add(e, tv);
         }

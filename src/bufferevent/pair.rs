@@ -128,11 +128,7 @@ unsafe fn wants_to_talk(src: *mut Bufferevent, dst: *mut Bufferevent) -> bool {
 unsafe fn reset_timer(bev: *mut Bufferevent, dir: c_short, on: bool) {
     // SAFETY: live bufferevent with generic timers (callers' contract).
     unsafe {
-        let (e, tv) = if dir == EV_READ {
-            (&raw mut (*bev).ev_read, &raw const (*bev).timeout_read)
-        } else {
-            (&raw mut (*bev).ev_write, &raw const (*bev).timeout_write)
-        };
+        let (e, tv) = core::generic_timer(bev, dir);
         if on && core::timer_is_set(&*tv) {
             ev::event_add(e, tv);
         } else {
