@@ -1,14 +1,25 @@
-//! Entry points of `event2/bufferevent.h` (so far: the token-bucket configurations) and
-//! upstream's internal `ev_token_bucket_*_` helpers (ratelim-internal.h), over
-//! `crate::bufferevent::ratelim`.
+//! Entry points of `event2/bufferevent.h`, `bufferevent_struct.h`, `bufferevent_compat.h`
+//! and upstream's internal `bufferevent_*_` / `ev_token_bucket_*_` helpers
+//! (bufferevent-internal.h, ratelim-internal.h): token-bucket configurations, the common calls,
+//! socket bufferevents, pairs and filters, rate limits. Each checks its arguments and calls
+//! `crate::bufferevent`.
 
-use std::ffi::{c_int, c_void};
+use std::ffi::{c_char, c_int, c_short, c_void};
 use std::ptr;
 
-use libc::timeval;
+use libc::{sockaddr, timeval};
 
-use crate::bufferevent::ratelim::{TokenBucket, TokenBucketCfg};
+use crate::base::EventBase;
+use crate::buffer::Evbuffer;
+use crate::bufferevent::core::{self, BevPrivate};
+use crate::bufferevent::layout::*;
+use crate::bufferevent::limits::{self, Group};
+use crate::bufferevent::ratelim::{Direction, TokenBucket, TokenBucketCfg};
+use crate::bufferevent::{filter, pair, socket};
+use crate::event::{Event, EV_READ, EV_WRITE};
 use crate::mm;
+
+// ---- token-bucket configurations -------------------------------------------------------------
 
 #[no_mangle]
 pub unsafe extern "C" fn ev_token_bucket_cfg_new(
@@ -81,19 +92,6 @@ pub unsafe extern "C" fn ev_token_bucket_get_tick_(tv: *const timeval, cfg: *con
 }
 
 // ---- bufferevents: the common calls ------------------------------------------------------------
-
-use std::ffi::{c_char, c_short};
-
-use libc::{sockaddr, timeval as Timeval};
-
-use crate::base::EventBase;
-use crate::buffer::Evbuffer;
-use crate::bufferevent::core::{self, BevPrivate};
-use crate::bufferevent::layout::*;
-use crate::bufferevent::limits::{self, Group};
-use crate::bufferevent::ratelim::Direction;
-use crate::bufferevent::{filter, pair, socket};
-use crate::event::{Event, EV_READ, EV_WRITE};
 
 /// The argument check of every call taking a bufferevent.
 macro_rules! ensure_bev {
@@ -271,7 +269,7 @@ pub unsafe extern "C" fn bufferevent_getwatermark(bev: *mut Bufferevent, events:
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn bufferevent_set_timeouts(bev: *mut Bufferevent, tv_read: *const Timeval, tv_write: *const Timeval) -> c_int {
+pub unsafe extern "C" fn bufferevent_set_timeouts(bev: *mut Bufferevent, tv_read: *const timeval, tv_write: *const timeval) -> c_int {
     ensure_bev!(bev, -1, "bufferevent_set_timeouts");
     // SAFETY: live bufferevent; the timevals NULL or valid.
     unsafe { core::set_timeouts(bev, tv_read, tv_write) }
@@ -281,7 +279,7 @@ pub unsafe extern "C" fn bufferevent_set_timeouts(bev: *mut Bufferevent, tv_read
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_settimeout(bev: *mut Bufferevent, timeout_read: c_int, timeout_write: c_int) {
     ensure_bev!(bev, (), "bufferevent_settimeout");
-    let tv = |s: c_int| Timeval { tv_sec: s.into(), tv_usec: 0 };
+    let tv = |s: c_int| timeval { tv_sec: s.into(), tv_usec: 0 };
     let (r, w) = (tv(timeout_read), tv(timeout_write));
     // SAFETY: live bufferevent; the timevals live on this stack.
     unsafe {
@@ -476,7 +474,7 @@ pub unsafe extern "C" fn bufferevent_unsuspend_write_(bev: *mut Bufferevent, wha
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn bufferevent_add_event_(ev: *mut Event, tv: *const Timeval) -> c_int {
+pub unsafe extern "C" fn bufferevent_add_event_(ev: *mut Event, tv: *const timeval) -> c_int {
     ensure_arg!(!ev.is_null(), -1, "bufferevent_add_event_: NULL event");
     // SAFETY: an assigned event; tv NULL or valid.
     unsafe { core::add_event(ev, tv) }
