@@ -9,7 +9,6 @@
 
 use std::ffi::{c_int, c_void};
 use std::ptr;
-use std::sync::OnceLock;
 
 use super::{decref_and_unlock, incref_and_lock, lock, unlock, Evbuffer, DEFERRED_CBS};
 use crate::base::EventBase;
@@ -51,28 +50,21 @@ pub struct CbEntry {
     flags: u32,
 }
 
-/// How a buffer keeps its parent bufferevent alive while a deferred run is queued.
-pub struct ParentRefcounting {
-    pub incref: unsafe fn(parent: *mut c_void),
-    pub decref: unsafe fn(parent: *mut c_void),
-}
-
-static PARENT_REFCOUNTING: OnceLock<ParentRefcounting> = OnceLock::new();
-
-/// Installs the bufferevents' reference counting, used for every buffer with a parent (the
-/// first installation wins; bufferevents install theirs before creating their first one).
-pub fn set_parent_refcounting(r: ParentRefcounting) {
-    let _ = PARENT_REFCOUNTING.set(r);
-}
-
+/// Takes or drops a reference on a buffer's parent bufferevent (if it has one), which keeps the
+/// bufferevent alive while the buffer's deferred run is queued.
 fn parent_ref(parent: *mut c_void, take: bool) {
     if parent.is_null() {
         return;
     }
-    if let Some(r) = PARENT_REFCOUNTING.get() {
-        // SAFETY: the parent of a live buffer is a live bufferevent (set_parent's contract);
-        // the functions are the bufferevents' own.
-        unsafe { if take { (r.incref)(parent) } else { (r.decref)(parent) } }
+    let bev = parent.cast::<crate::bufferevent::layout::Bufferevent>();
+    // SAFETY: the parent of a live buffer is a live bufferevent (set_parent's contract); the
+    // reference dropped here is the one taken when the run was queued.
+    unsafe {
+        if take {
+            crate::bufferevent::core::incref(bev);
+        } else {
+            crate::bufferevent::core::decref(bev);
+        }
     }
 }
 

@@ -37,9 +37,7 @@
 //!   [`callbacks::defer_callbacks`] to run the others from a base's loop, and
 //!   [`callbacks::deferred_callbacks`] (`evbuffer_get_callbacks_`) to finalize that run.
 //! - [`Evbuffer::set_parent`] stores the owning bufferevent. While a deferred run is queued the
-//!   buffer holds a reference on its parent through the functions given to
-//!   [`callbacks::set_parent_refcounting`]: bufferevents install theirs (their incref/decref)
-//!   once, before they create their first buffer pair.
+//!   buffer holds a reference on its parent (`bufferevent::core::incref`/`decref`).
 
 pub mod callbacks;
 pub mod chain;

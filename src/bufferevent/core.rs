@@ -225,17 +225,6 @@ unsafe extern "C" fn finalize(_cb: *mut EventCallback, arg: *mut c_void) {
     }
 }
 
-/// What the buffers use to keep their parent alive while a deferred buffer callback is queued.
-unsafe fn parent_incref(parent: *mut c_void) {
-    // SAFETY: a buffer's parent is a live bufferevent (set in init_common).
-    unsafe { incref(parent.cast()) }
-}
-
-unsafe fn parent_decref(parent: *mut c_void) {
-    // SAFETY: as in parent_incref; the reference was taken there.
-    unsafe { decref(parent.cast()) };
-}
-
 /// `bufferevent_init_common_`: fills in the common part of a freshly zeroed kind struct whose
 /// `bev.input`/`output` may already be set. 0, or -1 (nothing left allocated) on failure.
 ///
@@ -247,7 +236,6 @@ pub unsafe fn init_common(p: *mut BevPrivate, base: *mut EventBase, ops: *const 
         warnx!("UNLOCK_CALLBACKS requires DEFER_CALLBACKS");
         return -1;
     }
-    bcb::set_parent_refcounting(bcb::ParentRefcounting { incref: parent_incref, decref: parent_decref });
     // SAFETY: p is ours and not shared yet (contract).
     unsafe {
         let bev = &raw mut (*p).bev;
