@@ -71,7 +71,7 @@ unsafe extern "C" fn pipe_readable(fd: c_int, _what: c_short, arg: *mut c_void) 
         let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
         if n <= 0 {
             let err = crate::mm::errno();
-            if n < 0 && err != libc::EAGAIN && err != libc::EINTR {
+            if n < 0 && !crate::util::socket::rw_error_is_retriable(err) {
                 crate::log::errx(1, format_args!("evsig_cb: read: {}", crate::log::strerror(err)));
             }
             break;

@@ -254,11 +254,8 @@ pub fn write_sendfile(fd: c_int, chain: &Chain, howmuch: usize) -> isize {
     let mut offset: libc::off_t = chain.misalign;
     // SAFETY: sendfile reads the source file and writes the socket; offset is ours.
     let n = unsafe { libc::sendfile(fd, src, &mut offset, chain.off.min(howmuch)) };
-    if n == -1 {
-        let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
-        if e == libc::EAGAIN || e == libc::EINTR {
-            return 0;
-        }
+    if n == -1 && crate::util::socket::rw_error_is_retriable(mm::errno()) {
+        return 0;
     }
     n
 }

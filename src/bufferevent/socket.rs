@@ -21,6 +21,7 @@ use crate::ffi::buffer as evb;
 use crate::ffi::event as ev;
 use crate::ffi::util as evu;
 use crate::mm::errno;
+use crate::util::socket::rw_error_is_retriable;
 
 #[no_mangle]
 pub static bufferevent_ops_socket: BuffereventOps = BuffereventOps {
@@ -42,11 +43,6 @@ pub static bufferevent_ops_socket: BuffereventOps = BuffereventOps {
 pub unsafe fn is_socket(bev: *mut Bufferevent) -> bool {
     // SAFETY: live (contract).
     ptr::eq(unsafe { (*bev).be_ops }, &bufferevent_ops_socket)
-}
-
-/// `EVUTIL_ERR_RW_RETRIABLE`: the operation may succeed later.
-fn retriable(err: c_int) -> bool {
-    err == libc::EINTR || err == libc::EAGAIN
 }
 
 /// `bufferevent_socket_new`: NULL when out of memory.
@@ -161,7 +157,7 @@ unsafe extern "C" fn readcb(fd: c_int, event: c_short, arg: *mut c_void) {
             let res = evb::evbuffer_read(input, fd, howmuch.min(c_int::MAX as isize) as c_int);
             evb::evbuffer_freeze(input, 0);
             if res < 0 {
-                if retriable(errno()) {
+                if rw_error_is_retriable(errno()) {
                     break 'read false;
                 }
                 what |= BEV_EVENT_ERROR;
@@ -235,7 +231,7 @@ unsafe extern "C" fn writecb(fd: c_int, event: c_short, arg: *mut c_void) {
                 let res = evb::evbuffer_write_atmost(output, fd, atmost);
                 evb::evbuffer_freeze(output, 1);
                 if res < 0 {
-                    if retriable(errno()) {
+                    if rw_error_is_retriable(errno()) {
                         rearm_write(bev);
                         break 'write false;
                     }

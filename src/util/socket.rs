@@ -81,6 +81,11 @@ pub fn close_keeping_errno(fd: c_int) {
     set_errno(saved);
 }
 
+/// `EVUTIL_ERR_RW_RETRIABLE`: a read or write that failed with `err` may succeed later.
+pub fn rw_error_is_retriable(err: c_int) -> bool {
+    err == libc::EINTR || err == libc::EAGAIN
+}
+
 /// Whether `fd` is an open descriptor of this process.
 pub fn is_open(fd: c_int) -> bool {
     // SAFETY: F_GETFD takes no pointer; a closed or invalid fd gives -1 (EBADF).
