@@ -1,7 +1,9 @@
 //! evdns: the asynchronous DNS resolver and server of `libevent_extra` (`event2/dns.h`,
 //! `dns_compat.h`, `dns_struct.h`).
 //!
-//! Planned layout (one module per concern; only `wire` exists yet):
+//! Planned layout (one module per concern; `wire` and `log` exist yet):
+//!
+//! - `log`: evdns's own log hook (`evdns_set_log_fn`), used by the resolver and the server.
 //!
 //! - `wire`: the DNS message format as pure functions over byte slices: parsing with a bounds
 //!   check on every read, building queries and replies with name compression under a size limit.
@@ -27,4 +29,5 @@
 //! (cargo-fuzz needs network access to install; a coverage-guided run can later wrap the same
 //! `fuzz_parse` without changes.)
 
+pub mod log;
 pub mod wire;

@@ -23,6 +23,7 @@ macro_rules! ensure_arg {
 
 pub mod bufferevent;
 pub mod buffer;
+pub mod dns;
 pub mod event;
 pub mod internal;
 pub mod listener;
