@@ -1,8 +1,10 @@
 //! evdns: the asynchronous DNS resolver and server of `libevent_extra` (`event2/dns.h`,
 //! `dns_compat.h`, `dns_struct.h`).
 //!
-//! Planned layout (one module per concern; `wire` and `log` exist yet):
+//! Planned layout (one module per concern; `wire`, `api` and `log` exist yet):
 //!
+//! - `api`: dns.h's constants, the resolve callback type and the opaque handle types, shared by
+//!   the resolver, the server and getaddrinfo.
 //! - `log`: evdns's own log hook (`evdns_set_log_fn`), used by the resolver and the server.
 //!
 //! - `wire`: the DNS message format as pure functions over byte slices: parsing with a bounds
@@ -29,5 +31,7 @@
 //! (cargo-fuzz needs network access to install; a coverage-guided run can later wrap the same
 //! `fuzz_parse` without changes.)
 
+#[allow(non_camel_case_types)]
+pub mod api;
 pub mod log;
 pub mod wire;
