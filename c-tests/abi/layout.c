@@ -1,7 +1,7 @@
 /* libevent-rs ABI check: prints the layout of every struct and the value of every constant
  * that the public headers event.h, event_struct.h, event_compat.h, util.h, thread.h,
  * keyvalq_struct.h, bufferevent.h, bufferevent_struct.h, bufferevent_compat.h, listener.h,
- * buffer.h and buffer_compat.h define. run.sh builds it once against upstream's installed
+ * buffer.h, buffer_compat.h, dns.h, dns_compat.h and dns_struct.h define. run.sh builds it once against upstream's installed
  * headers and once against include/, and compares the two outputs line by line.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <event2/event.h>
@@ -18,6 +18,9 @@
 #include <event2/bufferevent_compat.h>
 #include <event2/buffer.h>
 #include <event2/buffer_compat.h>
+#include <event2/dns.h>
+#include <event2/dns_compat.h>
+#include <event2/dns_struct.h>
 
 #include <stdalign.h>
 #include <stddef.h>
@@ -73,6 +76,13 @@
 	void (*)(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *): \
 		"void (*)(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *)", \
 	void (*)(struct evconnlistener *, void *): "void (*)(struct evconnlistener *, void *)", \
+	struct evdns_server_question **: "struct evdns_server_question **",	\
+	void (*)(int, char, int, int, void *, void *):				\
+		"void (*)(int, char, int, int, void *, void *)",		\
+	void (*)(struct evdns_server_request *, void *):			\
+		"void (*)(struct evdns_server_request *, void *)",		\
+	void (*)(int, struct evutil_addrinfo *, void *):			\
+		"void (*)(int, struct evutil_addrinfo *, void *)",		\
 	default: "(aggregate)")
 
 static void type_size(const char *name, size_t size, size_t align)
@@ -260,6 +270,20 @@ static void struct_evbuffer(void)
 	FIELD(struct evbuffer_cb_info, n_deleted);
 }
 
+/* The two structs of dns_struct.h; a question's name is stored from its "name" field on. */
+static void struct_evdns_server(void)
+{
+	TYPE(struct evdns_server_request);
+	FIELD(struct evdns_server_request, flags);
+	FIELD(struct evdns_server_request, nquestions);
+	FIELD(struct evdns_server_request, questions);
+
+	TYPE(struct evdns_server_question);
+	FIELD(struct evdns_server_question, type);
+	FIELD(struct evdns_server_question, dns_question_class);
+	FIELD(struct evdns_server_question, name);
+}
+
 static void types(void)
 {
 	INT_TYPE(ev_uint64_t);
@@ -303,6 +327,11 @@ static void types(void)
 	FN_TYPE(evbuffer_file_segment_cleanup_cb);
 	FN_TYPE(evbuffer_cb_func);
 	FN_TYPE(evbuffer_cb);
+
+	FN_TYPE(evdns_callback_type);
+	FN_TYPE(evdns_debug_log_fn_type);
+	FN_TYPE(evdns_request_callback_fn_type);
+	FN_TYPE(evdns_getaddrinfo_cb);
 }
 
 static void constants(void)
@@ -472,6 +501,50 @@ static void constants(void)
 	CONST(LEV_OPT_DEFERRED_ACCEPT);
 	CONST(LEV_OPT_REUSEABLE_PORT);
 	CONST(LEV_OPT_BIND_IPV6ONLY);
+
+	/* dns.h */
+	CONST(DNS_ERR_NONE);
+	CONST(DNS_ERR_FORMAT);
+	CONST(DNS_ERR_SERVERFAILED);
+	CONST(DNS_ERR_NOTEXIST);
+	CONST(DNS_ERR_NOTIMPL);
+	CONST(DNS_ERR_REFUSED);
+	CONST(DNS_ERR_TRUNCATED);
+	CONST(DNS_ERR_UNKNOWN);
+	CONST(DNS_ERR_TIMEOUT);
+	CONST(DNS_ERR_SHUTDOWN);
+	CONST(DNS_ERR_CANCEL);
+	CONST(DNS_ERR_NODATA);
+	CONST(DNS_IPv4_A);
+	CONST(DNS_PTR);
+	CONST(DNS_IPv6_AAAA);
+	CONST(DNS_QUERY_NO_SEARCH);
+	CONST(DNS_OPTION_SEARCH);
+	CONST(DNS_OPTION_NAMESERVERS);
+	CONST(DNS_OPTION_MISC);
+	CONST(DNS_OPTION_HOSTSFILE);
+	CONST(DNS_OPTIONS_ALL);
+	CONST(DNS_OPTION_NAMESERVERS_NO_DEFAULT);
+	CONST(DNS_NO_SEARCH);
+	CONST(EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	CONST(EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	CONST(EVDNS_BASE_NAMESERVERS_NO_DEFAULT);
+	CONST(EVDNS_ANSWER_SECTION);
+	CONST(EVDNS_AUTHORITY_SECTION);
+	CONST(EVDNS_ADDITIONAL_SECTION);
+	CONST(EVDNS_TYPE_A);
+	CONST(EVDNS_TYPE_NS);
+	CONST(EVDNS_TYPE_CNAME);
+	CONST(EVDNS_TYPE_SOA);
+	CONST(EVDNS_TYPE_PTR);
+	CONST(EVDNS_TYPE_MX);
+	CONST(EVDNS_TYPE_TXT);
+	CONST(EVDNS_TYPE_AAAA);
+	CONST(EVDNS_QTYPE_AXFR);
+	CONST(EVDNS_QTYPE_ALL);
+	CONST(EVDNS_CLASS_INET);
+	CONST(EVDNS_FLAGS_AA);
+	CONST(EVDNS_FLAGS_RD);
 }
 
 /* Function-like macros that expand to expressions: their results on fixed inputs. */
@@ -507,6 +580,7 @@ int main(void)
 	struct_evkeyval();
 	struct_bufferevent();
 	struct_evbuffer();
+	struct_evdns_server();
 	types();
 	constants();
 	macro_results();
