@@ -7,8 +7,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 # Compiler, linker, libc headers, make; upstream's headers and library for comparison and for the
-# preload test; zlib for upstream's regress_zlib; python3 for check-dumpevents.py.
-NEEDED_PACKAGES="gcc libc6-dev binutils make python3 libevent-dev zlib1g-dev pkg-config"
+# preload test; zlib for upstream's regress_zlib; python3 for check-dumpevents.py; iproute2's
+# ip, which brings loopback up in the private network namespaces that networked tests run in.
+NEEDED_PACKAGES="gcc libc6-dev binutils make python3 libevent-dev zlib1g-dev pkg-config iproute2"
 missing=()
 for p in $NEEDED_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -42,22 +42,29 @@ headers_description() {
 
 # Networked programs run in a private network namespace, where loopback is the only interface.
 # private_netns sets NETNS to the unshare command that makes one here (unshare -n as root, else
-# unshare -rn in a user namespace) and fails, with NETNS empty, when neither works;
-# in_netns CMD... then runs CMD in a fresh one with loopback up.
+# unshare -rn in a user namespace) and fails, with NETNS empty and NETNS_ERROR saying why, when
+# neither works; in_netns CMD... then runs CMD in a fresh one with loopback up. unshare execs
+# (it does not fork), so CMD keeps the PID of the in_netns process: a caller can signal it.
 NETNS_SCRIPT='ip link set lo up && exec "$@"'
 private_netns() {
   NETNS=()
-  local way
+  NETNS_ERROR=""
+  local way err
   for way in "unshare -n" "unshare -rn"; do
-    if $way sh -c "$NETNS_SCRIPT" sh true 2>/dev/null; then
+    if err=$($way sh -c "$NETNS_SCRIPT" sh true 2>&1); then
       read -ra NETNS <<<"$way"
       return 0
     fi
+    NETNS_ERROR+="${NETNS_ERROR:+; }'$way' failed: ${err:-no message}"
   done
+  command -v ip > /dev/null ||
+    NETNS_ERROR="'ip' is missing (apt-get install iproute2; c-tests/install-deps.sh does it as root); $NETNS_ERROR"
   return 1
 }
+# bash, not sh, in front of CMD: Debian's sh (dash) drops the functions a caller exported with
+# export -f (BASH_FUNC_* variables), which upstream-suite.sh's workers need.
 in_netns() {
-  "${NETNS[@]}" sh -c "$NETNS_SCRIPT" sh "$@"
+  "${NETNS[@]}" bash -c "$NETNS_SCRIPT" bash "$@"
 }
 
 require_library() {

@@ -221,15 +221,39 @@ for c in $CONFIGS; do
   for t in "${regress_tests[@]}"; do selected "$t" && echo "$c $t" >> "$queue"; done
 done
 
+# ---------------------------------------------------------------- the network namespace
+# This machine's resolv.conf names a nameserver off loopback, and some tests resolve through
+# it (the dns group: evdns_init and EVDNS_BASE_INITIALIZE_NAMESERVERS read resolv.conf). So the
+# whole run, every group and every configuration, happens in one private network namespace
+# where loopback is the only interface: a query sent to that nameserver fails at once with
+# ENETUNREACH and never leaves the machine. One namespace for the run (not one per test) costs
+# nothing measurable; every test binds its own ports on 127.0.0.1 as before.
+# Without a namespace (not root and no user namespaces) the other groups still run, but the
+# groups below are not run at all: each of their tests fails, saying why and what to run.
+NETNS_ONLY_GROUPS="dns"
+if private_netns; then
+  NO_NETNS_REASON=""
+  netns_note="in a private network namespace (loopback only)"
+else
+  NO_NETNS_REASON="no private network namespace ($NETNS_ERROR): run as root, or where unshare -rn works, so that the test can resolve nothing off loopback"
+  netns_note="WITHOUT a private network namespace: tests of $NETNS_ONLY_GROUPS fail unrun"
+  echo "upstream: $NO_NETNS_REASON"
+fi
+
 # ---------------------------------------------------------------- running one test
 # Writes <raw>/<config>/<group>__<test>.res: "<status> <seconds> <detail>", and the test's output
 # next to it in .log. Status: pass, skip (the test skipped itself), fail, timeout, crash, notrun,
-# memcheck (valgrind reported memory errors, whatever the test concluded).
+# memcheck (valgrind reported memory errors, whatever the test concluded), nonetns (needs a
+# private network namespace, and none could be made).
 run_one() {
   local config=$1 test=$2
   local base="$raw_dir/$config/${test//\//__}"
   if [ "$(date +%s)" -ge "$deadline" ]; then
     echo "notrun 0 time budget of the whole run exhausted" > "$base.res"
+    return 0
+  fi
+  if [ -n "$NO_NETNS_REASON" ] && [[ " $NETNS_ONLY_GROUPS " == *" ${test%%/*} "* ]]; then
+    echo "nonetns 0 not run: $NO_NETNS_REASON" > "$base.res"
     return 0
   fi
   local -a env_vars
@@ -293,11 +317,17 @@ deadline=$(( $(date +%s) + BUDGET ))
 timeout_s=$TEST_TIMEOUT
 export -f run_one config_env ratelim_args valgrind_cmd valgrind_collect
 export raw_dir bin_dir test_src deadline timeout_s VALGRIND VALGRIND_SUPP VALGRIND_SYSTEM_SUPP MODE
+export NETNS_ONLY_GROUPS NO_NETNS_REASON
 
 total_jobs=$(wc -l < "$queue")
-echo "upstream: running $total_jobs tests (configurations: $CONFIGS; $JOBS in parallel, ${TEST_TIMEOUT} s timeout each$([ "$VALGRIND" = 0 ] || echo "; under valgrind memcheck"))"
+echo "upstream: running $total_jobs tests (configurations: $CONFIGS; $JOBS in parallel, ${TEST_TIMEOUT} s timeout each$([ "$VALGRIND" = 0 ] || echo "; under valgrind memcheck"); $netns_note)"
+# In the namespace: unshare, then bash, exec in turn in the background job's own process, which
+# ends up being xargs, so $! is xargs for the trap below (in_netns's command, but a function would
+# leave a subshell in between). bash, not sh: sh drops the exported run_one.
+runner=()
+[ -n "$NO_NETNS_REASON" ] || runner=("${NETNS[@]}" bash -c "$NETNS_SCRIPT" bash)
 # shellcheck disable=SC2016
-xargs -P "$JOBS" -L 1 bash -c 'run_one "$1" "$2"' _ < "$queue" &
+"${runner[@]}" xargs -P "$JOBS" -L 1 bash -c 'run_one "$1" "$2"' _ < "$queue" &
 xargs_pid=$!
 # A background job ignores Ctrl-C, so pass an interruption on (running tests end by their timeout).
 trap 'kill "$xargs_pid" 2>/dev/null; exit 130' INT TERM
@@ -348,6 +378,7 @@ fi > "$upstream_passes"
 #   pass                                      -> passed
 #   skip (the test skipped itself)            -> skipped
 #   memory error reported by valgrind         -> failed in every group (known failures aside)
+#   not run for want of a network namespace   -> failed in every group
 #   failure (not a hang or crash) under valgrind of a test listed in memcheck/not-judged.txt
 #   (valgrind changes what it tests)          -> skipped, "not judged under valgrind"
 #   failure in a group not required yet       -> skipped, "not yet required"
@@ -383,6 +414,7 @@ awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PRO
     if (status == "pass") verdict = "passed"
     else if (status == "skip") verdict = "skipped"
     else if (status == "memcheck") verdict = (key != "") ? "known-failure" : "failed"
+    else if (status == "nonetns") verdict = "failed"
     else if (status == "fail" && (test in nj)) verdict = "not-judged"
     else if (!(group in req) || (test in nyr)) verdict = "not-yet-required"
     else if (!((config SUBSEP test) in upstream_ok)) verdict = "upstream-fails-too"
@@ -466,7 +498,7 @@ if [ -s "$out_dir/known-failures-report.txt" ]; then
   sed 's/^/  /' "$out_dir/known-failures-report.txt"
 fi
 if [ "$n_fail" -gt 0 ]; then
-  echo "FAILED (required groups, upstream passes them; memory errors in any group): $n_fail"
+  echo "FAILED (required groups, upstream passes them; in any group: memory errors, and tests that need a network namespace where none could be made): $n_fail"
   # (awk stops by itself: "| head" would kill it with SIGPIPE, which pipefail turns into an exit.)
   awk -F'\t' '$5 == "failed" && ++n <= 40 {printf "  %-18s %-50s %-8s %s\n", $1, $3, $4, $6}' "$verdicts"
   [ "$n_fail" -le 40 ] || echo "  ... and $((n_fail - 40)) more in $results_dir/"
