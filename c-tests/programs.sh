@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Real programs on the library: upstream's samples hello-world and le-proxy (built from Debian's
-# source package against upstream's own headers, linked with the system libevent) and Debian's
-# tmux and fstrm_capture (unmodified), each doing real work and checked on what it produced
-# (c-tests/programs/*_check.py). On our library every program runs twice: with
-# LD_PRELOAD=libevent_rs.so, and with our compatibility names (libevent*-2.1.so.7 -> libevent_rs.so)
-# on LD_LIBRARY_PATH, where no upstream code is left in the process (the check verifies that in
-# /proc/<pid>/maps).
+# Real programs on the library: upstream's samples hello-world, le-proxy and dns-example (built
+# from Debian's source package against upstream's own headers, linked with the system libevent)
+# and Debian's tmux and fstrm_capture (unmodified), each doing real work and checked on what it
+# produced (c-tests/programs/*_check.py). dns-example runs in its server mode and its client
+# mode, the client resolving against that server and against a responder of the check's own.
+# On our library every program runs twice: with LD_PRELOAD=libevent_rs.so, and with our
+# compatibility names (libevent*-2.1.so.7 -> libevent_rs.so) on LD_LIBRARY_PATH, where no
+# upstream code is left in the process (the check verifies that in /proc/<pid>/maps).
 #
 # Under LD_PRELOAD the program still links the system libevent, which silently serves every
 # function we lack; so each program also gets a symbol check: every libevent function it imports
@@ -14,7 +15,8 @@
 # libraries libevent-rs does not replace yet (NOT_YET_OURS below) are listed as a note instead.
 #
 # Every run happens in its own private network namespace (loopback only; hello-world listens on
-# port 9995 of every interface), under a timeout. LIBEVENT_UNDER_TEST=system runs the same
+# port 9995 of every interface, dns-example on UDP port 10053, and its client must reach no
+# nameserver but the test's), under a timeout. LIBEVENT_UNDER_TEST=system runs the same
 # checks with the programs as they are (no LD_PRELOAD) on the system libevent, which checks the
 # checks. Last line: "programs: N passed, M failed, K skipped"; exit status 1 if M > 0.
 set -euo pipefail
@@ -137,6 +139,13 @@ if tree=$("$CTESTS/fetch-upstream.sh"); then
     run_check le-proxy le_proxy_check.py "$out/le-proxy"
   else
     fail "le-proxy: does not build: $(tail -3 "$out/le-proxy.build.log")"
+  fi
+  if gcc "${SAMPLE_FLAGS[@]}" "$tree/sample/dns-example.c" -o "$out/dns-example" \
+      -L"$SYSTEM_LIB_DIR" -levent > "$out/dns-example.build.log" 2>&1; then
+    symbol_check dns-example "$out/dns-example"
+    run_check dns-example dns_example_check.py "$out/dns-example"
+  else
+    fail "dns-example: does not build: $(tail -3 "$out/dns-example.build.log")"
   fi
 else
   fail "upstream's samples: could not fetch Debian's libevent source package (c-tests/fetch-upstream.sh)"
