@@ -5,10 +5,11 @@
 # bench-results/<full|quick>/report.md, ratios.png and raw.json. Never part of `make test`;
 # it fails only when a program fails or runs on the wrong library, never on a time.
 # The runner starts in a private network namespace (the bufferevent workloads use TCP on
-# 127.0.0.1; only loopback exists there). Programs importing libevent functions our library does
+# 127.0.0.1, the DNS ones UDP; only loopback exists there). Programs importing libevent functions our library does
 # not define yet run on upstream only, with a note in the report (nm -D decides, nothing fails).
 #   BENCH_QUICK=1   3 repetitions of shorter workloads (a few minutes), for development.
-#   BENCH_ONLY=RE   only the workloads and studies whose name or section matches (e.g. buffers).
+#   BENCH_ONLY=RE   only the workloads and studies whose name or section matches (e.g. buffers,
+#                   dns).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 MODE=rs require_library
@@ -30,6 +31,9 @@ command -v valgrind >/dev/null || apt_install valgrind ||
 # System calls per MiB: perf's syscall tracepoints where the kernel allows them, strace otherwise.
 command -v strace >/dev/null || apt_install strace ||
   echo "bench: strace unavailable: system calls are counted with perf only, if it works" >&2
+# Debian's DNS load generator for the evdns server; without it only our own client loads it.
+command -v dnsperf >/dev/null || apt_install dnsperf ||
+  echo "bench: dnsperf unavailable: the DNS server is loaded by c-tests/bench/dns_plain.c only" >&2
 # The chart needs matplotlib; Debian's package serves the system python, which may not be first on PATH.
 has_matplotlib() { "$1" -c 'import matplotlib' 2>/dev/null; }
 PYTHON=python3
@@ -47,10 +51,12 @@ CFLAGS=(-O2 -g -Wall -Wextra)
 SYSTEM_LIBS=(-L"$SYSTEM_LIB_DIR" -levent -levent_pthreads -lpthread)
 echo "bench: compiling the programs against /usr/include (upstream's headers)"
 for program in timer_churn idle_fds active_storm cross_thread signal_rate pending_rss \
-    bev_bulk bev_echo evbuffer_ops bev_idle_rss; do
+    bev_bulk bev_echo evbuffer_ops bev_idle_rss dns_server dns_resolve; do
   gcc "${CFLAGS[@]}" "$CTESTS/bench/$program.c" -o "$out/$program" "${SYSTEM_LIBS[@]}"
 done
+# No libevent in these: the bare epoll loop, and the DNS peer both libraries share.
 gcc "${CFLAGS[@]}" "$CTESTS/bench/bare_epoll.c" -o "$out/bare_epoll"
+gcc "${CFLAGS[@]}" "$CTESTS/bench/dns_plain.c" -o "$out/dns_plain"
 gcc "${CFLAGS[@]}" -shared -fPIC "$CTESTS/bench/threads_on.c" -o "$out/threads_on.so" "${SYSTEM_LIBS[@]}"
 
 # Upstream's own benchmark programs, from Debian's source package (unchanged).
@@ -75,7 +81,7 @@ runner=("$PYTHON" "$CTESTS/bench/run_bench.py" --bin "$out" --ours "$LIB_DIR" --
 if private_netns; then
   in_netns "${runner[@]}"
 else
-  echo "bench: cannot make a private network namespace (unshare -n needs root): the TCP workloads" \
+  echo "bench: cannot make a private network namespace (unshare -n needs root): the TCP and UDP workloads" \
     "run on this machine's loopback interface (127.0.0.1 only)" >&2
   "${runner[@]}"
 fi

@@ -58,7 +58,7 @@ class Workload:
     pipe_chain: bool = False  # prints PIPE_CHAIN_RUNS timings (µs) instead of a RESULT line
     events_per_run: int = 0  # pipe chain: events per timed run, to give the value per event
     floor_argv: list = None  # the bare epoll program doing the same work, when there is one
-    section: str = "core"  # "core": the event loop's workloads; "buffers": evbuffer/bufferevent/listener
+    section: str = "core"  # "core": the event loop's workloads; "buffers": evbuffer/bufferevent/listener; "dns": evdns
     samples: dict = field(default_factory=dict)  # library key (or "bare") -> list of values
     error: str = ""
     skip_ours: str = ""  # why the program cannot run on libevent_rs (functions it lacks), if it cannot
@@ -282,7 +282,7 @@ def callgrind_studies():
                        "message", lambda messages, n=n: ["bev_echo", n, messages], (10000, 30000),
                        lambda messages: messages, section="buffers", threads=False)
         for n in (1, 100, 1000)
-    ]
+    ] + dns_callgrind_studies()
 
 
 def run_study(bin_dir, out_dir, libraries, study, tag_prefix):
@@ -376,6 +376,47 @@ def buffer_workloads(quick, idle_connections):
     todo.append(buffers(f"peak RSS, {idle_connections // 1000}k idle connections with a bufferevent",
                         ["bev_idle_rss", idle_connections], "KiB", "lower"))
     return todo
+
+
+# DNS (section "dns"): c-tests/bench/dns_server.c, dns_resolve.c, and their peer dns_plain.c,
+# which links no libevent. Both sides get the same peer, so only the library differs.
+DNS_OUTSTANDING = 100  # dnsperf's -q, dns_plain load's window, the resolver's max-inflight
+
+
+def dns_loaders():
+    """Who loads the server: Debian's dnsperf when installed (bench.sh installs it as root), and
+    always dns_plain, our client, which costs less per query than dnsperf does."""
+    return (["dnsperf"] if shutil.which("dnsperf") else []) + ["plain"]
+
+
+def dns_loader_name(loader):
+    return "dnsperf" if loader == "dnsperf" else "c-tests/bench/dns_plain.c"
+
+
+def dns_workloads(quick):
+    scale = 4 if quick else 1
+    queries = 200000 // scale
+    todo = [Workload(f"DNS server (evdns_add_server_port_with_base), A queries from "
+                     f"{dns_loader_name(loader)}, {DNS_OUTSTANDING} outstanding",
+                     "dns", ["dns_server", loader, queries], "queries/s", "higher", section="dns")
+            for loader in dns_loaders()]
+    resolutions = 100000
+    todo.append(Workload(f"resolver, {resolutions:,} evdns_base_resolve_ipv4, {DNS_OUTSTANDING} in flight",
+                         "dns", ["dns_resolve", resolutions, DNS_OUTSTANDING], "resolutions/s", "higher",
+                         section="dns"))
+    return todo
+
+
+def dns_callgrind_studies():
+    # callgrind counts the server's process only, so the load generator does not matter: ours,
+    # which is always there. Query counts are whole passes over the 4096 names (as dnsperf's).
+    return [
+        CallgrindStudy("DNS server, A queries", "query",
+                       lambda queries: ["dns_server", "plain", queries], (8192, 24576),
+                       lambda queries: queries, section="dns", threads=False),
+        CallgrindStudy(f"resolver, evdns_base_resolve_ipv4, {DNS_OUTSTANDING} in flight", "resolution",
+                       lambda resolutions: ["dns_resolve", resolutions, DNS_OUTSTANDING], (10000, 30000),
+                       lambda resolutions: resolutions, section="dns", threads=False)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,6 +572,10 @@ def results_table(all_workloads, with_bare=True):
     return "\n".join(lines)
 
 
+def plural(unit):
+    return unit[:-1] + "ies" if unit.endswith("y") and unit[-2:-1] not in "aeiou" else unit + "s"
+
+
 def callgrind_tables(studies):
     if not any(study.rows for study in studies):
         return "callgrind was not run (needs valgrind" + \
@@ -542,7 +587,7 @@ def callgrind_tables(studies):
         small, big = study.sizes
         lines += ["", f"### {study.title}: instructions per {study.unit}", "",
                   f"`{' '.join(map(str, study.argv(big)))}` minus `{' '.join(map(str, study.argv(small)))}`"
-                  f", divided by the {study.units(big) - study.units(small):,} extra {study.unit}s.", "",
+                  f", divided by the {study.units(big) - study.units(small):,} extra {plural(study.unit)}.", "",
                   f"| variant | instructions per {study.unit} |"
                   + (" above the bare epoll loop |" if floor is not None else ""),
                   "|---|---|" + ("---|" if floor is not None else "")]
@@ -673,6 +718,22 @@ KNOWN_DIFFERENCES = """### Known differences
 """
 
 
+DNS_INTRO = f"""The server: `dns_server` puts an evdns server port on an ephemeral UDP port of
+127.0.0.1 and answers every A question with one A record (`evdns_server_request_add_a_reply`,
+`evdns_server_request_respond`); a child process that links no libevent loads it with
+{DNS_OUTSTANDING} queries outstanding over 4096 distinct names: Debian's `dnsperf` where it is
+installed, and `dns_plain load` (ours, lighter per query than dnsperf, so the server's own cost
+shows more). The figure is the load generator's queries per second; a run counts only if every
+query was answered NOERROR (dns_plain also checks every address). The resolver: `dns_resolve`
+makes 100 000 `evdns_base_resolve_ipv4` calls, {DNS_OUTSTANDING} in flight (the base's
+`max-inflight` too), each answer checked, against `dns_plain respond`, a plain C responder in a
+child process that echoes each question and answers in batches (recvmmsg/sendmmsg), the same
+server for both libraries. Everything runs inside a private network namespace. Instructions
+per query or resolution come from callgrind, which sees only the process with the library (not
+the load generator nor the responder). Issue 9's goals: >= 1.5x upstream's queries per second
+and >= 1.5x its resolutions per second."""
+
+
 BUFFERS_INTRO = """All of these run server and clients on one event_base in one thread (both ends of every
 connection in the one process), over TCP on 127.0.0.1 inside a private network namespace:
 `bev_bulk` (64 KiB `bufferevent_write` calls topped up from the write callback, write low
@@ -692,11 +753,54 @@ def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart, s
     facts = "\n".join(f"| {k} | {v} |" for k, v in machine_facts())
     core = [w for w in all_workloads if w.section == "core"]
     buffers = [w for w in all_workloads if w.section == "buffers"]
-    skipped = sorted({w.skip_ours for w in buffers if w.skip_ours})
-    skipped_note = "" if not skipped else (
-        "\n\n**Not run on libevent_rs** (it does not define every libevent function these programs "
-        "import; run anyway they would stop at the first call):\n\n" + "\n".join(f"- {r}" for r in skipped))
+    dns = [w for w in all_workloads if w.section == "dns"]
+
+    def skipped_note(section_workloads, section_studies=()):
+        skipped = sorted({x.skip_ours for x in list(section_workloads) + list(section_studies) if x.skip_ours})
+        return "" if not skipped else (
+            "\n\n**Not run on libevent_rs** (it does not define every libevent function these programs "
+            "import; run anyway they would stop at the first call):\n\n" + "\n".join(f"- {r}" for r in skipped))
+    # A section appears when it ran anything (a BENCH_ONLY run leaves the others out); a full
+    # run has them all.
+    chosen = {section for section in ("core", "buffers", "dns")
+              if any(x.section == section for x in list(all_workloads) + list(studies))}
     checks = "\n".join(f"| {label} | {key} | {paths} |" for label, key, paths in lib_rows)
+    chart_line = (f"![cost ratio ours/upstream]({os.path.basename(chart)})" if chart
+                  else "(no chart: no workload ran on both libraries)")
+    core_part = "" if "core" not in chosen else f"""## Results
+
+{results_table(core)}
+
+{chart_line}
+
+{KNOWN_DIFFERENCES}"""
+    core_callgrind_part = "" if "core" not in chosen else f"""## Instructions per unit of work (callgrind)
+
+{callgrind_tables([s for s in studies if s.section == "core"])}
+"""
+    buffers_part = "" if "buffers" not in chosen else f"""## Buffers: evbuffer, bufferevents, listeners
+
+{BUFFERS_INTRO}{skipped_note(buffers)}
+
+{results_table(buffers, with_bare=False)}
+{"" if "core" in chosen else chr(10) + chart_line + chr(10)}
+### System calls per MiB of a bulk transfer
+
+{syscall_table(syscall_studies_done, counter)}
+### Instructions per echoed message (callgrind)
+
+{callgrind_tables([s for s in studies if s.section == "buffers"])}
+"""
+    dns_part = "" if "dns" not in chosen else f"""## DNS: the evdns server and resolver
+
+{DNS_INTRO}{skipped_note(dns, [s for s in studies if s.section == "dns"])}
+
+{results_table(dns, with_bare=False)}
+{"" if chosen & {"core", "buffers"} else chr(10) + chart_line + chr(10)}
+### Instructions per query and per resolution (callgrind)
+
+{callgrind_tables([s for s in studies if s.section == "dns"])}
+"""
     text = f"""# libevent_rs benchmarks ({mode})
 
 Every workload ran {reps} times, alternating upstream libevent 2.1.12 (the system's
@@ -717,29 +821,7 @@ instruction counts below are the repeatable figures.
 |---|---|
 {facts}
 
-## Results
-
-{results_table(core)}
-
-{f"![cost ratio ours/upstream]({os.path.basename(chart)})" if chart else "(no chart: no workload ran on both libraries)"}
-
-{KNOWN_DIFFERENCES}
-## Buffers: evbuffer, bufferevents, listeners
-
-{BUFFERS_INTRO}{skipped_note}
-
-{results_table(buffers, with_bare=False)}
-
-### System calls per MiB of a bulk transfer
-
-{syscall_table(syscall_studies_done, counter)}
-### Instructions per echoed message (callgrind)
-
-{callgrind_tables([s for s in studies if s.section == "buffers"])}
-## Instructions per unit of work (callgrind)
-
-{callgrind_tables([s for s in studies if s.section == "core"])}
-## Which library served the runs
+{core_part}{buffers_part}{dns_part}{core_callgrind_part}## Which library served the runs
 
 Checked with `LD_DEBUG=libs` (the dynamic linker's list of initialised objects) before the timed
 runs; every run of our own programs also prints the object that provides `event_base_new`
@@ -793,7 +875,7 @@ def main():
     max_pipes = 10000 if hard_limit == resource.RLIM_INFINITY else min(10000, (hard_limit - 50) // 2)
     # bev_idle_rss holds one end of each connection (the peers are in a child process).
     idle_connections = 10000 if hard_limit == resource.RLIM_INFINITY else min(10000, hard_limit - 64)
-    todo = workloads(args.quick, max_pipes) + buffer_workloads(args.quick, idle_connections)
+    todo = workloads(args.quick, max_pipes) + buffer_workloads(args.quick, idle_connections) + dns_workloads(args.quick)
     if args.no_upstream_programs:
         todo = [w for w in todo if w.argv[0] not in ("bench", "bench_cascade")]
     studies = callgrind_studies()
@@ -810,7 +892,9 @@ def main():
               ("bench.c +threads", ["bench", "-n", 10, "-w", 10], True),
               ("pending_rss.c", ["pending_rss", 10], False),
               ("evbuffer_ops.c", ["evbuffer_ops", "add_drain", 1], False),
-              ("bev_bulk.c", ["bev_bulk", "tcp", 1], False)]
+              ("bev_bulk.c", ["bev_bulk", "tcp", 1], False),
+              ("dns_server.c", ["dns_server", "plain", 100], False),
+              ("dns_resolve.c", ["dns_resolve", 100, 10], False)]
     if args.no_upstream_programs:
         probes = probes[3:]
 
