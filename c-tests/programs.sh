@@ -123,30 +123,27 @@ if tree=$("$CTESTS/fetch-upstream.sh"); then
   mkdir -p "$out/include/event2"
   sed -f "$tree/make-event-config.sed" < "$tree/config.h" > "$out/include/event2/event-config.h"
   SAMPLE_FLAGS=(-O1 -g -w -I"$out/include" -I"$tree/include" -I"$tree" -I"$tree/compat")
-  if gcc "${SAMPLE_FLAGS[@]}" "$tree/sample/hello-world.c" -o "$out/hello-world" \
-      -L"$SYSTEM_LIB_DIR" -levent > "$out/hello-world.build.log" 2>&1; then
-    symbol_check hello-world "$out/hello-world"
-    run_check hello-world hello_world_check.py "$out/hello-world"
-  else
-    fail "hello-world: does not build: $(tail -3 "$out/hello-world.build.log")"
-  fi
+  # sample <name> <check script> <libraries...>: builds sample/<name>.c, linked as upstream's
+  # build links it, then its symbol check and its runs.
+  sample() {
+    local name=$1 script=$2
+    shift 2
+    if gcc "${SAMPLE_FLAGS[@]}" "$tree/sample/$name.c" -o "$out/$name" -L"$SYSTEM_LIB_DIR" "$@" \
+        > "$out/$name.build.log" 2>&1; then
+      symbol_check "$name" "$out/$name"
+      run_check "$name" "$script" "$out/$name"
+    else
+      fail "$name: does not build: $(tail -3 "$out/$name.build.log")"
+    fi
+  }
+  sample hello-world hello_world_check.py -levent
   # le-proxy includes OpenSSL's headers even when run without -s.
-  if [ ! -f /usr/include/openssl/ssl.h ]; then
+  if [ -f /usr/include/openssl/ssl.h ]; then
+    sample le-proxy le_proxy_check.py -levent_openssl -levent -lssl -lcrypto
+  else
     skip "le-proxy: OpenSSL's headers are missing (install libssl-dev)"
-  elif gcc "${SAMPLE_FLAGS[@]}" "$tree/sample/le-proxy.c" -o "$out/le-proxy" \
-      -L"$SYSTEM_LIB_DIR" -levent_openssl -levent -lssl -lcrypto > "$out/le-proxy.build.log" 2>&1; then
-    symbol_check le-proxy "$out/le-proxy"
-    run_check le-proxy le_proxy_check.py "$out/le-proxy"
-  else
-    fail "le-proxy: does not build: $(tail -3 "$out/le-proxy.build.log")"
   fi
-  if gcc "${SAMPLE_FLAGS[@]}" "$tree/sample/dns-example.c" -o "$out/dns-example" \
-      -L"$SYSTEM_LIB_DIR" -levent > "$out/dns-example.build.log" 2>&1; then
-    symbol_check dns-example "$out/dns-example"
-    run_check dns-example dns_example_check.py "$out/dns-example"
-  else
-    fail "dns-example: does not build: $(tail -3 "$out/dns-example.build.log")"
-  fi
+  sample dns-example dns_example_check.py -levent
 else
   fail "upstream's samples: could not fetch Debian's libevent source package (c-tests/fetch-upstream.sh)"
 fi

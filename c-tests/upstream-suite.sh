@@ -322,8 +322,8 @@ export NETNS_ONLY_GROUPS NO_NETNS_REASON
 total_jobs=$(wc -l < "$queue")
 echo "upstream: running $total_jobs tests (configurations: $CONFIGS; $JOBS in parallel, ${TEST_TIMEOUT} s timeout each$([ "$VALGRIND" = 0 ] || echo "; under valgrind memcheck"); $netns_note)"
 # In the namespace: unshare, then bash, exec in turn in the background job's own process, which
-# ends up being xargs, so $! is xargs for the trap below (in_netns's command, but a function would
-# leave a subshell in between). bash, not sh: sh drops the exported run_one.
+# ends up being xargs, so $! is xargs for the trap below. This is in_netns's command written out:
+# calling the function in the background would leave a subshell between $! and xargs.
 runner=()
 [ -n "$NO_NETNS_REASON" ] || runner=("${NETNS[@]}" bash -c "$NETNS_SCRIPT" bash)
 # shellcheck disable=SC2016

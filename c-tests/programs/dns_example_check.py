@@ -52,7 +52,7 @@ def expect_lines(what, got, wanted):
         raise CheckFailed(f"{what}: printed {got}, expected {wanted} (in any order)")
 
 
-def query(name, qtype, port, txid=0x1234):
+def query(name, qtype, txid=0x1234):
     """A recursion-desired question for name, as a DNS client sends it."""
     labels = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
     return struct.pack("!HHHHHH", txid, 0x0100, 1, 0, 0, 0) + labels + struct.pack("!HH", qtype, 1)
@@ -64,7 +64,7 @@ def wait_for_sample_server(proc, timeout=10):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(0.2)
         while True:
-            sock.sendto(query("probe.example", TYPE_A, SAMPLE_PORT), ("127.0.0.1", SAMPLE_PORT))
+            sock.sendto(query("probe.example", TYPE_A), ("127.0.0.1", SAMPLE_PORT))
             try:
                 reply = sock.recv(512)
                 if reply[:2] == b"\x12\x34" and reply[2] & 0x80:
@@ -196,7 +196,8 @@ class Responder(threading.Thread):
             rdata = b"".join(bytes([len(p)]) + p.encode() for p in target.split(".")) + b"\0"
             answers = self.record(TYPE_PTR, rdata)
         count = 1 if answers else 0
-        header = struct.pack("!HHHHHH", txid, 0x8180 | (flags & 0x0100) | rcode, 1, count, 0, 0)
+        # QR and RA, RD as asked.
+        header = struct.pack("!HHHHHH", txid, 0x8080 | (flags & 0x0100) | rcode, 1, count, 0, 0)
         return header + packet[12:question_end] + answers
 
     @staticmethod
@@ -223,7 +224,7 @@ def check_own_responder(args):
             os.unlink(conf.name)
     finally:
         responder.sock.close()
-    asked = {q for q in responder.questions}
+    asked = set(responder.questions)
     wanted = {(n, TYPE_A) for n in names + ["missing.test"]} | {("7.2.0.192.in-addr.arpa", TYPE_PTR)}
     if not wanted <= asked:
         raise CheckFailed(f"the responder was not asked {sorted(wanted - asked)}")
