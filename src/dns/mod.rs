@@ -1,7 +1,7 @@
 //! evdns: the asynchronous DNS resolver and server of `libevent_extra` (`event2/dns.h`,
 //! `dns_compat.h`, `dns_struct.h`).
 //!
-//! Planned layout (one module per concern; `wire`, `api` and `log` exist yet):
+//! Layout (one module per concern):
 //!
 //! - `api`: dns.h's constants, the resolve callback type and the opaque handle types, shared by
 //!   the resolver, the server and getaddrinfo.
@@ -12,9 +12,9 @@
 //!   No I/O, no unsafe, no allocation beyond the parsed/built message. Both the resolver (replies
 //!   in, queries out) and the server (queries in, replies out) use it and nothing else touches
 //!   packet bytes, so the hardening lives in one place.
-//! - `config` (later): resolv.conf and hosts-file parsing, also as plain functions over bytes.
-//! - `resolver` (later): the `evdns_base`: nameservers, requests, retransmission, search domains,
-//!   0x20 case randomisation, TCP retry of truncated replies, getaddrinfo.
+//! - `config`: resolv.conf parsing as a plain function over bytes.
+//! - `resolver`: the `evdns_base`: nameservers, requests, retransmission, search domains,
+//!   0x20 case randomisation, TCP retry of truncated replies.
 //! - `server` (later): `evdns_server_port` and its requests.
 //! - `crate::ffi::dns` (later): the thin `extern "C"` layer.
 //!
@@ -33,5 +33,7 @@
 
 #[allow(non_camel_case_types)]
 pub mod api;
+pub mod config;
 pub mod log;
+pub mod resolver;
 pub mod wire;

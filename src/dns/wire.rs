@@ -53,6 +53,7 @@ const MIN_RECORD_LEN: usize = 1 + 10;
 pub const TYPE_A: u16 = 1;
 pub const TYPE_NS: u16 = 2;
 pub const TYPE_CNAME: u16 = 5;
+pub const TYPE_SOA: u16 = 6;
 pub const TYPE_PTR: u16 = 12;
 pub const TYPE_AAAA: u16 = 28;
 pub const CLASS_IN: u16 = 1;
@@ -299,6 +300,26 @@ impl<'a> Message<'a> {
             }
             _ => Ok(Rdata::Other(rr.rdata)),
         }
+    }
+}
+
+impl<'a> Message<'a> {
+    /// The MINIMUM field of an SOA record (its last 32 bits, after two possibly compressed
+    /// names): the negative-caching TTL (RFC 2308). The names must lie inside the RDATA and be
+    /// followed by exactly the five 32-bit fields.
+    pub fn soa_minimum(&self, rr: &Record<'a>) -> Result<u32, WireError> {
+        if rr.rtype != TYPE_SOA {
+            return Err(WireError::RdataLength);
+        }
+        let end = rr.rdata_offset + rr.rdata.len();
+        let packet = self.packet.get(..end).ok_or(WireError::RdataPastEnd)?;
+        let (_, after_mname) = read_name(packet, rr.rdata_offset)?;
+        let (_, after_rname) = read_name(packet, after_mname)?;
+        if end.checked_sub(after_rname) != Some(20) {
+            return Err(WireError::RdataLength);
+        }
+        let b = &packet[end - 4..end];
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 }
 

@@ -527,3 +527,28 @@ fn dns_fuzz_long() {
     let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     fuzz_run(env("DNS_FUZZ_SEED", 1), env("DNS_FUZZ_ITERATIONS", 1_000_000));
 }
+
+#[test]
+fn soa_minimum_read_through_compressed_names() {
+    // The SOA that upstream's regress server puts in its authority section, owner and names
+    // compressed against the question.
+    let soa_fields: [u8; 20] = [0x77, 0xde, 0x5e, 0xba, 0, 0, 0x1c, 0x20, 0, 0, 0x0e, 0x10, 0, 0x12, 0x75, 0, 0, 0, 0x0e, 0x10];
+    let mut rdata = b"\x04dns1\xc0\x12".to_vec();
+    rdata.extend_from_slice(b"\x0ahostmaster\xc0\x12");
+    rdata.extend_from_slice(&soa_fields);
+    let mut body = b"\x05hostn\x07example\x03com\x00\x00\x01\x00\x01".to_vec();
+    body.extend_from_slice(b"\xc0\x12\x00\x06\x00\x01\x00\x00\x00\x2a");
+    body.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+    body.extend_from_slice(&rdata);
+    let p = packet([1, 0, 1, 0], &body);
+    let m = parse_message(&p).unwrap();
+    assert_eq!(m.authority[0].ttl, 42);
+    assert_eq!(m.soa_minimum(&m.authority[0]), Ok(3600));
+    // Short fields after the names, or a non-SOA record, are errors.
+    let mut bad = p.clone();
+    let len_at = p.len() - rdata.len() - 2;
+    bad[len_at + 1] -= 1;
+    bad.pop();
+    let m = parse_message(&bad).unwrap();
+    assert_eq!(m.soa_minimum(&m.authority[0]), Err(WireError::RdataLength));
+}

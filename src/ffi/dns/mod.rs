@@ -7,3 +7,5 @@ use crate::dns::log::{set_log_fn, LogFn};
 pub extern "C" fn evdns_set_log_fn(f: Option<LogFn>) {
     set_log_fn(f);
 }
+
+mod resolver;
