@@ -14,15 +14,28 @@
 //!   packet bytes, so the hardening lives in one place.
 //! - `config`: resolv.conf parsing as a plain function over bytes.
 //! - `resolver`: the `evdns_base`: nameservers, requests, retransmission, search domains,
-//!   0x20 case randomisation, TCP retry of truncated replies.
-//! - `server` (later): `evdns_server_port` and its requests.
-//! - `crate::ffi::dns` (later): the thin `extern "C"` layer.
+//!   0x20 case randomisation, TCP retry of truncated replies (tests against fake nameservers
+//!   in `resolver/tests.rs`).
+//! - `server`: `struct evdns_server_port` on a UDP socket and its requests (dns_struct.h's
+//!   `evdns_server_request`/`evdns_server_question` mirrored for C): queries parsed by
+//!   `wire::parse_query`, replies built by `wire::build_reply` under the UDP limit and sent
+//!   with sendto, queued for EV_WRITE when the socket would block; tests in `server/tests.rs`
+//!   (on 127.0.0.1: run them in a private network namespace, as below).
+//! - `crate::ffi::dns`: the thin `extern "C"` layer (`ffi/dns/server.rs` for the server,
+//!   `ffi/dns/resolver.rs` for the resolver).
 //!
-//! Fuzzing: `wire::fuzz_parse` is the entry point (it parses a message and everything in it and
-//! rebuilds it; it must never panic). `cargo test --release dns_fuzz` runs it over the unit-test
-//! corpus plus a few thousand deterministic mutations (well under a second). A longer run, as
-//! long as you like, is the ignored test with an iteration count and optional seed from the
-//! environment:
+//! Tests that open sockets run inside a namespace with only loopback:
+//!
+//! ```text
+//! unshare -n sh -c 'ip link set lo up && exec "$@"' sh cargo test --release dns
+//! ```
+//!
+//! Fuzzing: `wire::fuzz_parse` (parses a message and everything in it and rebuilds it) and
+//! `server::fuzz_query` (the server's query path: parse as the server does, answer with a few
+//! records, build the UDP reply and read it back) are the entry points; neither may panic.
+//! `cargo test --release dns_fuzz` runs both over the unit-test corpus plus a few thousand
+//! deterministic mutations (well under a second). A longer run, as long as you like, is the
+//! ignored test with an iteration count and optional seed from the environment:
 //!
 //! ```text
 //! DNS_FUZZ_ITERATIONS=10000000 DNS_FUZZ_SEED=7 cargo test --release dns_fuzz_long -- --ignored
@@ -36,4 +49,5 @@ pub mod api;
 pub mod config;
 pub mod log;
 pub mod resolver;
+pub mod server;
 pub mod wire;

@@ -294,6 +294,39 @@ fn query_round_trip() {
     assert_eq!(build_query(1, &t, TYPE_A, CLASS_IN, true).unwrap().len(), 12 + 255 + 4);
 }
 
+/// The server's parse: questions checked like parse_message's, the records after them unread.
+#[test]
+fn parse_query_reads_questions_only() {
+    let q = build_query(7, b"a.example", TYPE_A, CLASS_IN, true).unwrap();
+    let parsed = parse_query(&q).unwrap();
+    assert_eq!(parsed.header, parse_message(&q).unwrap().header);
+    assert_eq!(parsed.questions, vec![Question { name: name("a.example"), qtype: TYPE_A, qclass: CLASS_IN }]);
+    // An EDNS OPT record (root name, type 41, payload size as class) in additional.
+    let mut edns = q.clone();
+    edns[11] = 1;
+    edns.extend_from_slice(&[0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(parse_query(&edns).unwrap().questions, parsed.questions);
+    assert_eq!(parse_message(&edns).unwrap().additional[0].rtype, 41);
+    // Counts promising records that are not there, or garbage after the questions: the
+    // questions are still read (parse_message refuses the whole message).
+    let mut garbage = q.clone();
+    garbage[7] = 200;
+    garbage.extend_from_slice(&[0xc0, 0xff, 0x3f]);
+    assert_eq!(parse_message(&garbage).unwrap_err(), WireError::CountsExceedPacket);
+    assert_eq!(parse_query(&garbage).unwrap().questions, parsed.questions);
+    // The question section itself is checked as everywhere.
+    let cases: Vec<(Vec<u8>, WireError)> = vec![
+        (vec![0; 11], WireError::Truncated),
+        (packet([3, 0, 0, 0], &[0, 0, 1, 0, 1]), WireError::CountsExceedPacket),
+        (packet([1, 0, 0, 0], &[0xc0, 12, 0, 1, 0]), WireError::PointerNotBackward),
+        (packet([1, 0, 0, 0], &[1, b'a', 1, b'b', 0, 0, 1]), WireError::Truncated),
+        (packet([1, 0, 0, 0], &[0x3f, b'a', b'b', b'c', b'd', b'e']), WireError::Truncated),
+    ];
+    for (p, want) in &cases {
+        assert_eq!(parse_query(p).map(|_| ()), Err(*want), "{p:?}");
+    }
+}
+
 fn rec<'a>(name: &'a [u8], rtype: u16, data: RdataOut<'a>) -> RecordOut<'a> {
     RecordOut { name, rtype, class: CLASS_IN, ttl: 300, data }
 }
@@ -451,6 +484,15 @@ fn no_pointers_past_14_bits() {
 fn corpus() -> Vec<Vec<u8>> {
     let mut c: Vec<Vec<u8>> = [REPLY_CNAME_A, REPLY_AAAA, REPLY_PTR, REPLY_NXDOMAIN].iter().map(|p| p.to_vec()).collect();
     c.push(build_query(3, b"www.example.org", TYPE_A, CLASS_IN, true).unwrap());
+    // Queries as servers get them: two questions sharing a suffix, and one with an EDNS OPT
+    // record in additional.
+    let mut two = header(5, FLAG_RD, [2, 0, 0, 0]);
+    two.extend_from_slice(&[1, b'a', 4, b't', b'e', b's', b't', 0, 0, 1, 0, 1, 1, b'b', 0xc0, 14, 0, 28, 0, 1]);
+    c.push(two);
+    let mut edns = build_query(6, b"edns.example", TYPE_AAAA, CLASS_IN, true).unwrap();
+    edns[11] = 1;
+    edns.extend_from_slice(&[0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0]);
+    c.push(edns);
     let names = distinct_names(12);
     let answers = big_records(&names);
     let qs = [QuestionOut { name: &names[0], qtype: TYPE_PTR, qclass: CLASS_IN }];
@@ -498,10 +540,16 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     v
 }
 
+/// Each input through both fuzz entries: the message parser and the server's query path.
+fn fuzz_one(p: &[u8]) {
+    fuzz_parse(p);
+    crate::dns::server::fuzz_query(p);
+}
+
 fn fuzz_run(seed: u64, iterations: u64) {
     let corpus = corpus();
     for p in &corpus {
-        fuzz_parse(p);
+        fuzz_one(p);
         parse_message(p).unwrap();
     }
     let mut rng = Rng(seed | 1);
@@ -511,7 +559,7 @@ fn fuzz_run(seed: u64, iterations: u64) {
         if rng.below(4) == 0 {
             p = mutate(&mut rng, &p);
         }
-        fuzz_parse(&p);
+        fuzz_one(&p);
     }
 }
 
