@@ -23,6 +23,7 @@
 
 mod nameserver;
 mod options;
+mod queue;
 mod request;
 mod search;
 mod tcp;
@@ -30,7 +31,6 @@ mod tcp;
 mod tests;
 
 use std::cell::UnsafeCell;
-use std::collections::{BTreeMap, HashMap};
 use std::ffi::{c_int, c_void};
 use std::net::SocketAddr;
 use std::os::unix::ffi::OsStrExt;
@@ -98,18 +98,19 @@ pub(crate) struct State {
     /// Servers currently believed up.
     good: usize,
     /// Requests with a nameserver and a transaction id: O(1) lookup of a reply's id.
-    inflight: HashMap<u16, *mut Request>,
+    inflight: queue::IdMap<*mut Request>,
     /// Requests waiting for room (max-inflight) or a nameserver, in order; keys below zero are
     /// requests put back in front (suspended ones).
-    waiting: BTreeMap<i64, *mut Request>,
-    waiting_front: i64,
-    waiting_back: i64,
+    waiting: queue::WaitQueue<*mut Request>,
     opts: Opts,
     search: Arc<SearchList>,
     disable_when_inactive: bool,
     /// Set by evdns_base_free before it lets go of the lock: callbacks that were waiting for
     /// the lock then do nothing.
     shutting_down: bool,
+    /// While replies are being read: sends are queued on their nameserver and go out together
+    /// (one sendmmsg) when the batch is done.
+    batching: bool,
     rng: request::RandomPool,
 }
 
@@ -179,14 +180,13 @@ impl Base {
                 servers: Vec::new(),
                 next_server: 0,
                 good: 0,
-                inflight: HashMap::new(),
-                waiting: BTreeMap::new(),
-                waiting_front: -1,
-                waiting_back: 0,
+                inflight: queue::IdMap::default(),
+                waiting: queue::WaitQueue::new(),
                 opts: Opts::default(),
                 search: Arc::new(SearchList::default()),
                 disable_when_inactive: flags & EVDNS_BASE_DISABLE_WHEN_INACTIVE != 0,
                 shutting_down: false,
+                batching: false,
                 rng: request::RandomPool::new(),
             }),
         };
@@ -237,10 +237,8 @@ impl Base {
             let st = &mut *st;
             let servers = nameserver::take_all(b, st);
             st.shutting_down = true;
-            let mut reqs: Vec<*mut Request> = st.waiting.values().copied().collect();
-            reqs.extend(st.inflight.values().copied());
-            st.waiting.clear();
-            st.inflight.clear();
+            let mut reqs = st.waiting.drain();
+            reqs.extend(st.inflight.drain().map(|(_, r)| r));
             (reqs, servers)
         };
         // Without the lock: a callback of ours running in the loop's thread may be waiting for
