@@ -111,6 +111,8 @@ pub(crate) struct State {
     /// While replies are being read: sends are queued on their nameserver and go out together
     /// (one sendmmsg) when the batch is done.
     batching: bool,
+    /// The flush event is active.
+    flush_pending: bool,
     rng: request::RandomPool,
 }
 
@@ -118,6 +120,10 @@ pub(crate) struct State {
 pub struct Base {
     lock: thread::RawLock,
     event_base: *mut EventBase,
+    /// Activated when a query is queued outside a read batch: the queued queries go out
+    /// together when the loop gets to it (after the callbacks that queued them), so a burst of
+    /// resolves costs one sendmmsg instead of one sendto each.
+    flush_ev: UnsafeCell<crate::event::Event>,
     state: UnsafeCell<State>,
 }
 
@@ -176,6 +182,8 @@ impl Base {
         let value = Base {
             lock: thread::alloc_lock(thread::LOCKTYPE_RECURSIVE),
             event_base,
+            // SAFETY: an all-zero struct event is the unassigned state.
+            flush_ev: UnsafeCell::new(unsafe { std::mem::zeroed() }),
             state: UnsafeCell::new(State {
                 servers: Vec::new(),
                 next_server: 0,
@@ -187,11 +195,16 @@ impl Base {
                 disable_when_inactive: flags & EVDNS_BASE_DISABLE_WHEN_INACTIVE != 0,
                 shutting_down: false,
                 batching: false,
+                flush_pending: false,
                 rng: request::RandomPool::new(),
             }),
         };
-        // SAFETY: fresh memory of the right size and malloc's alignment.
-        unsafe { p.write(value) };
+        // SAFETY: fresh memory of the right size and malloc's alignment; the event stays in it
+        // until free().
+        unsafe {
+            p.write(value);
+            crate::ffi::event::Locked::new(event_base).assign((*p).flush_ev.get(), -1, 0, Some(nameserver::on_flush), p.cast());
+        }
         if flags & EVDNS_BASE_INITIALIZE_NAMESERVERS != 0 {
             let mut opts = DNS_OPTIONS_ALL;
             if flags & EVDNS_BASE_NAMESERVERS_NO_DEFAULT != 0 {
@@ -215,6 +228,18 @@ impl Base {
 
     pub(crate) fn event_base(&self) -> *mut EventBase {
         self.event_base
+    }
+
+    /// Makes sure queued queries are sent soon: at the end of the read batch if one is
+    /// running, else when the loop runs the flush event.
+    pub(crate) fn schedule_flush(&self, st: &mut State) {
+        if st.batching || st.flush_pending {
+            return;
+        }
+        st.flush_pending = true;
+        let ev = self.flush_ev.get();
+        // SAFETY: the base's own event on its live event base.
+        unsafe { crate::ffi::event::Locked::new(self.event_base).active_nolock(ev, crate::event::EV_TIMEOUT, 1) };
     }
 
     /// The getaddrinfo-allow-skew option, for evdns_getaddrinfo (written in parallel on the
@@ -250,6 +275,9 @@ impl Base {
         for ns in servers {
             nameserver::destroy(ns);
         }
+        // SAFETY: the base's own event, assigned in new().
+        unsafe { crate::ffi::event::Locked::new(b.event_base).del_nolock(b.flush_ev.get(), DelMode::AutoBlock) };
+        crate::debug::note_teardown(b.flush_ev.get());
         for req in requests {
             // SAFETY: live, in no table, its timer off the loop.
             unsafe {

@@ -13,7 +13,7 @@ use crate::event::{Event, EV_PERSIST, EV_READ, EV_WRITE};
 use crate::ffi::event::Locked;
 use crate::util::addr::CSockAddr;
 use crate::util::socket;
-use crate::{evdns_debug, evdns_warn};
+use crate::{evdns_debug, evdns_msg, evdns_warn};
 
 use super::request::{self, Kind, Request, Via};
 use super::{Base, Opts, State};
@@ -191,12 +191,12 @@ pub(super) fn failed(base: &Base, st: &mut State, idx: usize, msg: &str) {
     if !ns.up {
         return;
     }
-    evdns_warn!("Nameserver {} has failed: {}", ns.addr, msg);
+    evdns_msg!("Nameserver {} has failed: {}", ns.addr, msg);
     ns.up = false;
     ns.failed_times = 1;
     st.good -= 1;
     if st.good == 0 {
-        evdns_warn!("All nameservers have failed");
+        evdns_msg!("All nameservers have failed");
     }
     let tv = st.opts.probe_timeout;
     add_probe_timer(&st.servers[idx], &tv);
@@ -212,14 +212,15 @@ pub(super) fn failed(base: &Base, st: &mut State, idx: usize, msg: &str) {
         .collect();
     for req in unsent {
         if let Some(to) = request::pick_ns(st) {
-            // SAFETY: live in-flight request.
+            // SAFETY: live in-flight request; queued again for its new server.
             unsafe {
                 st.servers[idx].inflight -= 1;
                 st.servers[to].inflight += 1;
                 (*req).ns = Some(to);
+                update_watch(base, st, idx);
+                update_watch(base, st, to);
+                request::transmit(base, st, req);
             }
-            update_watch(base, st, idx);
-            update_watch(base, st, to);
         }
     }
 }
@@ -238,7 +239,7 @@ pub(super) fn up(base: &Base, st: &mut State, idx: usize) {
     if ns.up {
         return;
     }
-    evdns_warn!("Nameserver {} is back up", ns.addr);
+    evdns_msg!("Nameserver {} is back up", ns.addr);
     let ev = ns.probe_ev.get();
     // SAFETY: assigned timer on the live event base.
     unsafe { Locked::new((*ev).base).del_nolock(ev, DelMode::NoBlock) };
@@ -388,7 +389,19 @@ fn read_replies(base: &Base, st: &mut State, idx: usize) {
     });
 }
 
-/// Sends what was queued during a read batch, per server, with sendmmsg.
+/// The flush event: send what was queued since.
+pub(super) unsafe extern "C" fn on_flush(_fd: c_int, _what: c_short, arg: *mut c_void) {
+    // SAFETY: the base outlives its flush event (free() deletes it first).
+    let base = unsafe { &*arg.cast::<Base>() };
+    let mut st = base.lock();
+    st.flush_pending = false;
+    if !st.shutting_down {
+        flush_outboxes(base, &mut st);
+    }
+}
+
+/// Sends what was queued (during a read batch, or since the flush event was activated), per
+/// server, with sendmmsg.
 fn flush_outboxes(base: &Base, st: &mut State) {
     for ns in 0..st.servers.len() {
         let queued = std::mem::take(&mut st.servers[ns].outbox);

@@ -288,13 +288,8 @@ pub(super) unsafe fn transmit(base: &Base, st: &mut State, req: *mut Request) {
     if st.servers[ns].choked {
         return;
     }
-    if st.batching {
-        st.servers[ns].outbox.push((req, r.trans_id));
-        return;
-    }
-    let sent = nameserver::send(&st.servers[ns], &r.query);
-    // SAFETY: contract.
-    unsafe { sent_one(base, st, req, ns, sent) };
+    st.servers[ns].outbox.push((req, r.trans_id));
+    base.schedule_flush(st);
 }
 
 /// Bookkeeping after one send attempt: the timer is armed unless the socket would block
