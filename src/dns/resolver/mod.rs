@@ -92,6 +92,7 @@ impl Default for Opts {
 pub(crate) struct State {
     /// In the order added; a request names its nameserver by index (indices only change when
     /// all are cleared).
+    #[allow(clippy::vec_box)] // the loop holds pointers to each server's events: no moving
     servers: Vec<Box<Nameserver>>,
     /// Round-robin position for the next pick.
     next_server: usize,
