@@ -45,10 +45,9 @@ pub(super) struct Request {
     pub base: *const Base,
     pub kind: Kind,
     qtype: u16,
-    /// The query as sent, its id included; rebuilt for each name of a search.
+    /// The query as sent (its id included, its name's case randomised): the reply's question
+    /// is checked against its bytes. Rebuilt for each name of a search.
     query: Vec<u8>,
-    /// The name in `query`, with its randomised case, to check the reply's question against.
-    sent_name: wire::Name,
     search: Option<Search>,
     trans_id: u16,
     pub(super) ns: Option<usize>,
@@ -99,32 +98,34 @@ impl RandomPool {
     }
 }
 
-/// The name as it goes on the wire: with randomize-case, each letter's case from a random
-/// bit (the 0x20 hack against blind spoofing: a forged reply must guess the case too).
-fn wire_name(st: &mut State, name: &[u8]) -> Option<wire::Name> {
-    let mut out = wire::Name::from_text(name).ok()?;
-    if st.opts.randomize_case {
-        let mut bits = 0u8;
-        out.set_letter_case(|i| {
-            if i % 8 == 0 {
-                bits = st.rng.byte();
-            }
-            bits & (1 << (i % 8)) == 0
-        });
+/// With randomize-case, each letter of the query's name gets its case from a random bit (the
+/// 0x20 hack against blind spoofing: a forged reply must guess the case too). Every
+/// alphabetic byte of a wire-form name is a label byte: length bytes are at most 63.
+fn randomize_case(rng: &mut RandomPool, query: &mut [u8]) {
+    let name_end = query.len() - 4;
+    let mut bits = 0u8;
+    for (i, c) in query[wire::HEADER_LEN..name_end].iter_mut().enumerate() {
+        if i % 8 == 0 {
+            bits = rng.byte();
+        }
+        if c.is_ascii_alphabetic() {
+            *c = if bits & (1 << (i % 8)) == 0 { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() };
+        }
     }
-    Some(out)
 }
 
 /// The query for `name` (id patched in when the request goes in flight), or None when the
 /// name cannot be encoded (too long, empty label, NUL).
-fn build(st: &mut State, name: &[u8], qtype: u16) -> Option<(Vec<u8>, wire::Name)> {
-    let sent = wire_name(st, name)?;
-    let query = wire::build_query(0, sent.as_bytes(), qtype, wire::CLASS_IN, true).ok()?;
-    Some((query, sent))
+fn build(st: &mut State, name: &[u8], qtype: u16) -> Option<Vec<u8>> {
+    let mut query = wire::build_query(0, name, qtype, wire::CLASS_IN, true).ok()?;
+    if st.opts.randomize_case {
+        randomize_case(&mut st.rng, &mut query);
+    }
+    Some(query)
 }
 
 /// The first name of a lookup that can be encoded: a search skips candidates that cannot.
-fn first_query(st: &mut State, name: &[u8], qtype: u16, search: &mut Option<Search>) -> Option<(Vec<u8>, wire::Name)> {
+fn first_query(st: &mut State, name: &[u8], qtype: u16, search: &mut Option<Search>) -> Option<Vec<u8>> {
     let Some(s) = search else { return build(st, name, qtype) };
     let mut candidate = s.candidate();
     while let Some(n) = candidate {
@@ -140,7 +141,7 @@ static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A new request for `name` (not yet submitted), or None.
 pub(super) fn create(base: &Base, st: &mut State, kind: Kind, qtype: u16, name: &[u8], mut search: Option<Search>) -> Option<*mut Request> {
-    let (query, sent_name) = first_query(st, name, qtype, &mut search)?;
+    let query = first_query(st, name, qtype, &mut search)?;
     let p = crate::mm::malloc(std::mem::size_of::<Request>()).cast::<Request>();
     if p.is_null() {
         return None;
@@ -156,7 +157,6 @@ pub(super) fn create(base: &Base, st: &mut State, kind: Kind, qtype: u16, name: 
         kind,
         qtype,
         query,
-        sent_name,
         search,
         trans_id: 0,
         ns: None,
@@ -548,13 +548,16 @@ unsafe fn timed_out(base: &Base, st: &mut State, req: *mut Request) {
     }
 }
 
-/// Whether the question a reply echoes is the one we sent: exactly, case included (what the
-/// 0x20 randomisation is for), or folded to lower case by a server that normalises names
-/// (upstream's suite has such a server and expects it to work).
-fn question_matches(sent: &[u8], echoed: &[u8]) -> bool {
-    // Parsed names have no trailing dot; the text we sent may ("host.", ".").
-    let sent = sent.strip_suffix(b".").unwrap_or(sent);
-    echoed == sent || (echoed.len() == sent.len() && echoed.iter().zip(sent).all(|(e, s)| *e == s.to_ascii_lowercase()))
+/// Whether a reply echoes the question of `query`: the same name, type and class, the name
+/// byte for byte with its case (what the 0x20 randomisation is for), or folded to lower case
+/// by a server that normalises names (upstream's suite has such a server and expects it to
+/// work). The echoed name is the reply's first, so it cannot be compressed: the wire bytes
+/// compare directly.
+fn question_matches(query: &[u8], reply: &[u8]) -> bool {
+    let ours = &query[wire::HEADER_LEN..];
+    let Some(echoed) = reply.get(wire::HEADER_LEN..wire::HEADER_LEN + ours.len()) else { return false };
+    let name_len = ours.len() - 4;
+    echoed == ours || (echoed[name_len..] == ours[name_len..] && echoed[..name_len].iter().zip(&ours[..name_len]).all(|(e, s)| *e == s.to_ascii_lowercase()))
 }
 
 /// What a parsed reply says for a request of type `qtype`.
@@ -639,8 +642,8 @@ pub(super) fn handle_reply(base: &Base, st: &mut State, ns: usize, packet: &[u8]
         }
     };
     // Errors other than NXDOMAIN need not echo the question; everything else must.
-    let needs_question = h.rcode() == 0 || h.rcode() == 3 || !msg.questions.is_empty();
-    if needs_question && !msg.questions.iter().any(|q| question_matches(r.sent_name.as_bytes(), q.name.as_bytes())) {
+    let needs_question = h.rcode() == 0 || h.rcode() == 3 || h.qdcount != 0;
+    if needs_question && (h.qdcount != 1 || !question_matches(&r.query, packet)) {
         crate::evdns_warn!("Reply from {} for a question we did not ask ignored", st.servers[ns].addr);
         return;
     }
@@ -716,13 +719,12 @@ unsafe fn reply_error(base: &Base, st: &mut State, req: *mut Request, ns: usize,
         if let Some(mut s) = r.search.take() {
             let mut next = s.advance();
             while let Some(name) = next {
-                if let Some((query, sent)) = build(st, &name, r.qtype) {
+                if let Some(query) = build(st, &name, r.qtype) {
                     evdns_debug!("Search: now trying {}", String::from_utf8_lossy(&name));
                     r.search = Some(s);
                     // SAFETY: contract; detached, then submitted again with the new name.
                     unsafe { detach(base, st, req) };
                     r.query = query;
-                    r.sent_name = sent;
                     r.tx_count = 0;
                     r.reissue_count = 0;
                     pump_waiting(base, st);
@@ -749,13 +751,34 @@ mod tests {
 
     #[test]
     fn question_check_is_case_exact_or_folded_to_lower() {
-        assert!(question_matches(b"ExAmPle.CoM", b"ExAmPle.CoM"));
-        assert!(question_matches(b"ExAmPle.CoM", b"example.com"));
-        assert!(!question_matches(b"ExAmPle.CoM", b"EXAMPLE.COM"));
-        assert!(!question_matches(b"ExAmPle.CoM", b"exAmPle.CoM"));
-        assert!(!question_matches(b"example.com", b"example.org"));
-        assert!(question_matches(b"Host.", b"Host"));
-        assert!(question_matches(b".", b""));
+        let q = |name: &str, qtype: u16| wire::build_query(7, name.as_bytes(), qtype, wire::CLASS_IN, true).unwrap();
+        let sent = q("ExAmPle.CoM", wire::TYPE_A);
+        assert!(question_matches(&sent, &q("ExAmPle.CoM", wire::TYPE_A)));
+        assert!(question_matches(&sent, &q("example.com", wire::TYPE_A)));
+        assert!(!question_matches(&sent, &q("EXAMPLE.COM", wire::TYPE_A)));
+        assert!(!question_matches(&sent, &q("exAmPle.CoM", wire::TYPE_A)));
+        assert!(!question_matches(&sent, &q("example.org", wire::TYPE_A)));
+        assert!(!question_matches(&sent, &q("ExAmPle.CoM", wire::TYPE_AAAA)));
+        assert!(!question_matches(&sent, &sent[..20]), "cut short");
+        assert!(question_matches(&q("Host.", wire::TYPE_A), &q("Host", wire::TYPE_A)));
+        assert!(question_matches(&q(".", wire::TYPE_A), &q("", wire::TYPE_A)));
+    }
+
+    #[test]
+    fn case_randomisation_touches_only_letters() {
+        let before = wire::build_query(0, b"ab-9.example.com", wire::TYPE_A, wire::CLASS_IN, true).unwrap();
+        let mut pool = RandomPool::new();
+        let mut seen_upper = false;
+        for _ in 0..20 {
+            let mut q = before.clone();
+            randomize_case(&mut pool, &mut q);
+            assert!(q.eq_ignore_ascii_case(&before));
+            assert_eq!(q[..wire::HEADER_LEN], before[..wire::HEADER_LEN]);
+            assert_eq!(q[q.len() - 4..], before[before.len() - 4..]);
+            assert!(wire::parse_message(&q).is_ok());
+            seen_upper |= q.iter().any(u8::is_ascii_uppercase);
+        }
+        assert!(seen_upper);
     }
 
     #[test]
