@@ -79,22 +79,32 @@ impl RandomPool {
         RandomPool { buf: [0; 512], pos: 512 }
     }
 
-    fn byte(&mut self) -> u8 {
-        if self.pos == self.buf.len() {
-            if crate::util::rand::fill_secure(&mut self.buf).is_err() {
-                crate::evdns_warn!("Unable to read random bytes; transaction ids are weaker");
-                let seed = crate::time::clock_now(libc::CLOCK_MONOTONIC).tv_usec as u32;
-                let mut w = crate::util::rand::WeakRand { seed };
-                self.buf.iter_mut().for_each(|b| *b = w.draw() as u8);
-            }
-            self.pos = 0;
+    fn refill(&mut self) {
+        if crate::util::rand::fill_secure(&mut self.buf).is_err() {
+            crate::evdns_warn!("Unable to read random bytes; transaction ids are weaker");
+            let seed = crate::time::clock_now(libc::CLOCK_MONOTONIC).tv_usec as u32;
+            let mut w = crate::util::rand::WeakRand { seed };
+            self.buf.iter_mut().for_each(|b| *b = w.draw() as u8);
         }
-        self.pos += 1;
-        self.buf[self.pos - 1]
+        self.pos = 0;
+    }
+
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        if self.pos + N > self.buf.len() {
+            self.refill();
+        }
+        let mut out = [0u8; N];
+        out.copy_from_slice(&self.buf[self.pos..self.pos + N]);
+        self.pos += N;
+        out
     }
 
     fn u16(&mut self) -> u16 {
-        u16::from_be_bytes([self.byte(), self.byte()])
+        u16::from_ne_bytes(self.take())
+    }
+
+    fn u64(&mut self) -> u64 {
+        u64::from_ne_bytes(self.take())
     }
 }
 
@@ -103,13 +113,13 @@ impl RandomPool {
 /// alphabetic byte of a wire-form name is a label byte: length bytes are at most 63.
 fn randomize_case(rng: &mut RandomPool, query: &mut [u8]) {
     let name_end = query.len() - 4;
-    let mut bits = 0u8;
-    for (i, c) in query[wire::HEADER_LEN..name_end].iter_mut().enumerate() {
-        if i % 8 == 0 {
-            bits = rng.byte();
-        }
-        if c.is_ascii_alphabetic() {
-            *c = if bits & (1 << (i % 8)) == 0 { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() };
+    for chunk in query[wire::HEADER_LEN..name_end].chunks_mut(64) {
+        let bits = rng.u64();
+        for (i, c) in chunk.iter_mut().enumerate() {
+            if c.is_ascii_alphabetic() {
+                // Bit 5 is the ASCII case bit: set = lower case.
+                *c = (*c & !0x20) | ((((bits >> i) & 1) as u8) << 5);
+            }
         }
     }
 }
