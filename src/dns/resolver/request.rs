@@ -496,14 +496,19 @@ pub(super) unsafe fn suspend(_base: &Base, st: &mut State, req: *mut Request) {
 }
 
 /// Moves a request to another nameserver (its count follows it).
-fn swap_ns(base: &Base, st: &mut State, r: &mut Request, to: usize) {
-    let Some(from) = r.ns else { return };
+///
+/// # Safety
+/// `req` must be live and in flight.
+unsafe fn swap_ns(base: &Base, st: &mut State, req: *mut Request, to: usize) {
+    // SAFETY: contract.
+    let Some(from) = (unsafe { (*req).ns }) else { return };
     if from == to {
         return;
     }
     st.servers[from].inflight -= 1;
     st.servers[to].inflight += 1;
-    r.ns = Some(to);
+    // SAFETY: contract.
+    unsafe { (*req).ns = Some(to) };
     nameserver::update_watch(base, st, from);
     nameserver::update_watch(base, st, to);
 }
@@ -529,12 +534,17 @@ unsafe extern "C" fn on_timeout(_fd: c_int, _what: c_short, arg: *mut c_void) {
 /// # Safety
 /// `req` must be live, unfinished and in flight.
 unsafe fn timed_out(base: &Base, st: &mut State, req: *mut Request) {
+    // Fields are read and written through `req` one statement at a time: the functions
+    // called in between reach the same request through the tables.
     // SAFETY: contract.
-    let r = unsafe { &mut *req };
-    super::tcp::close(r);
-    if r.tx_count >= st.opts.attempts {
-        let ns = r.ns;
-        evdns_debug!("Giving up on request {:p}; tx_count=={}", req, r.tx_count);
+    let tx_count = unsafe {
+        super::tcp::close(&mut *req);
+        (*req).tx_count
+    };
+    if tx_count >= st.opts.attempts {
+        // SAFETY: contract.
+        let ns = unsafe { (*req).ns };
+        evdns_debug!("Giving up on request {:p}; tx_count=={}", req, tx_count);
         // SAFETY: contract; req is not used afterwards.
         unsafe { finish(base, st, req, DNS_ERR_TIMEOUT, 0, Answer::None) };
         if let Some(ns) = ns {
@@ -542,13 +552,15 @@ unsafe fn timed_out(base: &Base, st: &mut State, req: *mut Request) {
         }
         return;
     }
-    evdns_debug!("Retransmitting request {:p}; tx_count=={}", req, r.tx_count);
+    evdns_debug!("Retransmitting request {:p}; tx_count=={}", req, tx_count);
     if let Some(to) = pick_ns(st) {
-        swap_ns(base, st, r, to);
+        // SAFETY: contract.
+        unsafe { swap_ns(base, st, req, to) };
     }
     // SAFETY: contract.
     unsafe { transmit(base, st, req) };
-    if let Some(ns) = r.ns {
+    // SAFETY: contract.
+    if let Some(ns) = unsafe { (*req).ns } {
         let server = &mut st.servers[ns];
         server.timedout += 1;
         if server.timedout > st.opts.max_timeouts {
@@ -689,19 +701,19 @@ pub(super) fn handle_reply(base: &Base, st: &mut State, ns: usize, packet: &[u8]
 /// # Safety
 /// `req` must be live, unfinished and in flight on `ns`.
 unsafe fn reply_error(base: &Base, st: &mut State, req: *mut Request, ns: usize, error: c_int, ttl: u32) {
-    // SAFETY: contract.
-    let r = unsafe { &mut *req };
+    // As in timed_out: one statement at a time through `req`.
     match error {
         DNS_ERR_NOTIMPL | DNS_ERR_REFUSED => {
-            if r.reissue_count < st.opts.max_reissues {
+            // SAFETY: contract.
+            if unsafe { (*req).reissue_count } < st.opts.max_reissues {
                 let msg = format!("Bad response {} ({})", error, super::err_to_string(error).to_string_lossy());
                 nameserver::failed(base, st, ns, &msg);
                 if let Some(to) = pick_ns(st).filter(|&to| to != ns) {
-                    swap_ns(base, st, r, to);
-                    r.reissue_count += 1;
-                    r.tx_count = 0;
                     // SAFETY: contract.
                     unsafe {
+                        swap_ns(base, st, req, to);
+                        (*req).reissue_count += 1;
+                        (*req).tx_count = 0;
                         del_timer(req, DelMode::NoBlock);
                         transmit(base, st, req);
                     }
@@ -718,25 +730,31 @@ unsafe fn reply_error(base: &Base, st: &mut State, req: *mut Request, ns: usize,
             }
             return;
         }
+        // up() may cancel the server's probe: that finishes this request if it is the probe.
         _ => nameserver::up(base, st, ns),
     }
-    // SAFETY: contract (up() may have cancelled the probe, never this request unless it is
-    // the probe, which is finished below only if still unfinished).
+    // SAFETY: contract.
     if unsafe { (*req).finished } {
         return;
     }
-    if r.qtype != wire::TYPE_PTR {
-        if let Some(mut s) = r.search.take() {
+    // SAFETY: contract.
+    let qtype = unsafe { (*req).qtype };
+    if qtype != wire::TYPE_PTR {
+        // SAFETY: contract.
+        if let Some(mut s) = unsafe { (*req).search.take() } {
             let mut next = s.advance();
             while let Some(name) = next {
-                if let Some(query) = build(st, &name, r.qtype) {
+                if let Some(query) = build(st, &name, qtype) {
                     evdns_debug!("Search: now trying {}", String::from_utf8_lossy(&name));
-                    r.search = Some(s);
-                    // SAFETY: contract; detached, then submitted again with the new name.
-                    unsafe { detach(base, st, req) };
-                    r.query = query;
-                    r.tx_count = 0;
-                    r.reissue_count = 0;
+                    // Detached, then submitted again with the new name.
+                    // SAFETY: contract.
+                    unsafe {
+                        detach(base, st, req);
+                        (*req).search = Some(s);
+                        (*req).query = query;
+                        (*req).tx_count = 0;
+                        (*req).reissue_count = 0;
+                    }
                     pump_waiting(base, st);
                     submit(base, st, req);
                     return;
@@ -745,7 +763,7 @@ unsafe fn reply_error(base: &Base, st: &mut State, req: *mut Request, ns: usize,
             }
         }
     }
-    // SAFETY: contract; not used afterwards.
+    // SAFETY: contract; req is not used afterwards.
     unsafe { finish(base, st, req, error, ttl, Answer::None) };
 }
 
