@@ -431,10 +431,9 @@ impl Base {
         Arc::make_mut(&mut self.lock().search).add_first(domain);
     }
 
+    /// Empties the search list and, as upstream (which starts a fresh list), resets ndots to 1.
     pub fn search_clear(&self) {
-        let mut st = self.lock();
-        let ndots = st.search.ndots;
-        st.search = Arc::new(SearchList { domains: Vec::new(), ndots });
+        self.lock().search = Arc::new(SearchList::default());
     }
 
     pub fn search_ndots_set(&self, ndots: c_int) {
@@ -459,7 +458,8 @@ impl Base {
 
     // ---- options ---------------------------------------------------------------------------
 
-    /// `evdns_base_set_option`: 0, or -1 for an unknown option or a bad value.
+    /// `evdns_base_set_option`: 0, or -1 for a bad value. An unknown option is ignored with a
+    /// warning and gives 0, upstream's result (programs pass resolv.conf options through).
     pub fn set_option(&self, name: &[u8], val: &[u8]) -> c_int {
         match parse_option(name, val) {
             Ok(s) => {
@@ -467,13 +467,14 @@ impl Base {
                 0
             }
             Err(e) => {
+                let unknown = e == OptionError::Unknown;
                 evdns_warn!(
                     "{} option {} (value \"{}\")",
-                    if e == OptionError::Unknown { "Unknown" } else { "Bad value for" },
+                    if unknown { "Ignoring unknown" } else { "Bad value for" },
                     String::from_utf8_lossy(name),
                     String::from_utf8_lossy(val)
                 );
-                -1
+                if unknown { 0 } else { -1 }
             }
         }
     }

@@ -525,7 +525,8 @@ mod tests {
             let long = std::ffi::CString::new("a.".repeat(200)).unwrap();
             assert!(evdns_base_resolve_ipv4(b, long.as_ptr(), DNS_QUERY_NO_SEARCH, Some(never), n.cast()).is_null(), "over 253 bytes");
             assert!(evdns_base_resolve_ipv4(b, c"a..b".as_ptr(), DNS_QUERY_NO_SEARCH, Some(never), n.cast()).is_null(), "empty label");
-            assert_eq!(evdns_base_set_option(b, c"bogus".as_ptr(), c"1".as_ptr()), -1);
+            assert_eq!(evdns_base_set_option(b, c"bogus".as_ptr(), c"1".as_ptr()), 0, "unknown: ignored, as upstream");
+            assert_eq!(evdns_base_set_option(b, c"ndots:".as_ptr(), c"x".as_ptr()), -1, "bad value");
             assert_eq!(evdns_base_set_option(b, c"ndots".as_ptr(), ptr::null()), -1);
             assert_eq!(evdns_base_nameserver_sockaddr_add(b, ptr::null(), 0, 0), -1);
             let short = [0u8; 4];
