@@ -33,7 +33,7 @@ use libc::{sockaddr, sockaddr_storage, socklen_t};
 
 use crate::base::{DelMode, EventBase};
 use crate::dns::api::{DNS_ERR_NOTIMPL, EVDNS_FLAGS_AA, EVDNS_FLAGS_RD};
-use crate::dns::wire::{self, Name, QuestionOut, RdataOut, RecordOut, Sections, WireError};
+use crate::dns::wire::{self, QuestionOut, RdataOut, RecordOut, Sections, WireError};
 use crate::event::{Event, EV_PERSIST, EV_READ, EV_WRITE};
 use crate::ffi::event::Locked;
 use crate::mm::errno;
@@ -109,51 +109,88 @@ pub enum Data<'a> {
     Name(&'a [u8]),
 }
 
-/// One record added to a reply, owned until the reply is built.
+/// One record added to a reply; its name and data are ranges of its `Records`' bytes.
 struct Item {
-    name: Box<[u8]>,
+    section: Section,
     rtype: u16,
     class: u16,
     ttl: u32,
     is_name: bool,
-    data: Box<[u8]>,
+    name: (u32, u32),
+    data: (u32, u32),
 }
 
-impl Item {
-    fn out(&self) -> RecordOut<'_> {
-        let data = if self.is_name { RdataOut::Name(&self.data) } else { RdataOut::Bytes(&self.data) };
-        RecordOut { name: &self.name, rtype: self.rtype, class: self.class, ttl: self.ttl, data }
-    }
-}
-
-/// The records of a reply being built, by section.
+/// The records of a reply being built, in the order added. Their names and data are copied
+/// into one buffer, so adding a record costs no allocation of its own.
 #[derive(Default)]
-struct Records([Vec<Item>; 3]);
+struct Records {
+    items: Vec<Item>,
+    bytes: Vec<u8>,
+}
 
 impl Records {
-    /// Adds a record whose names are valid (checked here, so that building cannot fail on them
-    /// later and the caller learns of a bad name when it adds it).
-    fn add(&mut self, section: Section, name: &[u8], rtype: u16, class: u16, ttl: u32, data: Data<'_>) -> Result<(), WireError> {
-        Name::from_text(name)?;
-        let (is_name, data) = match data {
-            Data::Bytes(b) => (false, b),
-            Data::Name(n) => {
-                Name::from_text(n)?;
-                (true, n)
-            }
-        };
-        if data.len() > usize::from(u16::MAX) {
-            return Err(WireError::NoRoom);
+    /// Copies `b` into the buffer and returns where it is.
+    fn keep(&mut self, b: &[u8]) -> (u32, u32) {
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(b);
+        (start, self.bytes.len() as u32)
+    }
+
+    fn get(&self, (start, end): (u32, u32)) -> &[u8] {
+        &self.bytes[start as usize..end as usize]
+    }
+
+    /// Adds the records for `data`, one each, all or none: each name is checked here, so that
+    /// building cannot fail on it later and the caller learns of a bad name when it adds it.
+    fn add<'d>(&mut self, section: Section, name: &[u8], rtype: u16, class: u16, ttl: u32, data: impl IntoIterator<Item = Data<'d>>) -> Result<(), WireError> {
+        let (items, bytes) = (self.items.len(), self.bytes.len());
+        let added = self.add_each(section, name, rtype, class, ttl, data);
+        if added.is_err() {
+            self.items.truncate(items);
+            self.bytes.truncate(bytes);
         }
-        let item = Item { name: name.into(), rtype, class, ttl, is_name, data: data.into() };
-        self.0[section as usize].push(item);
+        added
+    }
+
+    fn add_each<'d>(&mut self, section: Section, name: &[u8], rtype: u16, class: u16, ttl: u32, data: impl IntoIterator<Item = Data<'d>>) -> Result<(), WireError> {
+        wire::check_name(name)?;
+        // One allocation for a typical request's records rather than a few as they grow.
+        self.bytes.reserve(name.len() + 64);
+        self.items.reserve(2);
+        let name = self.keep(name);
+        for d in data {
+            let (is_name, d) = match d {
+                Data::Bytes(b) => (false, b),
+                Data::Name(n) => {
+                    wire::check_name(n)?;
+                    (true, n)
+                }
+            };
+            if d.len() > usize::from(u16::MAX) {
+                return Err(WireError::NoRoom);
+            }
+            let data = self.keep(d);
+            self.items.push(Item { section, rtype, class, ttl, is_name, name, data });
+        }
         Ok(())
     }
 
     /// Builds the reply to `questions` under `limit` bytes.
     fn build(&self, id: u16, flags: u16, questions: &[QuestionOut<'_>], limit: usize) -> Result<wire::Reply, WireError> {
-        let [an, ns, ar] = self.0.each_ref().map(|items| items.iter().map(Item::out).collect::<Vec<_>>());
-        wire::build_reply(id, flags, questions, Sections { answers: &an, authority: &ns, additional: &ar }, limit)
+        // Section by section, each in the order its records were added.
+        let mut records = Vec::with_capacity(self.items.len());
+        let mut ends = [0; 3];
+        for (i, section) in [Section::Answer, Section::Authority, Section::Additional].into_iter().enumerate() {
+            records.extend(self.items.iter().filter(|it| it.section == section).map(|it| {
+                let data = self.get(it.data);
+                let data = if it.is_name { RdataOut::Name(data) } else { RdataOut::Bytes(data) };
+                RecordOut { name: self.get(it.name), rtype: it.rtype, class: it.class, ttl: it.ttl, data }
+            }));
+            ends[i] = records.len();
+        }
+        let sections =
+            Sections { answers: &records[..ends[0]], authority: &records[ends[0]..ends[1]], additional: &records[ends[1]..] };
+        wire::build_reply(id, flags, questions, sections, limit)
     }
 }
 
@@ -359,11 +396,11 @@ impl EvdnsServerPort {
     /// Lock and a reference held.
     fn read_queries(&self) {
         let port = self as *const EvdnsServerPort as *mut EvdnsServerPort;
+        let mut packet = [0u8; RECV_BUF];
         for _ in 0..MAX_READS_PER_WAKEUP {
             if self.closing.get() {
                 return;
             }
-            let mut packet = [0u8; RECV_BUF];
             let mut addr = MaybeUninit::<sockaddr_storage>::zeroed();
             let mut addrlen = size_of::<sockaddr_storage>() as socklen_t;
             // SAFETY: packet and addr have the room given.
@@ -565,12 +602,21 @@ impl ServerRequest {
         self.records.build(self.id, reply_flags(self.public.flags, rcode), &self.questions(), limit)
     }
 
-    /// `evdns_server_request_add_reply` and the helpers built on it: -1 with a warning when a
-    /// name is invalid or the request was already answered.
+    /// `evdns_server_request_add_reply` and the helpers built on it: one record per `data`,
+    /// all or none; -1 with a warning when a name is invalid or the request was already
+    /// answered.
     ///
     /// # Safety
     /// `req` must be a live request the caller owns.
-    pub unsafe fn add_reply(req: *mut ServerRequest, section: Section, name: &[u8], rtype: u16, class: u16, ttl: u32, data: &[Data<'_>]) -> c_int {
+    pub unsafe fn add_reply<'d>(
+        req: *mut ServerRequest,
+        section: Section,
+        name: &[u8],
+        rtype: u16,
+        class: u16,
+        ttl: u32,
+        data: impl IntoIterator<Item = Data<'d>>,
+    ) -> c_int {
         // SAFETY: live request (contract); its port outlives it.
         let (r, port) = unsafe { (&mut *req, &*(*req).port) };
         port.take_lock();
@@ -578,13 +624,8 @@ impl ServerRequest {
             evdns_warn!("evdns_server_request_add_reply: the request was already answered");
             -1
         } else {
-            let mut added = Records::default();
-            let checked = data.iter().try_for_each(|d| added.add(section, name, rtype, class, ttl, *d));
-            match checked {
-                Ok(()) => {
-                    r.records.0[section as usize].append(&mut added.0[section as usize]);
-                    0
-                }
+            match r.records.add(section, name, rtype, class, ttl, data) {
+                Ok(()) => 0,
                 Err(e) => {
                     evdns_warn!("evdns_server_request_add_reply: bad record for \"{}\": {}", String::from_utf8_lossy(name), e);
                     -1
@@ -737,11 +778,11 @@ pub fn fuzz_query(data: &[u8]) {
     for q in &query.questions {
         let name = q.name.as_bytes();
         let added = [
-            records.add(Section::Answer, name, wire::TYPE_A, wire::CLASS_IN, 60, Data::Bytes(&[127, 0, 0, 1])),
-            records.add(Section::Answer, name, wire::TYPE_AAAA, wire::CLASS_IN, 60, Data::Bytes(&[0; 16])),
-            records.add(Section::Answer, name, wire::TYPE_PTR, wire::CLASS_IN, 60, Data::Name(name)),
-            records.add(Section::Answer, name, wire::TYPE_CNAME, wire::CLASS_IN, 60, Data::Name(b"target.example")),
-            records.add(Section::Authority, b"example", wire::TYPE_NS, wire::CLASS_IN, 60, Data::Name(name)),
+            records.add(Section::Answer, name, wire::TYPE_A, wire::CLASS_IN, 60, [Data::Bytes(&[127, 0, 0, 1])]),
+            records.add(Section::Answer, name, wire::TYPE_AAAA, wire::CLASS_IN, 60, [Data::Bytes(&[0; 16])]),
+            records.add(Section::Answer, name, wire::TYPE_PTR, wire::CLASS_IN, 60, [Data::Name(name)]),
+            records.add(Section::Answer, name, wire::TYPE_CNAME, wire::CLASS_IN, 60, [Data::Name(b"target.example")]),
+            records.add(Section::Authority, b"example", wire::TYPE_NS, wire::CLASS_IN, 60, [Data::Name(name)]),
         ];
         // Parsed names are always valid names.
         assert!(added.iter().all(Result::is_ok));

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use super::*;
 use crate::base::EVLOOP_NONBLOCK;
 use crate::dns::api::*;
-use crate::dns::wire::{build_query, parse_message, Header, Rdata, CLASS_IN, TYPE_A, TYPE_AAAA, TYPE_CNAME, TYPE_NS, TYPE_PTR};
+use crate::dns::wire::{build_query, parse_message, Header, Name, Rdata, CLASS_IN, TYPE_A, TYPE_AAAA, TYPE_CNAME, TYPE_NS, TYPE_PTR};
 use crate::ffi::dns::server::*;
 use crate::ffi::event::{event_base_free, event_base_loop, event_base_new};
 
@@ -533,7 +533,7 @@ fn cve_2026_63387_server_reply_near_64k() {
             // The records that fit 64 KiB (or 3 of them for 512 bytes), then one opaque record
             // that brings the reply to exactly the limit.
             for (limit, keep) in [(wire::TCP_MAX, fitting), (wire::UDP_MAX, 3)] {
-                (*r).records.0[0].truncate(keep);
+                (*r).records.items.truncate(keep);
                 let base = (*r).build_response(0, limit).unwrap();
                 assert!(!base.truncated, "{limit}");
                 // Its owner is the question's name (a 2-byte pointer), then 10 bytes of fields.
@@ -626,4 +626,26 @@ fn replies_queue_when_the_socket_is_full() {
     assert!(!fd_is_open(fds[0]));
     // SAFETY: our socket.
     unsafe { libc::close(peer) };
+}
+
+/// Adding several records is all or none: a bad name among them leaves the reply as it was.
+#[test]
+fn records_added_all_or_none() {
+    let mut r = Records::default();
+    r.add(Section::Answer, b"a.test", TYPE_CNAME, 1, 1, [Data::Name(b"b.test")]).unwrap();
+    let before = (r.items.len(), r.bytes.clone());
+    let bad = r.add(Section::Authority, b"a.test", TYPE_NS, 1, 1, [Data::Name(b"ns.test"), Data::Name(b"bad..name")]);
+    assert_eq!(bad, Err(WireError::EmptyLabel));
+    assert_eq!(r.add(Section::Answer, b"x".repeat(64).as_slice(), TYPE_A, 1, 1, [Data::Bytes(&[1, 2, 3, 4])]), Err(WireError::LabelTooLong));
+    assert_eq!(r.add(Section::Answer, b"big.test", 99, 1, 1, [Data::Bytes(&vec![0; 65536])]), Err(WireError::NoRoom));
+    assert_eq!((r.items.len(), r.bytes.clone()), before);
+    // Sections come out in order whatever the order of adding.
+    r.add(Section::Additional, b"c.test", TYPE_A, 1, 1, [Data::Bytes(&[1, 2, 3, 4])]).unwrap();
+    r.add(Section::Authority, b"a.test", TYPE_NS, 1, 1, [Data::Name(b"ns.test")]).unwrap();
+    r.add(Section::Answer, b"a.test", TYPE_A, 1, 1, [Data::Bytes(&[5, 6, 7, 8])]).unwrap();
+    let reply = r.build(1, wire::FLAG_QR, &[], wire::UDP_MAX).unwrap();
+    let m = parse_message(&reply.bytes).unwrap();
+    assert_eq!(m.answers.iter().map(|rr| rr.rtype).collect::<Vec<_>>(), vec![TYPE_CNAME, TYPE_A]);
+    assert_eq!(m.authority.iter().map(|rr| rr.rtype).collect::<Vec<_>>(), vec![TYPE_NS]);
+    assert_eq!(m.rdata(&m.additional[0]), Ok(Rdata::A([1, 2, 3, 4].into())));
 }
