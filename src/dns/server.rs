@@ -2,14 +2,17 @@
 //! the user's callback (`struct evdns_server_request`, dns_struct.h), answered with
 //! `evdns_server_request_respond` or dropped.
 //!
-//! Flow: a persistent EV_READ event on the socket reads each datagram, `wire::parse_query`
-//! checks it (malformed ones and replies are dropped with a debug message), and the questions
-//! are copied into C-visible structs allocated through `crate::mm` (C reads and may even edit
-//! them: a name lowered in place is echoed lowered, as upstream does). The user adds records
-//! (kept in Rust until the reply is built) and responds: the reply is built by
-//! `wire::build_reply` under the 512-byte UDP limit upstream uses (whole records only, TC when
-//! some do not fit) and sent with sendto. When the socket would block, the reply waits in the
-//! port's queue and a persistent EV_WRITE event sends the queue in order.
+//! Flow: a persistent EV_READ event on the socket reads the waiting datagrams, up to 32 with
+//! one recvmmsg; `wire::parse_query` checks each (malformed ones and replies are dropped with
+//! a debug message), and the questions are copied into C-visible structs allocated through
+//! `crate::mm` (C reads and may even edit them: a name lowered in place is echoed lowered, as
+//! upstream does). The user adds records (kept in Rust until the reply is built) and
+//! responds: the reply is built by `wire::build_reply` under the 512-byte UDP limit upstream
+//! uses (whole records only, TC when some do not fit). Replies made by the callback while a
+//! batch is handed out go out together with one sendmmsg after it (upstream made two system
+//! calls per query, recvfrom and sendto); a reply made at any other time is sent at once.
+//! When the socket would block, replies wait in the port's queue, in order, and a persistent
+//! EV_WRITE event sends them when it is writable.
 //!
 //! Lifetime: the port is reference-counted as upstream's: one reference is the user's (until
 //! `evdns_close_server_port`), one each live request (until it is sent or dropped), and one
@@ -738,10 +741,12 @@ impl ServerRequest {
         port.release_lock();
     }
 
-    /// `evdns_server_request_respond`: 0 when the reply went out, 1 when it waits for the
-    /// socket (the request then belongs to the port); -1 with a warning when it could not be
-    /// built (an rcode over 15, questions too long for a UDP reply) or sendto failed, and the
-    /// request is still the caller's, to respond again or drop, as upstream's.
+    /// `evdns_server_request_respond`: 0 when the reply went out (or, from inside the
+    /// callback, goes out with its batch as the callback returns: a failure then is logged),
+    /// 1 when it waits for the socket (the request then belongs to the port); -1 with a
+    /// warning when it could not be built (an rcode over 15, questions too long for a UDP
+    /// reply) or sending it failed, and the request is still the caller's, to respond again
+    /// or drop, as upstream's.
     ///
     /// # Safety
     /// `req` must be a live request the caller owns.
@@ -820,7 +825,7 @@ impl ServerRequest {
     pub fn copy_requesting_addr(&self, out: &mut [u8]) -> c_int {
         let len = self.addrlen as usize;
         let Some(out) = out.get_mut(..len) else { return -1 };
-        // SAFETY: sockaddr_storage is plain bytes and len is at most its size (recvfrom's).
+        // SAFETY: sockaddr_storage is plain bytes and len is at most its size (as recvmmsg gave it).
         let addr = unsafe { std::slice::from_raw_parts((&self.addr as *const sockaddr_storage).cast::<u8>(), len) };
         out.copy_from_slice(addr);
         len as c_int
