@@ -862,12 +862,6 @@ unsafe fn free_questions(questions: *mut *mut EvdnsServerQuestion, n: usize) {
     crate::mm::free(questions.cast());
 }
 
-/// The reverse-lookup name of an IPv4 address (given in network order): "d.c.b.a.in-addr.arpa".
-pub fn inaddr_arpa_name(octets: [u8; 4]) -> String {
-    let [a, b, c, d] = octets;
-    format!("{d}.{c}.{b}.{a}.in-addr.arpa")
-}
-
 /// Fuzz entry for the server's query path: parses `data` as the server does, answers every
 /// question with a record of each kind (A, AAAA, PTR, CNAME, and an NS in authority), builds
 /// the UDP reply and checks it parses back, whole records within 512 bytes. Must never panic.

@@ -761,5 +761,24 @@ pub fn fuzz_parse(data: &[u8]) {
     }
 }
 
+/// "d.c.b.a.in-addr.arpa" for the address a.b.c.d (network-order bytes): the name a reverse
+/// lookup asks for and `evdns_server_request_add_ptr_reply` answers for.
+pub fn reverse_name_v4(octets: [u8; 4]) -> String {
+    format!("{}.{}.{}.{}.in-addr.arpa", octets[3], octets[2], octets[1], octets[0])
+}
+
+/// The nibble-reversed "ip6.arpa" name of an IPv6 address (RFC 3596 2.5).
+pub fn reverse_name_v6(octets: [u8; 16]) -> String {
+    let mut s = String::with_capacity(72);
+    for b in octets.iter().rev() {
+        for nibble in [b & 0xf, b >> 4] {
+            s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+            s.push('.');
+        }
+    }
+    s.push_str("ip6.arpa");
+    s
+}
+
 #[cfg(test)]
 mod tests;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::*;
 use crate::base::EVLOOP_ONCE;
-use crate::dns::wire::{self, QuestionOut, RdataOut, RecordOut, Sections};
+use crate::dns::wire::{self, reverse_name_v4, reverse_name_v6, QuestionOut, RdataOut, RecordOut, Sections};
 
 /// What the fake server saw: (name as sent, qtype, transaction id).
 type Seen = Arc<Mutex<Vec<(String, u16, u16)>>>;

@@ -9,7 +9,8 @@ use libc::{in6_addr, in_addr, sockaddr, socklen_t};
 
 use crate::base::EventBase;
 use crate::dns::api::*;
-use crate::dns::resolver::{err_to_string, reverse_name_v4, reverse_name_v6, Base};
+use crate::dns::resolver::{err_to_string, Base};
+use crate::dns::wire::{reverse_name_v4, reverse_name_v6};
 use crate::dns::wire::{TYPE_A, TYPE_AAAA, TYPE_PTR};
 use crate::util::addr::CSockAddr;
 

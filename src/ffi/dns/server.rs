@@ -5,7 +5,8 @@ use std::ptr;
 
 use crate::base::EventBase;
 use crate::dns::api::{EVDNS_TYPE_A, EVDNS_TYPE_AAAA, EVDNS_TYPE_CNAME, EVDNS_TYPE_PTR, EVDNS_CLASS_INET};
-use crate::dns::server::{evdns_request_callback_fn_type, inaddr_arpa_name, Data, EvdnsServerPort, EvdnsServerRequest, Section, ServerRequest};
+use crate::dns::wire::reverse_name_v4;
+use crate::dns::server::{evdns_request_callback_fn_type, Data, EvdnsServerPort, EvdnsServerRequest, Section, ServerRequest};
 use crate::ffi::event::current_base_or;
 use crate::util::socket;
 
@@ -159,7 +160,7 @@ pub unsafe extern "C" fn evdns_server_request_add_ptr_reply(
         unsafe { CStr::from_ptr(inaddr_name) }.to_bytes()
     } else {
         // SAFETY: a non-NULL in_addr (the C API's contract); s_addr is in network order.
-        owned = inaddr_arpa_name(unsafe { (*in_).s_addr }.to_ne_bytes());
+        owned = reverse_name_v4(unsafe { (*in_).s_addr }.to_ne_bytes());
         owned.as_bytes()
     };
     // SAFETY: a live request the caller owns (the C API's contract).
