@@ -582,6 +582,20 @@ fn question_matches(query: &[u8], reply: &[u8]) -> bool {
     echoed == ours || (echoed[name_len..] == ours[name_len..] && echoed[..name_len].iter().zip(&ours[..name_len]).all(|(e, s)| *e == s.to_ascii_lowercase()))
 }
 
+/// Appends the N-byte addresses of an A (N = 4) or AAAA (N = 16) record's data, up to
+/// MAX_ADDRS in all; false when the data is not a whole, non-zero number of addresses.
+fn take_addresses<const N: usize>(rdata: &[u8], out: &mut Vec<[u8; N]>) -> bool {
+    if rdata.is_empty() || rdata.len() % N != 0 {
+        return false;
+    }
+    for chunk in rdata.chunks_exact(N) {
+        if let (true, Ok(a)) = (out.len() < MAX_ADDRS, <[u8; N]>::try_from(chunk)) {
+            out.push(a);
+        }
+    }
+    true
+}
+
 /// What a parsed reply says for a request of type `qtype`.
 fn read_answer(msg: &wire::Message<'_>, qtype: u16) -> (Answer, u32) {
     let mut ttl = u32::MAX;
@@ -592,15 +606,23 @@ fn read_answer(msg: &wire::Message<'_>, qtype: u16) -> (Answer, u32) {
         if rr.class != wire::CLASS_IN || rr.rtype != qtype {
             continue;
         }
-        match msg.rdata(rr) {
-            Ok(Rdata::A(a)) if v4.len() < MAX_ADDRS => v4.push(a.octets()),
-            Ok(Rdata::Aaaa(a)) if v6.len() < MAX_ADDRS => v6.push(a.octets()),
-            Ok(Rdata::Name(n)) if qtype == wire::TYPE_PTR && ptr_name.is_none() => {
-                ptr_name = CString::new(n.as_bytes()).ok();
-            }
-            _ => continue,
+        // Upstream's server puts all the addresses of one add_a_reply/add_aaaa_reply call in a
+        // single record (RDLENGTH 4n or 16n) and upstream's resolver reads them all; so does
+        // this one, for servers built on upstream's evdns. Other lengths are skipped.
+        let read = match rr.rtype {
+            wire::TYPE_A => take_addresses(rr.rdata, &mut v4),
+            wire::TYPE_AAAA => take_addresses(rr.rdata, &mut v6),
+            _ => match msg.rdata(rr) {
+                Ok(Rdata::Name(n)) if qtype == wire::TYPE_PTR && ptr_name.is_none() => {
+                    ptr_name = CString::new(n.as_bytes()).ok();
+                    true
+                }
+                _ => false,
+            },
+        };
+        if read {
+            ttl = ttl.min(rr.ttl);
         }
-        ttl = ttl.min(rr.ttl);
     }
     let answer = if let Some(n) = ptr_name {
         Answer::Ptr(n)

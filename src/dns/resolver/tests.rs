@@ -181,6 +181,23 @@ fn dns_resolver_answers_an_a_query() {
     assert!(sent.eq_ignore_ascii_case("www.example.com"));
 }
 
+/// Upstream's server packs the addresses of one add_a_reply call into one record (RDLENGTH 8
+/// for two); upstream's resolver reads both, and so does ours. A record of 6 bytes is skipped.
+#[test]
+fn dns_resolver_reads_several_addresses_in_one_a_record() {
+    let server = FakeServer::start(Box::new(|q, _| {
+        let name = q.questions[0].name.as_bytes().to_vec();
+        let rec = |data| RecordOut { name: &name, rtype: wire::TYPE_A, class: wire::CLASS_IN, ttl: 60, data: RdataOut::Bytes(data) };
+        vec![reply(q, 0, &[rec(&[10, 0, 0, 1, 10, 0, 0, 2]), rec(&[10, 0, 0, 3, 10, 0])], false)]
+    }));
+    let f = Fixture::new(0);
+    assert_eq!(f.dns().add_nameserver(server.addr), 0);
+    let out = Outcomes::default();
+    assert!(!f.resolve("multi.example", DNS_QUERY_NO_SEARCH, &out).is_null());
+    f.run_until(|| !out.borrow().is_empty());
+    assert_eq!(out.borrow()[0], Outcome { result: 0, ty: DNS_IPV4_A, count: 2, ttl: 60, data: vec![10, 0, 0, 1, 10, 0, 0, 2] });
+}
+
 #[test]
 fn dns_resolver_search_list_order_and_ndots() {
     let server = FakeServer::start(Box::new(|q, _| {
