@@ -12,7 +12,11 @@
 //!   No I/O, no unsafe, no allocation beyond the parsed/built message. Both the resolver (replies
 //!   in, queries out) and the server (queries in, replies out) use it and nothing else touches
 //!   packet bytes, so the hardening lives in one place.
-//! - `config` (later): resolv.conf and hosts-file parsing, also as plain functions over bytes.
+//! - `hosts`: the hosts-file table (`evdns_base_load_hosts`), parsed as a plain function over
+//!   bytes.
+//! - `getaddrinfo`: `evdns_getaddrinfo` on top of the resolver (A and AAAA in parallel, the
+//!   allowed skew, hosts and numeric answers), reaching the resolver through a small trait.
+//! - `config` (later): resolv.conf parsing, also as plain functions over bytes.
 //! - `resolver` (later): the `evdns_base`: nameservers, requests, retransmission, search domains,
 //!   0x20 case randomisation, TCP retry of truncated replies, getaddrinfo.
 //! - `server` (later): `evdns_server_port` and its requests.
@@ -33,5 +37,7 @@
 
 #[allow(non_camel_case_types)]
 pub mod api;
+pub mod getaddrinfo;
+pub mod hosts;
 pub mod log;
 pub mod wire;
