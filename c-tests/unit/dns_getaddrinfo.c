@@ -18,25 +18,7 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 #include "check.h"
-
-static struct sockaddr_in loopback(unsigned short port)
-{
-	struct sockaddr_in sin;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(port);
-	return sin;
-}
-
-static unsigned short port_of(evutil_socket_t fd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	if (getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
-		return 0;
-	return ntohs(sin.sin_port);
-}
+#include "loopback.h"
 
 /* ---- the DNS server: host.example.com has 127.0.0.1, drop.example.com is never answered,
  * every other name does not exist. */
