@@ -1,7 +1,7 @@
 //! evdns: the asynchronous DNS resolver and server of `libevent_extra` (`event2/dns.h`,
 //! `dns_compat.h`, `dns_struct.h`).
 //!
-//! Planned layout (one module per concern; `wire`, `api` and `log` exist yet):
+//! Layout (one module per concern):
 //!
 //! - `api`: dns.h's constants, the resolve callback type and the opaque handle types, shared by
 //!   the resolver, the server and getaddrinfo.
@@ -13,20 +13,35 @@
 //!   in, queries out) and the server (queries in, replies out) use it and nothing else touches
 //!   packet bytes, so the hardening lives in one place.
 //! - `hosts`: the hosts-file table (`evdns_base_load_hosts`), parsed as a plain function over
-//!   bytes.
+//!   bytes; the resolver's base owns one.
 //! - `getaddrinfo`: `evdns_getaddrinfo` on top of the resolver (A and AAAA in parallel, the
-//!   allowed skew, hosts and numeric answers), reaching the resolver through a small trait.
-//! - `config` (later): resolv.conf parsing, also as plain functions over bytes.
-//! - `resolver` (later): the `evdns_base`: nameservers, requests, retransmission, search domains,
-//!   0x20 case randomisation, TCP retry of truncated replies, getaddrinfo.
-//! - `server` (later): `evdns_server_port` and its requests.
-//! - `crate::ffi::dns` (later): the thin `extern "C"` layer.
+//!   allowed skew, hosts and numeric answers), reaching the resolver through a small trait
+//!   (tests against a fake resolver in `getaddrinfo/tests.rs`).
+//! - `config`: resolv.conf parsing as a plain function over bytes.
+//! - `resolver`: the `evdns_base`: nameservers, requests, retransmission, search domains,
+//!   0x20 case randomisation, TCP retry of truncated replies (tests against fake nameservers
+//!   in `resolver/tests.rs`).
+//! - `server`: `struct evdns_server_port` on a UDP socket and its requests (dns_struct.h's
+//!   `evdns_server_request`/`evdns_server_question` mirrored for C): queries parsed by
+//!   `wire::parse_query`, replies built by `wire::build_reply` under the UDP limit and sent
+//!   with sendto, queued for EV_WRITE when the socket would block; tests in `server/tests.rs`
+//!   (on 127.0.0.1: run them in a private network namespace, as below).
+//! - `crate::ffi::dns`: the thin `extern "C"` layer (`ffi/dns/server.rs` for the server,
+//!   `ffi/dns/resolver.rs` for the resolver, `ffi/dns/getaddrinfo.rs` for hosts and
+//!   getaddrinfo).
 //!
-//! Fuzzing: `wire::fuzz_parse` is the entry point (it parses a message and everything in it and
-//! rebuilds it; it must never panic). `cargo test --release dns_fuzz` runs it over the unit-test
-//! corpus plus a few thousand deterministic mutations (well under a second). A longer run, as
-//! long as you like, is the ignored test with an iteration count and optional seed from the
-//! environment:
+//! Tests that open sockets run inside a namespace with only loopback:
+//!
+//! ```text
+//! unshare -n sh -c 'ip link set lo up && exec "$@"' sh cargo test --release dns
+//! ```
+//!
+//! Fuzzing: `wire::fuzz_parse` (parses a message and everything in it and rebuilds it) and
+//! `server::fuzz_query` (the server's query path: parse as the server does, answer with a few
+//! records, build the UDP reply and read it back) are the entry points; neither may panic.
+//! `cargo test --release dns_fuzz` runs both over the unit-test corpus plus a few thousand
+//! deterministic mutations (well under a second). A longer run, as long as you like, is the
+//! ignored test with an iteration count and optional seed from the environment:
 //!
 //! ```text
 //! DNS_FUZZ_ITERATIONS=10000000 DNS_FUZZ_SEED=7 cargo test --release dns_fuzz_long -- --ignored
@@ -37,7 +52,10 @@
 
 #[allow(non_camel_case_types)]
 pub mod api;
+pub mod config;
 pub mod getaddrinfo;
 pub mod hosts;
 pub mod log;
+pub mod resolver;
+pub mod server;
 pub mod wire;

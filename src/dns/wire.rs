@@ -53,6 +53,7 @@ const MIN_RECORD_LEN: usize = 1 + 10;
 pub const TYPE_A: u16 = 1;
 pub const TYPE_NS: u16 = 2;
 pub const TYPE_CNAME: u16 = 5;
+pub const TYPE_SOA: u16 = 6;
 pub const TYPE_PTR: u16 = 12;
 pub const TYPE_AAAA: u16 = 28;
 pub const CLASS_IN: u16 = 1;
@@ -63,6 +64,8 @@ pub const FLAG_AA: u16 = 0x0400;
 pub const FLAG_TC: u16 = 0x0200;
 pub const FLAG_RD: u16 = 0x0100;
 pub const FLAG_RA: u16 = 0x0080;
+/// Checking disabled (RFC 4035): a query flag the server keeps in its reply, with RD.
+pub const FLAG_CD: u16 = 0x0010;
 const OPCODE_SHIFT: u16 = 11;
 const RCODE_MASK: u16 = 0x000f;
 
@@ -302,6 +305,26 @@ impl<'a> Message<'a> {
     }
 }
 
+impl<'a> Message<'a> {
+    /// The MINIMUM field of an SOA record (its last 32 bits, after two possibly compressed
+    /// names): the negative-caching TTL (RFC 2308). The names must lie inside the RDATA and be
+    /// followed by exactly the five 32-bit fields.
+    pub fn soa_minimum(&self, rr: &Record<'a>) -> Result<u32, WireError> {
+        if rr.rtype != TYPE_SOA {
+            return Err(WireError::RdataLength);
+        }
+        let end = rr.rdata_offset + rr.rdata.len();
+        let packet = self.packet.get(..end).ok_or(WireError::RdataPastEnd)?;
+        let (_, after_mname) = read_name(packet, rr.rdata_offset)?;
+        let (_, after_rname) = read_name(packet, after_mname)?;
+        if end.checked_sub(after_rname) != Some(20) {
+            return Err(WireError::RdataLength);
+        }
+        let b = &packet[end - 4..end];
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
 /// Bounds-checked cursor over a packet.
 struct Reader<'a> {
     packet: &'a [u8],
@@ -396,14 +419,40 @@ pub fn parse_message(packet: &[u8]) -> Result<Message<'_>, WireError> {
         return Err(WireError::CountsExceedPacket);
     }
     let mut r = Reader { packet, pos: HEADER_LEN };
-    let mut questions = Vec::with_capacity(usize::from(header.qdcount));
-    for _ in 0..header.qdcount {
-        questions.push(Question { name: r.name()?, qtype: r.u16()?, qclass: r.u16()? });
-    }
+    let questions = read_questions(&mut r, header.qdcount)?;
     let answers = read_records(&mut r, header.ancount)?;
     let authority = read_records(&mut r, header.nscount)?;
     let additional = read_records(&mut r, header.arcount)?;
     Ok(Message { packet, header, questions, answers, authority, additional })
+}
+
+/// What a server reads of a query: the header and the question section.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub header: Header,
+    pub questions: Vec<Question>,
+}
+
+/// Parses a query as a server needs it: the header and the questions, with the same checks as
+/// [`parse_message`]. The records after the questions (an EDNS OPT record, or anything) are
+/// not read, as upstream's server ignores them: a query whose later sections are malformed is
+/// still answered, as 2.1 answers it, and a server does no work for bytes it never uses.
+pub fn parse_query(packet: &[u8]) -> Result<Query, WireError> {
+    let header = Header::parse(packet)?;
+    if usize::from(header.qdcount) * MIN_QUESTION_LEN > packet.len() - HEADER_LEN {
+        return Err(WireError::CountsExceedPacket);
+    }
+    let mut r = Reader { packet, pos: HEADER_LEN };
+    let questions = read_questions(&mut r, header.qdcount)?;
+    Ok(Query { header, questions })
+}
+
+fn read_questions(r: &mut Reader<'_>, count: u16) -> Result<Vec<Question>, WireError> {
+    let mut out = Vec::with_capacity(usize::from(count));
+    for _ in 0..count {
+        out.push(Question { name: r.name()?, qtype: r.u16()?, qclass: r.u16()? });
+    }
+    Ok(out)
 }
 
 fn read_records<'a>(r: &mut Reader<'a>, count: u16) -> Result<Vec<Record<'a>>, WireError> {

@@ -92,7 +92,7 @@ use crate::{debug, thread};
 #[no_mangle]
 pub static mut event_global_current_base_: *mut EventBase = ptr::null_mut();
 
-fn current_base() -> *mut EventBase {
+pub(crate) fn current_base() -> *mut EventBase {
     // SAFETY: a plain pointer-sized read through the exported symbol.
     unsafe { ptr::read_volatile(&raw const event_global_current_base_) }
 }

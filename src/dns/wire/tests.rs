@@ -294,6 +294,39 @@ fn query_round_trip() {
     assert_eq!(build_query(1, &t, TYPE_A, CLASS_IN, true).unwrap().len(), 12 + 255 + 4);
 }
 
+/// The server's parse: questions checked like parse_message's, the records after them unread.
+#[test]
+fn parse_query_reads_questions_only() {
+    let q = build_query(7, b"a.example", TYPE_A, CLASS_IN, true).unwrap();
+    let parsed = parse_query(&q).unwrap();
+    assert_eq!(parsed.header, parse_message(&q).unwrap().header);
+    assert_eq!(parsed.questions, vec![Question { name: name("a.example"), qtype: TYPE_A, qclass: CLASS_IN }]);
+    // An EDNS OPT record (root name, type 41, payload size as class) in additional.
+    let mut edns = q.clone();
+    edns[11] = 1;
+    edns.extend_from_slice(&[0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(parse_query(&edns).unwrap().questions, parsed.questions);
+    assert_eq!(parse_message(&edns).unwrap().additional[0].rtype, 41);
+    // Counts promising records that are not there, or garbage after the questions: the
+    // questions are still read (parse_message refuses the whole message).
+    let mut garbage = q.clone();
+    garbage[7] = 200;
+    garbage.extend_from_slice(&[0xc0, 0xff, 0x3f]);
+    assert_eq!(parse_message(&garbage).unwrap_err(), WireError::CountsExceedPacket);
+    assert_eq!(parse_query(&garbage).unwrap().questions, parsed.questions);
+    // The question section itself is checked as everywhere.
+    let cases: Vec<(Vec<u8>, WireError)> = vec![
+        (vec![0; 11], WireError::Truncated),
+        (packet([3, 0, 0, 0], &[0, 0, 1, 0, 1]), WireError::CountsExceedPacket),
+        (packet([1, 0, 0, 0], &[0xc0, 12, 0, 1, 0]), WireError::PointerNotBackward),
+        (packet([1, 0, 0, 0], &[1, b'a', 1, b'b', 0, 0, 1]), WireError::Truncated),
+        (packet([1, 0, 0, 0], &[0x3f, b'a', b'b', b'c', b'd', b'e']), WireError::Truncated),
+    ];
+    for (p, want) in &cases {
+        assert_eq!(parse_query(p).map(|_| ()), Err(*want), "{p:?}");
+    }
+}
+
 fn rec<'a>(name: &'a [u8], rtype: u16, data: RdataOut<'a>) -> RecordOut<'a> {
     RecordOut { name, rtype, class: CLASS_IN, ttl: 300, data }
 }
@@ -451,6 +484,15 @@ fn no_pointers_past_14_bits() {
 fn corpus() -> Vec<Vec<u8>> {
     let mut c: Vec<Vec<u8>> = [REPLY_CNAME_A, REPLY_AAAA, REPLY_PTR, REPLY_NXDOMAIN].iter().map(|p| p.to_vec()).collect();
     c.push(build_query(3, b"www.example.org", TYPE_A, CLASS_IN, true).unwrap());
+    // Queries as servers get them: two questions sharing a suffix, and one with an EDNS OPT
+    // record in additional.
+    let mut two = header(5, FLAG_RD, [2, 0, 0, 0]);
+    two.extend_from_slice(&[1, b'a', 4, b't', b'e', b's', b't', 0, 0, 1, 0, 1, 1, b'b', 0xc0, 14, 0, 28, 0, 1]);
+    c.push(two);
+    let mut edns = build_query(6, b"edns.example", TYPE_AAAA, CLASS_IN, true).unwrap();
+    edns[11] = 1;
+    edns.extend_from_slice(&[0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0]);
+    c.push(edns);
     let names = distinct_names(12);
     let answers = big_records(&names);
     let qs = [QuestionOut { name: &names[0], qtype: TYPE_PTR, qclass: CLASS_IN }];
@@ -498,10 +540,16 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     v
 }
 
+/// Each input through both fuzz entries: the message parser and the server's query path.
+fn fuzz_one(p: &[u8]) {
+    fuzz_parse(p);
+    crate::dns::server::fuzz_query(p);
+}
+
 fn fuzz_run(seed: u64, iterations: u64) {
     let corpus = corpus();
     for p in &corpus {
-        fuzz_parse(p);
+        fuzz_one(p);
         parse_message(p).unwrap();
     }
     let mut rng = Rng(seed | 1);
@@ -511,7 +559,7 @@ fn fuzz_run(seed: u64, iterations: u64) {
         if rng.below(4) == 0 {
             p = mutate(&mut rng, &p);
         }
-        fuzz_parse(&p);
+        fuzz_one(&p);
     }
 }
 
@@ -526,4 +574,29 @@ fn dns_fuzz_bounded() {
 fn dns_fuzz_long() {
     let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     fuzz_run(env("DNS_FUZZ_SEED", 1), env("DNS_FUZZ_ITERATIONS", 1_000_000));
+}
+
+#[test]
+fn soa_minimum_read_through_compressed_names() {
+    // The SOA that upstream's regress server puts in its authority section, owner and names
+    // compressed against the question.
+    let soa_fields: [u8; 20] = [0x77, 0xde, 0x5e, 0xba, 0, 0, 0x1c, 0x20, 0, 0, 0x0e, 0x10, 0, 0x12, 0x75, 0, 0, 0, 0x0e, 0x10];
+    let mut rdata = b"\x04dns1\xc0\x12".to_vec();
+    rdata.extend_from_slice(b"\x0ahostmaster\xc0\x12");
+    rdata.extend_from_slice(&soa_fields);
+    let mut body = b"\x05hostn\x07example\x03com\x00\x00\x01\x00\x01".to_vec();
+    body.extend_from_slice(b"\xc0\x12\x00\x06\x00\x01\x00\x00\x00\x2a");
+    body.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+    body.extend_from_slice(&rdata);
+    let p = packet([1, 0, 1, 0], &body);
+    let m = parse_message(&p).unwrap();
+    assert_eq!(m.authority[0].ttl, 42);
+    assert_eq!(m.soa_minimum(&m.authority[0]), Ok(3600));
+    // Short fields after the names, or a non-SOA record, are errors.
+    let mut bad = p.clone();
+    let len_at = p.len() - rdata.len() - 2;
+    bad[len_at + 1] -= 1;
+    bad.pop();
+    let m = parse_message(&bad).unwrap();
+    assert_eq!(m.soa_minimum(&m.authority[0]), Err(WireError::RdataLength));
 }

@@ -1,0 +1,767 @@
+//! The evdns server: `struct evdns_server_port` on a UDP socket, and the requests it hands to
+//! the user's callback (`struct evdns_server_request`, dns_struct.h), answered with
+//! `evdns_server_request_respond` or dropped.
+//!
+//! Flow: a persistent EV_READ event on the socket reads each datagram, `wire::parse_query`
+//! checks it (malformed ones and replies are dropped with a debug message), and the questions
+//! are copied into C-visible structs allocated through `crate::mm` (C reads and may even edit
+//! them: a name lowered in place is echoed lowered, as upstream does). The user adds records
+//! (kept in Rust until the reply is built) and responds: the reply is built by
+//! `wire::build_reply` under the 512-byte UDP limit upstream uses (whole records only, TC when
+//! some do not fit) and sent with sendto. When the socket would block, the reply waits in the
+//! port's queue and a persistent EV_WRITE event sends the queue in order.
+//!
+//! Lifetime: the port is reference-counted as upstream's: one reference is the user's (until
+//! `evdns_close_server_port`), one each live request (until it is sent or dropped), and one
+//! each of our event callbacks while it runs, so a callback may close the port and answer its
+//! last request without the port vanishing under the callback. Closing stops reading new
+//! queries (upstream kept reading and calling the callback of a port its user had closed);
+//! requests already received can still be answered. The last reference closes the socket, as
+//! upstream does.
+//!
+//! Locking: when locking is enabled each port has a recursive lock that every operation on the
+//! port or one of its requests takes, held across the user's callback as upstream holds it
+//! (the callback's own calls take it again). Fields are `Cell`s read and written under it.
+
+use std::cell::{Cell, UnsafeCell};
+use std::collections::VecDeque;
+use std::ffi::{c_char, c_int, c_short, c_void, CStr};
+use std::mem::{size_of, MaybeUninit};
+use std::ptr;
+
+use libc::{sockaddr, sockaddr_storage, socklen_t};
+
+use crate::base::{DelMode, EventBase};
+use crate::dns::api::{DNS_ERR_NOTIMPL, EVDNS_FLAGS_AA, EVDNS_FLAGS_RD};
+use crate::dns::wire::{self, Name, QuestionOut, RdataOut, RecordOut, Sections, WireError};
+use crate::event::{Event, EV_PERSIST, EV_READ, EV_WRITE};
+use crate::ffi::event::Locked;
+use crate::mm::errno;
+use crate::thread;
+use crate::util::socket;
+use crate::{evdns_debug, evdns_warn};
+
+/// A new request for the user to answer or drop.
+#[allow(non_camel_case_types)]
+pub type evdns_request_callback_fn_type = unsafe extern "C" fn(*mut EvdnsServerRequest, *mut c_void);
+
+/// `struct evdns_server_request` (dns_struct.h): what C sees of a request.
+#[repr(C)]
+pub struct EvdnsServerRequest {
+    pub flags: c_int,
+    pub nquestions: c_int,
+    pub questions: *mut *mut EvdnsServerQuestion,
+}
+
+/// `struct evdns_server_question` (dns_struct.h); `name` is allocated to fit its text and NUL.
+#[repr(C)]
+pub struct EvdnsServerQuestion {
+    pub type_: c_int,
+    pub dns_question_class: c_int,
+    pub name: [c_char; 1],
+}
+
+// dns_struct.h's layouts on the 64-bit ABI this library targets.
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    assert!(size_of::<EvdnsServerRequest>() == 16);
+    assert!(std::mem::offset_of!(EvdnsServerRequest, flags) == 0);
+    assert!(std::mem::offset_of!(EvdnsServerRequest, nquestions) == 4);
+    assert!(std::mem::offset_of!(EvdnsServerRequest, questions) == 8);
+    assert!(size_of::<EvdnsServerQuestion>() == 12);
+    assert!(std::mem::offset_of!(EvdnsServerQuestion, type_) == 0);
+    assert!(std::mem::offset_of!(EvdnsServerQuestion, dns_question_class) == 4);
+    assert!(std::mem::offset_of!(EvdnsServerQuestion, name) == 8);
+};
+
+/// Upstream's receive buffer: queries are far smaller; the parser needs only the questions.
+const RECV_BUF: usize = 1500;
+
+/// Datagrams read per readiness: a flood must not keep the loop from its other events
+/// (timers, other sockets). The socket stays readable, so the loop comes back for the rest.
+const MAX_READS_PER_WAKEUP: usize = 64;
+
+/// A reply section (EVDNS_ANSWER_SECTION, EVDNS_AUTHORITY_SECTION, EVDNS_ADDITIONAL_SECTION).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Answer = 0,
+    Authority = 1,
+    Additional = 2,
+}
+
+impl Section {
+    pub fn from_c(section: c_int) -> Option<Section> {
+        match section {
+            0 => Some(Section::Answer),
+            1 => Some(Section::Authority),
+            2 => Some(Section::Additional),
+            _ => None,
+        }
+    }
+}
+
+/// Record data as the user gave it.
+#[derive(Debug, Clone, Copy)]
+pub enum Data<'a> {
+    /// Written as is (`is_name` 0).
+    Bytes(&'a [u8]),
+    /// A name, written compressed (`is_name` non-zero: PTR, CNAME, NS).
+    Name(&'a [u8]),
+}
+
+/// One record added to a reply, owned until the reply is built.
+struct Item {
+    name: Box<[u8]>,
+    rtype: u16,
+    class: u16,
+    ttl: u32,
+    is_name: bool,
+    data: Box<[u8]>,
+}
+
+impl Item {
+    fn out(&self) -> RecordOut<'_> {
+        let data = if self.is_name { RdataOut::Name(&self.data) } else { RdataOut::Bytes(&self.data) };
+        RecordOut { name: &self.name, rtype: self.rtype, class: self.class, ttl: self.ttl, data }
+    }
+}
+
+/// The records of a reply being built, by section.
+#[derive(Default)]
+struct Records([Vec<Item>; 3]);
+
+impl Records {
+    /// Adds a record whose names are valid (checked here, so that building cannot fail on them
+    /// later and the caller learns of a bad name when it adds it).
+    fn add(&mut self, section: Section, name: &[u8], rtype: u16, class: u16, ttl: u32, data: Data<'_>) -> Result<(), WireError> {
+        Name::from_text(name)?;
+        let (is_name, data) = match data {
+            Data::Bytes(b) => (false, b),
+            Data::Name(n) => {
+                Name::from_text(n)?;
+                (true, n)
+            }
+        };
+        if data.len() > usize::from(u16::MAX) {
+            return Err(WireError::NoRoom);
+        }
+        let item = Item { name: name.into(), rtype, class, ttl, is_name, data: data.into() };
+        self.0[section as usize].push(item);
+        Ok(())
+    }
+
+    /// Builds the reply to `questions` under `limit` bytes.
+    fn build(&self, id: u16, flags: u16, questions: &[QuestionOut<'_>], limit: usize) -> Result<wire::Reply, WireError> {
+        let [an, ns, ar] = self.0.each_ref().map(|items| items.iter().map(Item::out).collect::<Vec<_>>());
+        wire::build_reply(id, flags, questions, Sections { answers: &an, authority: &ns, additional: &ar }, limit)
+    }
+}
+
+/// The reply flags for a request's `flags` field (what the query kept, then what the user
+/// set) and an rcode: QR added, the rest as the field says, as upstream builds them.
+fn reply_flags(flags: c_int, rcode: u8) -> u16 {
+    flags as u16 | wire::FLAG_QR | u16::from(rcode)
+}
+
+/// A parsed query the server will hand on: `None` (with a debug message) for what it drops:
+/// malformed packets, replies, and queries without a question (upstream drops those too).
+fn accept_query(packet: &[u8]) -> Option<wire::Query> {
+    let query = match wire::parse_query(packet) {
+        Ok(q) => q,
+        Err(e) => {
+            evdns_debug!("Dropping a malformed DNS request of {} bytes: {}", packet.len(), e);
+            return None;
+        }
+    };
+    if query.header.qr() {
+        evdns_debug!("Dropping a DNS reply sent to a server port");
+        return None;
+    }
+    if query.questions.is_empty() {
+        evdns_debug!("Dropping a DNS request without a question");
+        return None;
+    }
+    Some(query)
+}
+
+/// `struct evdns_server_port`, opaque to C.
+pub struct EvdnsServerPort {
+    /// Persistent EV_READ on the socket while the port is open. The base links the events
+    /// through raw pointers, hence the UnsafeCells.
+    read_ev: UnsafeCell<Event>,
+    /// Persistent EV_WRITE, added while replies wait in `pending`.
+    write_ev: UnsafeCell<Event>,
+    lock: thread::RawLock,
+    fd: c_int,
+    cb: evdns_request_callback_fn_type,
+    arg: *mut c_void,
+    /// The user's reference, one per live request and one per running callback of ours.
+    refcnt: Cell<u32>,
+    closing: Cell<bool>,
+    /// Replies the socket would not take yet, oldest first; each holds a request (and so a
+    /// reference). Only touched under the lock, never across a call out.
+    pending: UnsafeCell<VecDeque<*mut ServerRequest>>,
+}
+
+/// Adds one of a port's events to its base.
+fn add_event(ev: &UnsafeCell<Event>) -> c_int {
+    let ev = ev.get();
+    // SAFETY: a port's events are assigned to its live base from creation to destruction.
+    unsafe { Locked::new((*ev).base).add_nolock(ev, None, false) }
+}
+
+/// Deletes one of a port's events from its base.
+fn del_event(ev: &UnsafeCell<Event>, mode: DelMode) -> c_int {
+    let ev = ev.get();
+    // SAFETY: as in add_event.
+    unsafe { Locked::new((*ev).base).del_nolock(ev, mode) }
+}
+
+/// What became of one sendto.
+enum Sent {
+    Done,
+    /// The socket would block (or the call was interrupted): try again when writable.
+    Later,
+    Failed(c_int),
+}
+
+impl EvdnsServerPort {
+    /// `evdns_add_server_port_with_base` on a checked base, socket and callback: a port that
+    /// reads queries from `fd` (which it owns from now on and closes when it goes). Null, with
+    /// a warning, when memory is short or the loop cannot watch the socket.
+    ///
+    /// # Safety
+    /// `base` must be a live base and `fd` an open UDP socket.
+    pub unsafe fn new(base: *mut EventBase, fd: c_int, cb: evdns_request_callback_fn_type, arg: *mut c_void) -> *mut EvdnsServerPort {
+        // From the user's allocator (event_set_mem_functions), as upstream allocates it.
+        let port = crate::mm::malloc(size_of::<EvdnsServerPort>()).cast::<EvdnsServerPort>();
+        if port.is_null() {
+            evdns_warn!("Out of memory allocating a DNS server port");
+            return ptr::null_mut();
+        }
+        let value = EvdnsServerPort {
+            // SAFETY: an all-zero struct event is the unassigned state.
+            read_ev: UnsafeCell::new(unsafe { std::mem::zeroed() }),
+            // SAFETY: as above.
+            write_ev: UnsafeCell::new(unsafe { std::mem::zeroed() }),
+            lock: thread::alloc_lock(thread::LOCKTYPE_RECURSIVE),
+            fd,
+            cb,
+            arg,
+            refcnt: Cell::new(1),
+            closing: Cell::new(false),
+            pending: UnsafeCell::new(VecDeque::new()),
+        };
+        // SAFETY: port is fresh memory of the right size and malloc's alignment; nothing else
+        // sees it before the events are assigned.
+        unsafe {
+            port.write(value);
+            let mut b = Locked::new(base);
+            b.assign((*port).read_ev.get(), fd, EV_READ | EV_PERSIST, Some(on_readable), port.cast());
+            b.assign((*port).write_ev.get(), fd, EV_WRITE | EV_PERSIST, Some(on_writable), port.cast());
+        }
+        // SAFETY: port was just initialised.
+        let p = unsafe { &*port };
+        if add_event(&p.read_ev) < 0 {
+            evdns_warn!("Could not watch socket {} for DNS requests", fd);
+            // The caller keeps its socket on failure, as upstream's.
+            crate::debug::note_teardown(p.read_ev.get());
+            crate::debug::note_teardown(p.write_ev.get());
+            thread::free_lock(p.lock, thread::LOCKTYPE_RECURSIVE);
+            // SAFETY: written above; nothing refers to it (the events were never added).
+            unsafe { ptr::drop_in_place(port) };
+            crate::mm::free(port.cast());
+            return ptr::null_mut();
+        }
+        port
+    }
+
+    /// `evdns_close_server_port`: no more queries are read; the port goes away now, or when
+    /// its last request is answered or dropped.
+    ///
+    /// # Safety
+    /// `port` must be a live port; the caller's reference to it is gone afterwards.
+    pub unsafe fn close(port: *mut EvdnsServerPort) {
+        // SAFETY: live port (contract).
+        let p = unsafe { &*port };
+        p.take_lock();
+        p.closing.set(true);
+        del_event(&p.read_ev, DelMode::NoBlock);
+        // SAFETY: live and locked.
+        if !unsafe { EvdnsServerPort::decref(port) } {
+            p.release_lock();
+        }
+    }
+
+    fn take_lock(&self) {
+        thread::lock(self.lock, 0);
+    }
+
+    fn release_lock(&self) {
+        thread::unlock(self.lock, 0);
+    }
+
+    fn incref(&self) {
+        self.refcnt.set(self.refcnt.get() + 1);
+    }
+
+    /// Drops a reference, with the lock held. True if it was the last: the port is destroyed
+    /// and the lock gone; else the lock is still held.
+    ///
+    /// # Safety
+    /// `port` must be live and locked by the caller; nothing may use it after a true result.
+    unsafe fn decref(port: *mut EvdnsServerPort) -> bool {
+        // SAFETY: live and locked (contract).
+        let p = unsafe { &*port };
+        let n = p.refcnt.get() - 1;
+        p.refcnt.set(n);
+        if n > 0 {
+            return false;
+        }
+        // A callback of ours that the loop runs in another thread meanwhile finds the count at
+        // 0 and leaves; the deletes wait for it, so they must not hold the lock it takes.
+        p.release_lock();
+        del_event(&p.read_ev, DelMode::AutoBlock);
+        del_event(&p.write_ev, DelMode::AutoBlock);
+        crate::debug::note_teardown(p.read_ev.get());
+        crate::debug::note_teardown(p.write_ev.get());
+        // SAFETY: the port owns its socket; nothing watches it any more.
+        unsafe { libc::close(p.fd) };
+        thread::free_lock(p.lock, thread::LOCKTYPE_RECURSIVE);
+        // SAFETY: written in new() into memory from mm::malloc; no reference is left (every
+        // request held one, so the queue is empty, and the events are off the base).
+        unsafe { ptr::drop_in_place(port) };
+        crate::mm::free(port.cast());
+        true
+    }
+
+    /// Runs one of our event callbacks' work with the lock and a reference held.
+    ///
+    /// # Safety
+    /// `port` must be live or being destroyed by another thread (which waits for us).
+    unsafe fn with_ref(port: *mut EvdnsServerPort, work: impl FnOnce(&EvdnsServerPort)) {
+        // SAFETY: live, or kept allocated by the destroying thread until we return (contract).
+        let p = unsafe { &*port };
+        p.take_lock();
+        if p.refcnt.get() == 0 {
+            p.release_lock();
+            return;
+        }
+        p.incref();
+        work(p);
+        // SAFETY: live and locked: our reference kept it.
+        if !unsafe { EvdnsServerPort::decref(port) } {
+            p.release_lock();
+        }
+    }
+
+    /// The read event's work: each waiting datagram becomes a request for the callback.
+    /// Lock and a reference held.
+    fn read_queries(&self) {
+        let port = self as *const EvdnsServerPort as *mut EvdnsServerPort;
+        for _ in 0..MAX_READS_PER_WAKEUP {
+            if self.closing.get() {
+                return;
+            }
+            let mut packet = [0u8; RECV_BUF];
+            let mut addr = MaybeUninit::<sockaddr_storage>::zeroed();
+            let mut addrlen = size_of::<sockaddr_storage>() as socklen_t;
+            // SAFETY: packet and addr have the room given.
+            let n = unsafe {
+                libc::recvfrom(self.fd, packet.as_mut_ptr().cast(), packet.len(), 0, addr.as_mut_ptr().cast(), &mut addrlen)
+            };
+            if n < 0 {
+                let err = errno();
+                if !socket::rw_error_is_retriable(err) {
+                    evdns_warn!("Error {} ({}) while reading request.", crate::log::strerror(err), err);
+                }
+                return;
+            }
+            let Some(query) = accept_query(&packet[..n as usize]) else { continue };
+            // SAFETY: zeroed, then filled by recvfrom up to addrlen.
+            let addr = unsafe { addr.assume_init() };
+            // SAFETY: port is live and locked (ours).
+            let req = unsafe { ServerRequest::new(port, &query, &addr, addrlen) };
+            if req.is_null() {
+                evdns_warn!("Out of memory for a DNS request; dropped");
+                continue;
+            }
+            if query.header.opcode() != 0 {
+                // Only standard queries are supported, as upstream meant (its check came after
+                // the opcode was masked off and never fired).
+                // SAFETY: req is live and ours.
+                if unsafe { ServerRequest::respond(req, DNS_ERR_NOTIMPL) } < 0 {
+                    // SAFETY: still live: respond kept it.
+                    unsafe { ServerRequest::drop_request(req) };
+                }
+                continue;
+            }
+            // SAFETY: the user's callback with a live request, which it now owns.
+            unsafe { (self.cb)(req.cast(), self.arg) };
+        }
+    }
+
+    /// Sends `reply` to `addr`.
+    fn send(&self, reply: &[u8], addr: &sockaddr_storage, addrlen: socklen_t) -> Sent {
+        // SAFETY: reply and addr are readable for the lengths given.
+        let r = unsafe {
+            libc::sendto(self.fd, reply.as_ptr().cast(), reply.len(), 0, (addr as *const sockaddr_storage).cast::<sockaddr>(), addrlen)
+        };
+        if r >= 0 {
+            return Sent::Done;
+        }
+        match errno() {
+            e if socket::rw_error_is_retriable(e) => Sent::Later,
+            e => Sent::Failed(e),
+        }
+    }
+
+    /// Runs `f` on the queue of waiting replies. Lock held; `f` calls nothing that could come
+    /// back here.
+    fn with_pending<R>(&self, f: impl FnOnce(&mut VecDeque<*mut ServerRequest>) -> R) -> R {
+        // SAFETY: only touched under the port's lock, by short calls that do not nest.
+        f(unsafe { &mut *self.pending.get() })
+    }
+
+    /// The write event's work: send waiting replies in order until the socket would block;
+    /// once all are out, stop watching for writability. Lock and a reference held.
+    fn flush(&self) {
+        loop {
+            let Some(req) = self.with_pending(|q| q.front().copied()) else {
+                del_event(&self.write_ev, DelMode::NoBlock);
+                return;
+            };
+            // SAFETY: queued requests are live and owned by the queue.
+            let r = unsafe { &*req };
+            match self.send(r.response.as_deref().unwrap_or_default(), &r.addr, r.addrlen) {
+                Sent::Later => return,
+                Sent::Done => {}
+                Sent::Failed(e) => {
+                    evdns_warn!("Error {} ({}) while writing response to port; dropping", crate::log::strerror(e), e)
+                }
+            }
+            self.with_pending(|q| q.pop_front());
+            // SAFETY: req is live and no longer queued. The port survives it: the running
+            // callback holds a reference.
+            unsafe { ServerRequest::release(req) };
+        }
+    }
+}
+
+/// Callback of the read event.
+unsafe extern "C" fn on_readable(_fd: c_int, _what: c_short, arg: *mut c_void) {
+    // SAFETY: arg is the port that owns this event (destroying it deletes the event first,
+    // waiting for this callback).
+    unsafe { EvdnsServerPort::with_ref(arg.cast(), EvdnsServerPort::read_queries) };
+}
+
+/// Callback of the write event.
+unsafe extern "C" fn on_writable(_fd: c_int, _what: c_short, arg: *mut c_void) {
+    // SAFETY: as in on_readable.
+    unsafe { EvdnsServerPort::with_ref(arg.cast(), EvdnsServerPort::flush) };
+}
+
+/// A request received on a port. C holds a pointer to `public`, its first field.
+#[repr(C)]
+pub struct ServerRequest {
+    public: EvdnsServerRequest,
+    port: *mut EvdnsServerPort,
+    id: u16,
+    /// How many questions were allocated (C may rewrite `public.nquestions`).
+    nquestions: usize,
+    addr: sockaddr_storage,
+    addrlen: socklen_t,
+    records: Records,
+    /// The reply once built; kept when sending failed (respond may be called again) and while
+    /// it waits in the port's queue.
+    response: Option<Vec<u8>>,
+}
+
+impl ServerRequest {
+    /// The request behind a C handle.
+    pub fn from_handle(handle: *mut EvdnsServerRequest) -> *mut ServerRequest {
+        handle.cast()
+    }
+
+    /// A request for `query` from `addr`, with its questions in C structs; it holds a
+    /// reference on the port. Null when memory is short.
+    ///
+    /// # Safety
+    /// `port` must be live and locked by the caller; `addrlen` at most the storage's size.
+    unsafe fn new(port: *mut EvdnsServerPort, query: &wire::Query, addr: &sockaddr_storage, addrlen: socklen_t) -> *mut ServerRequest {
+        let n = query.questions.len();
+        let questions = crate::mm::calloc(n, size_of::<*mut EvdnsServerQuestion>()).cast::<*mut EvdnsServerQuestion>();
+        if questions.is_null() {
+            return ptr::null_mut();
+        }
+        for (i, q) in query.questions.iter().enumerate() {
+            let text = q.name.as_bytes();
+            let name_at = std::mem::offset_of!(EvdnsServerQuestion, name);
+            let size = (name_at + text.len() + 1).max(size_of::<EvdnsServerQuestion>());
+            let cq = crate::mm::malloc(size).cast::<EvdnsServerQuestion>();
+            if cq.is_null() {
+                // SAFETY: the first i entries were filled below, the rest are NULL (calloc).
+                unsafe { free_questions(questions, i) };
+                return ptr::null_mut();
+            }
+            // SAFETY: cq has `size` bytes: the two ints, then the text and its NUL from
+            // offset name_at; questions has n slots.
+            unsafe {
+                (*cq).type_ = c_int::from(q.qtype);
+                (*cq).dns_question_class = c_int::from(q.qclass);
+                let name = cq.cast::<u8>().add(name_at);
+                ptr::copy_nonoverlapping(text.as_ptr(), name, text.len());
+                *name.add(text.len()) = 0;
+                *questions.add(i) = cq;
+            }
+        }
+        let req = crate::mm::malloc(size_of::<ServerRequest>()).cast::<ServerRequest>();
+        if req.is_null() {
+            // SAFETY: all n were filled.
+            unsafe { free_questions(questions, n) };
+            return ptr::null_mut();
+        }
+        let value = ServerRequest {
+            public: EvdnsServerRequest {
+                flags: c_int::from(query.header.flags & (wire::FLAG_RD | wire::FLAG_CD)),
+                // At most 65535 questions (a u16 count).
+                nquestions: n as c_int,
+                questions,
+            },
+            port,
+            id: query.header.id,
+            nquestions: n,
+            addr: *addr,
+            addrlen,
+            records: Records::default(),
+            response: None,
+        };
+        // SAFETY: fresh memory of the right size and alignment; port is live and locked.
+        unsafe {
+            req.write(value);
+            (*port).incref();
+        }
+        req
+    }
+
+    /// The request's questions as the reply echoes them, read from the C structs.
+    fn questions(&self) -> Vec<QuestionOut<'_>> {
+        (0..self.nquestions)
+            .map(|i| {
+                // SAFETY: new() filled nquestions entries with questions whose names are
+                // NUL-terminated; C may have edited them in place, not reallocated them.
+                unsafe {
+                    let q = *self.public.questions.add(i);
+                    let name = CStr::from_ptr((*q).name.as_ptr()).to_bytes();
+                    QuestionOut { name, qtype: (*q).type_ as u16, qclass: (*q).dns_question_class as u16 }
+                }
+            })
+            .collect()
+    }
+
+    /// The reply for `rcode` (0..=15) under `limit` bytes: the questions echoed, the records
+    /// added so far. The server uses the UDP limit; tests also build 64 KiB replies with it.
+    fn build_response(&self, rcode: u8, limit: usize) -> Result<wire::Reply, WireError> {
+        self.records.build(self.id, reply_flags(self.public.flags, rcode), &self.questions(), limit)
+    }
+
+    /// `evdns_server_request_add_reply` and the helpers built on it: -1 with a warning when a
+    /// name is invalid or the request was already answered.
+    ///
+    /// # Safety
+    /// `req` must be a live request the caller owns.
+    pub unsafe fn add_reply(req: *mut ServerRequest, section: Section, name: &[u8], rtype: u16, class: u16, ttl: u32, data: &[Data<'_>]) -> c_int {
+        // SAFETY: live request (contract); its port outlives it.
+        let (r, port) = unsafe { (&mut *req, &*(*req).port) };
+        port.take_lock();
+        let result = if r.response.is_some() {
+            evdns_warn!("evdns_server_request_add_reply: the request was already answered");
+            -1
+        } else {
+            let mut added = Records::default();
+            let checked = data.iter().try_for_each(|d| added.add(section, name, rtype, class, ttl, *d));
+            match checked {
+                Ok(()) => {
+                    r.records.0[section as usize].append(&mut added.0[section as usize]);
+                    0
+                }
+                Err(e) => {
+                    evdns_warn!("evdns_server_request_add_reply: bad record for \"{}\": {}", String::from_utf8_lossy(name), e);
+                    -1
+                }
+            }
+        };
+        port.release_lock();
+        result
+    }
+
+    /// `evdns_server_request_set_flags`: AA and (upstream's) RD replaced by `flags`.
+    ///
+    /// # Safety
+    /// `req` must be a live request the caller owns.
+    pub unsafe fn set_flags(req: *mut ServerRequest, flags: c_int) {
+        // SAFETY: live request (contract).
+        let (r, port) = unsafe { (&mut *req, &*(*req).port) };
+        port.take_lock();
+        r.public.flags = (r.public.flags & !(EVDNS_FLAGS_AA | EVDNS_FLAGS_RD)) | flags;
+        port.release_lock();
+    }
+
+    /// `evdns_server_request_respond`: 0 when the reply went out, 1 when it waits for the
+    /// socket (the request then belongs to the port); -1 with a warning when it could not be
+    /// built (an rcode over 15, questions too long for a UDP reply) or sendto failed, and the
+    /// request is still the caller's, to respond again or drop, as upstream's.
+    ///
+    /// # Safety
+    /// `req` must be a live request the caller owns.
+    pub unsafe fn respond(req: *mut ServerRequest, rcode: c_int) -> c_int {
+        // SAFETY: live request (contract); its port outlives it.
+        let (r, port) = unsafe { (&mut *req, &*(*req).port) };
+        port.take_lock();
+        if r.response.is_none() {
+            if !(0..=15).contains(&rcode) {
+                evdns_warn!("evdns_server_request_respond: error code {} is not a DNS rcode (0-15)", rcode);
+                port.release_lock();
+                return -1;
+            }
+            match r.build_response(rcode as u8, wire::UDP_MAX) {
+                Ok(reply) => {
+                    r.response = Some(reply.bytes);
+                    r.records = Records::default();
+                }
+                Err(e) => {
+                    evdns_warn!("evdns_server_request_respond: cannot build the reply: {}", e);
+                    port.release_lock();
+                    return -1;
+                }
+            }
+        }
+        // Behind replies already waiting, to keep them in order.
+        if port.with_pending(|q| !q.is_empty()) {
+            port.with_pending(|q| q.push_back(req));
+            port.release_lock();
+            return 1;
+        }
+        match port.send(r.response.as_deref().unwrap_or_default(), &r.addr, r.addrlen) {
+            Sent::Done => {
+                // SAFETY: live and ours; if the port went with it, its lock went too.
+                if !unsafe { ServerRequest::release(req) } {
+                    port.release_lock();
+                }
+                0
+            }
+            Sent::Later => {
+                port.with_pending(|q| q.push_back(req));
+                if add_event(&port.write_ev) < 0 {
+                    evdns_warn!("Error from libevent when adding event for DNS server");
+                }
+                port.release_lock();
+                1
+            }
+            Sent::Failed(e) => {
+                evdns_warn!("Error {} ({}) while sending a DNS reply", crate::log::strerror(e), e);
+                port.release_lock();
+                -1
+            }
+        }
+    }
+
+    /// `evdns_server_request_drop`: the request goes without a reply.
+    ///
+    /// # Safety
+    /// `req` must be a live request the caller owns; it is gone afterwards.
+    pub unsafe fn drop_request(req: *mut ServerRequest) {
+        // SAFETY: live request (contract); its port outlives it.
+        let port = unsafe { &*(*req).port };
+        port.take_lock();
+        // SAFETY: live and ours.
+        if !unsafe { ServerRequest::release(req) } {
+            port.release_lock();
+        }
+    }
+
+    /// `evdns_server_request_get_requesting_addr`: the client's address copied into `out`,
+    /// and its length; -1 if `out` is too short, as upstream.
+    pub fn copy_requesting_addr(&self, out: &mut [u8]) -> c_int {
+        let len = self.addrlen as usize;
+        let Some(out) = out.get_mut(..len) else { return -1 };
+        // SAFETY: sockaddr_storage is plain bytes and len is at most its size (recvfrom's).
+        let addr = unsafe { std::slice::from_raw_parts((&self.addr as *const sockaddr_storage).cast::<u8>(), len) };
+        out.copy_from_slice(addr);
+        len as c_int
+    }
+
+    /// Frees the request and drops its reference on the port, with the port locked. True if
+    /// that destroyed the port (and its lock); else the lock is still held.
+    ///
+    /// # Safety
+    /// `req` must be live, not queued, and used by nobody afterwards; its port locked.
+    unsafe fn release(req: *mut ServerRequest) -> bool {
+        // SAFETY: live (contract): its questions came from new().
+        let port = unsafe {
+            free_questions((*req).public.questions, (*req).nquestions);
+            let port = (*req).port;
+            ptr::drop_in_place(req);
+            port
+        };
+        crate::mm::free(req.cast());
+        // SAFETY: the port is live and locked (contract).
+        unsafe { EvdnsServerPort::decref(port) }
+    }
+}
+
+/// Frees `n` C questions and their array.
+///
+/// # Safety
+/// `questions` must come from mm::calloc with at least `n` entries from mm::malloc.
+unsafe fn free_questions(questions: *mut *mut EvdnsServerQuestion, n: usize) {
+    for i in 0..n {
+        // SAFETY: entry i exists and came from mm::malloc (contract).
+        crate::mm::free(unsafe { *questions.add(i) }.cast());
+    }
+    crate::mm::free(questions.cast());
+}
+
+/// The reverse-lookup name of an IPv4 address (given in network order): "d.c.b.a.in-addr.arpa".
+pub fn inaddr_arpa_name(octets: [u8; 4]) -> String {
+    let [a, b, c, d] = octets;
+    format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+}
+
+/// Fuzz entry for the server's query path: parses `data` as the server does, answers every
+/// question with a record of each kind (A, AAAA, PTR, CNAME, and an NS in authority), builds
+/// the UDP reply and checks it parses back, whole records within 512 bytes. Must never panic.
+pub fn fuzz_query(data: &[u8]) {
+    let Some(query) = accept_query(data) else { return };
+    let mut records = Records::default();
+    for q in &query.questions {
+        let name = q.name.as_bytes();
+        let added = [
+            records.add(Section::Answer, name, wire::TYPE_A, wire::CLASS_IN, 60, Data::Bytes(&[127, 0, 0, 1])),
+            records.add(Section::Answer, name, wire::TYPE_AAAA, wire::CLASS_IN, 60, Data::Bytes(&[0; 16])),
+            records.add(Section::Answer, name, wire::TYPE_PTR, wire::CLASS_IN, 60, Data::Name(name)),
+            records.add(Section::Answer, name, wire::TYPE_CNAME, wire::CLASS_IN, 60, Data::Name(b"target.example")),
+            records.add(Section::Authority, b"example", wire::TYPE_NS, wire::CLASS_IN, 60, Data::Name(name)),
+        ];
+        // Parsed names are always valid names.
+        assert!(added.iter().all(Result::is_ok));
+    }
+    let questions: Vec<QuestionOut<'_>> =
+        query.questions.iter().map(|q| QuestionOut { name: q.name.as_bytes(), qtype: q.qtype, qclass: q.qclass }).collect();
+    let flags = reply_flags(c_int::from(query.header.flags & (wire::FLAG_RD | wire::FLAG_CD)), 0);
+    let Ok(reply) = records.build(query.header.id, flags, &questions, wire::UDP_MAX) else {
+        // Only questions too long for 512 bytes fail (the query may be up to 1500).
+        return;
+    };
+    assert!(reply.bytes.len() <= wire::UDP_MAX);
+    let parsed = wire::parse_message(&reply.bytes).expect("a built reply parses");
+    assert_eq!(parsed.header.id, query.header.id);
+    assert_eq!(parsed.header.tc(), reply.truncated);
+    assert_eq!(parsed.questions, query.questions);
+    for rr in parsed.answers.iter().chain(&parsed.authority) {
+        assert!(parsed.rdata(rr).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod tests;
