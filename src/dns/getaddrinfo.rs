@@ -446,6 +446,33 @@ unsafe extern "C" fn on_skew_timeout<R: Resolver>(_fd: c_int, _what: c_short, ar
     }
 }
 
+/// The real resolver. Its callbacks are deferred to the loop and run without its lock, as the
+/// trait requires.
+impl Resolver for crate::dns::resolver::Base {
+    unsafe fn resolve(&self, ipv6: bool, name: &CStr, cname: *mut *mut c_char, cb: evdns_callback_type, arg: *mut c_void) -> *mut evdns_request {
+        let qtype = if ipv6 { crate::dns::wire::TYPE_AAAA } else { crate::dns::wire::TYPE_A };
+        // SAFETY: forwarded contract.
+        unsafe { self.resolve_with_cname(qtype, name.to_bytes(), cname, cb, arg) }
+    }
+
+    unsafe fn cancel(&self, req: *mut evdns_request) {
+        // SAFETY: forwarded contract.
+        unsafe { crate::dns::resolver::Base::cancel(self, req) }
+    }
+
+    fn event_base(&self) -> *mut EventBase {
+        crate::dns::resolver::Base::event_base(self)
+    }
+
+    fn allow_skew(&self) -> timeval {
+        self.getaddrinfo_allow_skew()
+    }
+
+    fn hosts_lookup(&self, name: &[u8], family: Family, port: u16) -> Option<Vec<SocketAddr>> {
+        crate::dns::resolver::Base::hosts_lookup(self, name, family, port)
+    }
+}
+
 #[cfg(test)]
 thread_local! {
     /// Requests alive on this thread: each test checks that it ends with none.

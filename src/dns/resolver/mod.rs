@@ -42,6 +42,7 @@ use libc::timeval;
 use crate::base::{DelMode, EventBase};
 use crate::dns::api::*;
 use crate::dns::config::{parse_resolv_conf, Directive};
+use crate::dns::hosts::{Family, HostsTable};
 use crate::thread;
 use crate::{evdns_debug, evdns_warn};
 
@@ -111,6 +112,8 @@ pub(crate) struct State {
     /// the lock then do nothing.
     shutting_down: bool,
     rng: request::RandomPool,
+    /// `evdns_base_load_hosts`' table, which evdns_getaddrinfo answers from first.
+    hosts: HostsTable,
 }
 
 /// `struct evdns_base`.
@@ -188,6 +191,7 @@ impl Base {
                 disable_when_inactive: flags & EVDNS_BASE_DISABLE_WHEN_INACTIVE != 0,
                 shutting_down: false,
                 rng: request::RandomPool::new(),
+                hosts: HostsTable::new(),
             }),
         };
         // SAFETY: fresh memory of the right size and malloc's alignment.
@@ -217,9 +221,7 @@ impl Base {
         self.event_base
     }
 
-    /// The getaddrinfo-allow-skew option, for evdns_getaddrinfo (written in parallel on the
-    /// dns-getaddrinfo branch; the integrator connects it, hence unused until then).
-    #[allow(dead_code)]
+    /// The getaddrinfo-allow-skew option, for evdns_getaddrinfo.
     pub(crate) fn getaddrinfo_allow_skew(&self) -> timeval {
         self.lock().opts.allow_skew
     }
@@ -396,6 +398,40 @@ impl Base {
         unsafe { (*handle.cast::<Request>()).base }
     }
 
+    /// `resolve` for evdns_getaddrinfo with AI_CANONNAME: when `cname` is not NULL, the first
+    /// CNAME among a reply's answers is stored there (from mm) before the callback runs, unless
+    /// one is there already. The lock is held throughout, so no reply is handled before the
+    /// request knows where to put it.
+    ///
+    /// # Safety
+    /// `cname` must be NULL or writable until the request's callback has run.
+    pub(crate) unsafe fn resolve_with_cname(&self, qtype: u16, name: &[u8], cname: *mut *mut std::ffi::c_char, cb: evdns_callback_type, arg: *mut c_void) -> *mut evdns_request {
+        let _held = self.lock();
+        let handle = self.resolve(qtype, name, 0, cb, arg);
+        if !handle.is_null() {
+            // SAFETY: a fresh request of ours, unfinished while the lock is held.
+            unsafe { (*handle.cast::<Request>()).cname_out = cname };
+        }
+        handle
+    }
+
+    // ---- hosts file --------------------------------------------------------------------------
+
+    /// `evdns_base_load_hosts` (see `HostsTable::load`).
+    pub fn load_hosts(&self, path: Option<&std::ffi::CStr>) -> c_int {
+        self.lock().hosts.load(path)
+    }
+
+    /// `evdns_base_clear_host_addresses`.
+    pub fn clear_hosts(&self) {
+        self.lock().hosts.clear();
+    }
+
+    /// The hosts table's addresses for `name` (see `HostsTable::lookup`).
+    pub(crate) fn hosts_lookup(&self, name: &[u8], family: Family, port: u16) -> Option<Vec<SocketAddr>> {
+        self.lock().hosts.lookup(name, family, port)
+    }
+
     // ---- search list -----------------------------------------------------------------------
 
     pub fn search_add(&self, domain: &[u8]) {
@@ -478,8 +514,8 @@ impl Base {
         evdns_debug!("Parsing resolv.conf file {:?}", filename);
         let add_default = flags & DNS_OPTION_NAMESERVERS != 0 && flags & DNS_OPTION_NAMESERVERS_NO_DEFAULT == 0;
         if flags & DNS_OPTION_HOSTSFILE != 0 {
-            // TODO(integration): load the hosts file (/etc/hosts) here, as upstream does
-            // before reading resolv.conf; the hosts database belongs to the getaddrinfo part.
+            // As upstream: before resolv.conf, whatever becomes of it, and its result unused.
+            self.load_hosts(Some(c"/etc/hosts"));
         }
         let Some(filename) = filename else {
             self.set_defaults(flags, add_default);
