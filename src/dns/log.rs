@@ -50,6 +50,13 @@ macro_rules! evdns_warn {
     ($($arg:tt)*) => { $crate::dns::log::log($crate::log::EVENT_LOG_WARN, format_args!($($arg)*)) };
 }
 
+/// `evdns_msg!(...)`: an informational message (upstream's EVDNS_LOG_MSG: a nameserver going
+/// down or coming back), not a warning for the hook.
+#[macro_export]
+macro_rules! evdns_msg {
+    ($($arg:tt)*) => { $crate::dns::log::log($crate::log::EVENT_LOG_MSG, format_args!($($arg)*)) };
+}
+
 /// `evdns_debug!(...)`: a debug message through the evdns log hook (formatted only when seen).
 #[macro_export]
 macro_rules! evdns_debug {

@@ -152,6 +152,17 @@ impl Name {
         &self.buf[..usize::from(self.len)]
     }
 
+    /// Sets the case of every ASCII letter: upper when `upper(i)` for its byte index `i`
+    /// (the resolver's 0x20 randomisation). Other bytes are untouched, so the name stays valid.
+    pub fn set_letter_case(&mut self, mut upper: impl FnMut(usize) -> bool) {
+        for (i, c) in self.buf[..usize::from(self.len)].iter_mut().enumerate() {
+            let up = upper(i);
+            if c.is_ascii_alphabetic() {
+                *c = if up { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() };
+            }
+        }
+    }
+
     /// DNS comparison: ASCII case-insensitive (RFC 4343).
     pub fn eq_ignore_case(&self, other: &[u8]) -> bool {
         self.as_bytes().eq_ignore_ascii_case(other)

@@ -23,6 +23,7 @@
 
 mod nameserver;
 mod options;
+mod queue;
 mod request;
 mod search;
 mod tcp;
@@ -30,7 +31,6 @@ mod tcp;
 mod tests;
 
 use std::cell::UnsafeCell;
-use std::collections::{BTreeMap, HashMap};
 use std::ffi::{c_int, c_void};
 use std::net::SocketAddr;
 use std::os::unix::ffi::OsStrExt;
@@ -99,18 +99,21 @@ pub(crate) struct State {
     /// Servers currently believed up.
     good: usize,
     /// Requests with a nameserver and a transaction id: O(1) lookup of a reply's id.
-    inflight: HashMap<u16, *mut Request>,
+    inflight: queue::IdMap<*mut Request>,
     /// Requests waiting for room (max-inflight) or a nameserver, in order; keys below zero are
     /// requests put back in front (suspended ones).
-    waiting: BTreeMap<i64, *mut Request>,
-    waiting_front: i64,
-    waiting_back: i64,
+    waiting: queue::WaitQueue<*mut Request>,
     opts: Opts,
     search: Arc<SearchList>,
     disable_when_inactive: bool,
     /// Set by evdns_base_free before it lets go of the lock: callbacks that were waiting for
     /// the lock then do nothing.
     shutting_down: bool,
+    /// While replies are being read: sends are queued on their nameserver and go out together
+    /// (one sendmmsg) when the batch is done.
+    batching: bool,
+    /// The flush event is active.
+    flush_pending: bool,
     rng: request::RandomPool,
     /// `evdns_base_load_hosts`' table, which evdns_getaddrinfo answers from first.
     hosts: HostsTable,
@@ -120,6 +123,10 @@ pub(crate) struct State {
 pub struct Base {
     lock: thread::RawLock,
     event_base: *mut EventBase,
+    /// Activated when a query is queued outside a read batch: the queued queries go out
+    /// together when the loop gets to it (after the callbacks that queued them), so a burst of
+    /// resolves costs one sendmmsg instead of one sendto each.
+    flush_ev: UnsafeCell<crate::event::Event>,
     state: UnsafeCell<State>,
 }
 
@@ -178,24 +185,30 @@ impl Base {
         let value = Base {
             lock: thread::alloc_lock(thread::LOCKTYPE_RECURSIVE),
             event_base,
+            // SAFETY: an all-zero struct event is the unassigned state.
+            flush_ev: UnsafeCell::new(unsafe { std::mem::zeroed() }),
             state: UnsafeCell::new(State {
                 servers: Vec::new(),
                 next_server: 0,
                 good: 0,
-                inflight: HashMap::new(),
-                waiting: BTreeMap::new(),
-                waiting_front: -1,
-                waiting_back: 0,
+                inflight: queue::IdMap::default(),
+                waiting: queue::WaitQueue::new(),
                 opts: Opts::default(),
                 search: Arc::new(SearchList::default()),
                 disable_when_inactive: flags & EVDNS_BASE_DISABLE_WHEN_INACTIVE != 0,
                 shutting_down: false,
+                batching: false,
+                flush_pending: false,
                 rng: request::RandomPool::new(),
                 hosts: HostsTable::new(),
             }),
         };
-        // SAFETY: fresh memory of the right size and malloc's alignment.
-        unsafe { p.write(value) };
+        // SAFETY: fresh memory of the right size and malloc's alignment; the event stays in it
+        // until free().
+        unsafe {
+            p.write(value);
+            crate::ffi::event::Locked::new(event_base).assign((*p).flush_ev.get(), -1, 0, Some(nameserver::on_flush), p.cast());
+        }
         if flags & EVDNS_BASE_INITIALIZE_NAMESERVERS != 0 {
             let mut opts = DNS_OPTIONS_ALL;
             if flags & EVDNS_BASE_NAMESERVERS_NO_DEFAULT != 0 {
@@ -221,6 +234,18 @@ impl Base {
         self.event_base
     }
 
+    /// Makes sure queued queries are sent soon: at the end of the read batch if one is
+    /// running, else when the loop runs the flush event.
+    pub(crate) fn schedule_flush(&self, st: &mut State) {
+        if st.batching || st.flush_pending {
+            return;
+        }
+        st.flush_pending = true;
+        let ev = self.flush_ev.get();
+        // SAFETY: the base's own event on its live event base.
+        unsafe { crate::ffi::event::Locked::new(self.event_base).active_nolock(ev, crate::event::EV_TIMEOUT, 1) };
+    }
+
     /// The getaddrinfo-allow-skew option, for evdns_getaddrinfo.
     pub(crate) fn getaddrinfo_allow_skew(&self) -> timeval {
         self.lock().opts.allow_skew
@@ -239,10 +264,8 @@ impl Base {
             let st = &mut *st;
             let servers = nameserver::take_all(b, st);
             st.shutting_down = true;
-            let mut reqs: Vec<*mut Request> = st.waiting.values().copied().collect();
-            reqs.extend(st.inflight.values().copied());
-            st.waiting.clear();
-            st.inflight.clear();
+            let mut reqs = st.waiting.drain();
+            reqs.extend(st.inflight.drain().map(|(_, r)| r));
             (reqs, servers)
         };
         // Without the lock: a callback of ours running in the loop's thread may be waiting for
@@ -254,6 +277,9 @@ impl Base {
         for ns in servers {
             nameserver::destroy(ns);
         }
+        // SAFETY: the base's own event, assigned in new().
+        unsafe { crate::ffi::event::Locked::new(b.event_base).del_nolock(b.flush_ev.get(), DelMode::AutoBlock) };
+        crate::debug::note_teardown(b.flush_ev.get());
         for req in requests {
             // SAFETY: live, in no table, its timer off the loop.
             unsafe {

@@ -13,17 +13,20 @@ use crate::event::{Event, EV_PERSIST, EV_READ, EV_WRITE};
 use crate::ffi::event::Locked;
 use crate::util::addr::CSockAddr;
 use crate::util::socket;
-use crate::{evdns_debug, evdns_warn};
+use crate::{evdns_debug, evdns_msg, evdns_warn};
 
-use super::request::{self, Kind, Request};
+use super::request::{self, Kind, Request, Via};
 use super::{Base, Opts, State};
 
 /// Probe back-off: each failed probe waits this many times longer, up to an hour.
 const PROBE_BACKOFF_FACTOR: i64 = 3;
 const MAX_PROBE_SECS: i64 = 3600;
-/// Largest datagram read (replies to queries without EDNS are at most 512 bytes; larger
-/// ones are read whole rather than cut).
-const RECV_MAX: usize = 65536;
+/// Datagrams read per recvmmsg, and the room for each: replies to queries without EDNS are
+/// at most 512 bytes; a longer one is cut, and treated as truncated (retried over TCP).
+const RECV_BATCH: usize = 32;
+const RECV_SLOT: usize = 4096;
+/// Datagrams sent per sendmmsg.
+const SEND_BATCH: usize = 64;
 
 pub(super) struct Nameserver {
     /// Persistent read (and, while choked, write) event on the socket.
@@ -46,6 +49,9 @@ pub(super) struct Nameserver {
     /// The events `io_ev` is added with (0: not added).
     watching: c_short,
     probe: *mut Request,
+    /// Requests (with the id they were queued under) to send when the current read batch is
+    /// done.
+    pub outbox: Vec<(*mut Request, u16)>,
     /// Removed from its base; a callback that waited for the lock does nothing.
     removed: bool,
 }
@@ -105,6 +111,7 @@ impl Nameserver {
             inflight: 0,
             watching: 0,
             probe: std::ptr::null_mut(),
+            outbox: Vec::new(),
             removed: false,
         });
         let arg = (&*ns as *const Nameserver).cast_mut().cast();
@@ -184,12 +191,12 @@ pub(super) fn failed(base: &Base, st: &mut State, idx: usize, msg: &str) {
     if !ns.up {
         return;
     }
-    evdns_warn!("Nameserver {} has failed: {}", ns.addr, msg);
+    evdns_msg!("Nameserver {} has failed: {}", ns.addr, msg);
     ns.up = false;
     ns.failed_times = 1;
     st.good -= 1;
     if st.good == 0 {
-        evdns_warn!("All nameservers have failed");
+        evdns_msg!("All nameservers have failed");
     }
     let tv = st.opts.probe_timeout;
     add_probe_timer(&st.servers[idx], &tv);
@@ -205,14 +212,15 @@ pub(super) fn failed(base: &Base, st: &mut State, idx: usize, msg: &str) {
         .collect();
     for req in unsent {
         if let Some(to) = request::pick_ns(st) {
-            // SAFETY: live in-flight request.
+            // SAFETY: live in-flight request; queued again for its new server.
             unsafe {
                 st.servers[idx].inflight -= 1;
                 st.servers[to].inflight += 1;
                 (*req).ns = Some(to);
+                update_watch(base, st, idx);
+                update_watch(base, st, to);
+                request::transmit(base, st, req);
             }
-            update_watch(base, st, idx);
-            update_watch(base, st, to);
         }
     }
 }
@@ -231,7 +239,7 @@ pub(super) fn up(base: &Base, st: &mut State, idx: usize) {
     if ns.up {
         return;
     }
-    evdns_warn!("Nameserver {} is back up", ns.addr);
+    evdns_msg!("Nameserver {} is back up", ns.addr);
     let ev = ns.probe_ev.get();
     // SAFETY: assigned timer on the live event base.
     unsafe { Locked::new((*ev).base).del_nolock(ev, DelMode::NoBlock) };
@@ -312,28 +320,50 @@ unsafe extern "C" fn on_io(_fd: c_int, what: c_short, arg: *mut c_void) {
         request::transmit_marked(base, &mut st);
     }
     if what & EV_READ != 0 {
+        st.batching = true;
         read_replies(base, &mut st, idx);
+        st.batching = false;
+        flush_outboxes(base, &mut st);
     }
 }
 
-thread_local! {
-    /// One receive buffer per thread, so reading costs no allocation.
-    static RECV_BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; RECV_MAX]);
+/// Buffers for one recvmmsg: reused, so reading costs no allocation.
+struct RecvBatch {
+    bufs: Vec<[u8; RECV_SLOT]>,
+    from: [libc::sockaddr_storage; RECV_BATCH],
 }
 
-/// Reads every datagram waiting on the socket; each from the server's own address is handled.
+thread_local! {
+    static RECV: std::cell::RefCell<Option<Box<RecvBatch>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Reads every datagram waiting on the socket, a batch per system call; each from the
+/// server's own address is handled.
 fn read_replies(base: &Base, st: &mut State, idx: usize) {
-    RECV_BUF.with(|buf| {
-        let mut buf = buf.borrow_mut();
+    RECV.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let batch = slot.get_or_insert_with(|| {
+            Box::new(RecvBatch {
+                bufs: vec![[0; RECV_SLOT]; RECV_BATCH],
+                // SAFETY: sockaddr_storage is plain data.
+                from: unsafe { std::mem::zeroed() },
+            })
+        });
         loop {
-            // The server may be gone if handling a reply removed... nothing removes servers
-            // while the lock is held, so idx stays valid.
             let fd = st.servers[idx].fd;
-            // SAFETY: sockaddr_storage is plain data.
-            let mut from: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-            let mut fromlen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-            // SAFETY: buf is writable for its length; from/fromlen describe a writable address.
-            let n = unsafe { libc::recvfrom(fd, buf.as_mut_ptr().cast(), buf.len(), 0, (&raw mut from).cast(), &mut fromlen) };
+            // SAFETY: plain data, filled in below.
+            let mut iov: [libc::iovec; RECV_BATCH] = unsafe { std::mem::zeroed() };
+            // SAFETY: as above.
+            let mut msgs: [libc::mmsghdr; RECV_BATCH] = unsafe { std::mem::zeroed() };
+            for i in 0..RECV_BATCH {
+                iov[i] = libc::iovec { iov_base: batch.bufs[i].as_mut_ptr().cast(), iov_len: RECV_SLOT };
+                msgs[i].msg_hdr.msg_iov = &mut iov[i];
+                msgs[i].msg_hdr.msg_iovlen = 1;
+                msgs[i].msg_hdr.msg_name = (&raw mut batch.from[i]).cast();
+                msgs[i].msg_hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            }
+            // SAFETY: every header points at a buffer and an address of the sizes it gives.
+            let n = unsafe { libc::recvmmsg(fd, msgs.as_mut_ptr(), RECV_BATCH as libc::c_uint, libc::MSG_DONTWAIT, std::ptr::null_mut()) };
             if n < 0 {
                 let err = crate::mm::errno();
                 if !socket::rw_error_is_retriable(err) {
@@ -341,15 +371,79 @@ fn read_replies(base: &Base, st: &mut State, idx: usize) {
                 }
                 return;
             }
-            // SAFETY: recvfrom wrote a socket address of its family's size.
-            let src = unsafe { crate::util::addr::sockaddr_from_c((&raw const from).cast()) };
-            if src.ok() != Some(st.servers[idx].addr) {
-                evdns_warn!("Address mismatch on received DNS packet.  Apparent source was {}", crate::util::addr::format_sockaddr_port(src));
-                continue;
+            for i in 0..n as usize {
+                // SAFETY: recvmmsg wrote a socket address of its family's size.
+                let src = unsafe { crate::util::addr::sockaddr_from_c((&raw const batch.from[i]).cast()) };
+                if src.ok() != Some(st.servers[idx].addr) {
+                    evdns_warn!("Address mismatch on received DNS packet.  Apparent source was {}", crate::util::addr::format_sockaddr_port(src));
+                    continue;
+                }
+                let len = (msgs[i].msg_len as usize).min(RECV_SLOT);
+                let cut = msgs[i].msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
+                request::handle_reply(base, st, idx, &batch.bufs[i][..len], if cut { Via::CutUdp } else { Via::Udp });
             }
-            request::handle_reply(base, st, idx, &buf[..n as usize], false);
+            if (n as usize) < RECV_BATCH {
+                return;
+            }
         }
     });
+}
+
+/// The flush event: send what was queued since.
+pub(super) unsafe extern "C" fn on_flush(_fd: c_int, _what: c_short, arg: *mut c_void) {
+    // SAFETY: the base outlives its flush event (free() deletes it first).
+    let base = unsafe { &*arg.cast::<Base>() };
+    let mut st = base.lock();
+    st.flush_pending = false;
+    if !st.shutting_down {
+        flush_outboxes(base, &mut st);
+    }
+}
+
+/// Sends what was queued (during a read batch, or since the flush event was activated), per
+/// server, with sendmmsg.
+fn flush_outboxes(base: &Base, st: &mut State) {
+    for ns in 0..st.servers.len() {
+        let queued = std::mem::take(&mut st.servers[ns].outbox);
+        let mut pending: Vec<*mut Request> = queued.into_iter().filter(|&(r, id)| request::still_to_send(st, r, id, ns)).map(|(r, _)| r).collect();
+        while !pending.is_empty() && !st.servers[ns].choked {
+            let chunk: Vec<*mut Request> = pending.drain(..pending.len().min(SEND_BATCH)).collect();
+            let to = CSockAddr::new(&st.servers[ns].addr);
+            // SAFETY: plain data, filled in below.
+            let mut iov: Vec<libc::iovec> = vec![unsafe { std::mem::zeroed() }; chunk.len()];
+            // SAFETY: as above.
+            let mut msgs: Vec<libc::mmsghdr> = vec![unsafe { std::mem::zeroed() }; chunk.len()];
+            for (i, &r) in chunk.iter().enumerate() {
+                // SAFETY: still_to_send checked the request is live and in flight.
+                let q = request::query_of(unsafe { &*r });
+                iov[i] = libc::iovec { iov_base: q.as_ptr().cast_mut().cast(), iov_len: q.len() };
+                msgs[i].msg_hdr.msg_iov = &mut iov[i];
+                msgs[i].msg_hdr.msg_iovlen = 1;
+                msgs[i].msg_hdr.msg_name = to.as_ptr().cast_mut().cast();
+                msgs[i].msg_hdr.msg_namelen = to.socklen();
+            }
+            let fd = st.servers[ns].fd;
+            // SAFETY: each header points at a live query and the server's address.
+            let n = unsafe { libc::sendmmsg(fd, msgs.as_mut_ptr(), msgs.len() as libc::c_uint, 0) };
+            let sent = n.max(0) as usize;
+            for &r in &chunk[..sent] {
+                // SAFETY: live and in flight on ns (checked above; nothing ran since).
+                unsafe { request::sent_one(base, st, r, ns, Sent::Ok) };
+            }
+            if sent < chunk.len() {
+                // The first unsent one reports why, through the one-at-a-time path.
+                let r = chunk[sent];
+                // SAFETY: as above.
+                let outcome = send(&st.servers[ns], request::query_of(unsafe { &*r }));
+                // SAFETY: as above.
+                unsafe { request::sent_one(base, st, r, ns, outcome) };
+                pending.splice(0..0, chunk[sent + 1..].iter().copied());
+                if st.servers[ns].choked {
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// Takes every server out of the base, with the lock held: callbacks of theirs that are

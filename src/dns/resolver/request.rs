@@ -48,7 +48,7 @@ pub(super) struct Request {
     /// The query as sent, its id included; rebuilt for each name of a search.
     query: Vec<u8>,
     /// The name in `query`, with its randomised case, to check the reply's question against.
-    sent_name: Vec<u8>,
+    sent_name: wire::Name,
     search: Option<Search>,
     trans_id: u16,
     pub(super) ns: Option<usize>,
@@ -57,6 +57,8 @@ pub(super) struct Request {
     /// Could not be sent yet (no nameserver, or its socket would block).
     pub(super) transmit_me: bool,
     in_flight: bool,
+    /// Its key in the waiting queue while it waits.
+    wait_key: u64,
     /// Submission order, to keep suspended requests in order.
     pub seq: u64,
     pub finished: bool,
@@ -101,32 +103,30 @@ impl RandomPool {
 
 /// The name as it goes on the wire: with randomize-case, each letter's case from a random
 /// bit (the 0x20 hack against blind spoofing: a forged reply must guess the case too).
-fn wire_name(st: &mut State, name: &[u8]) -> Vec<u8> {
-    let mut out = name.to_vec();
+fn wire_name(st: &mut State, name: &[u8]) -> Option<wire::Name> {
+    let mut out = wire::Name::from_text(name).ok()?;
     if st.opts.randomize_case {
         let mut bits = 0u8;
-        for (i, c) in out.iter_mut().enumerate() {
+        out.set_letter_case(|i| {
             if i % 8 == 0 {
                 bits = st.rng.byte();
             }
-            if c.is_ascii_alphabetic() {
-                *c = if bits & (1 << (i % 8)) != 0 { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() };
-            }
-        }
+            bits & (1 << (i % 8)) == 0
+        });
     }
-    out
+    Some(out)
 }
 
 /// The query for `name` (id patched in when the request goes in flight), or None when the
 /// name cannot be encoded (too long, empty label, NUL).
-fn build(st: &mut State, name: &[u8], qtype: u16) -> Option<(Vec<u8>, Vec<u8>)> {
-    let sent = wire_name(st, name);
-    let query = wire::build_query(0, &sent, qtype, wire::CLASS_IN, true).ok()?;
+fn build(st: &mut State, name: &[u8], qtype: u16) -> Option<(Vec<u8>, wire::Name)> {
+    let sent = wire_name(st, name)?;
+    let query = wire::build_query(0, sent.as_bytes(), qtype, wire::CLASS_IN, true).ok()?;
     Some((query, sent))
 }
 
 /// The first name of a lookup that can be encoded: a search skips candidates that cannot.
-fn first_query(st: &mut State, name: &[u8], qtype: u16, search: &mut Option<Search>) -> Option<(Vec<u8>, Vec<u8>)> {
+fn first_query(st: &mut State, name: &[u8], qtype: u16, search: &mut Option<Search>) -> Option<(Vec<u8>, wire::Name)> {
     let Some(s) = search else { return build(st, name, qtype) };
     let mut candidate = s.candidate();
     while let Some(n) = candidate {
@@ -166,6 +166,7 @@ pub(super) fn create(base: &Base, st: &mut State, kind: Kind, qtype: u16, name: 
         reissue_count: 0,
         transmit_me: false,
         in_flight: false,
+        wait_key: 0,
         seq: SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         finished: false,
         report: None,
@@ -248,9 +249,8 @@ pub(super) fn submit(base: &Base, st: &mut State, req: *mut Request) {
             return;
         }
     }
-    let key = st.waiting_back;
-    st.waiting_back += 1;
-    st.waiting.insert(key, req);
+    // SAFETY: as above.
+    unsafe { (*req).wait_key = st.waiting.push_back(req) };
 }
 
 /// Sends a probe to nameserver `ns` at once, whatever max-inflight says.
@@ -265,9 +265,11 @@ pub(super) fn submit_probe(base: &Base, st: &mut State, req: *mut Request, ns: u
 /// Moves waiting requests in flight while there is room and a nameserver.
 pub(super) fn pump_waiting(base: &Base, st: &mut State) {
     while st.inflight.len() < st.opts.max_inflight {
-        let Some((&key, &req)) = st.waiting.first_key_value() else { return };
+        if st.waiting.front().is_none() {
+            return;
+        }
         let Some(ns) = pick_ns(st) else { return };
-        st.waiting.remove(&key);
+        let Some(req) = st.waiting.pop_front() else { return };
         // SAFETY: waiting requests are live; just removed from the only table it was in.
         unsafe {
             go_inflight(base, st, req, ns);
@@ -289,7 +291,17 @@ pub(super) unsafe fn transmit(base: &Base, st: &mut State, req: *mut Request) {
     if st.servers[ns].choked {
         return;
     }
-    match nameserver::send(&st.servers[ns], &r.query) {
+    st.servers[ns].outbox.push((req, r.trans_id));
+    base.schedule_flush(st);
+}
+
+/// Bookkeeping after one send attempt: the timer is armed unless the socket would block
+/// (then the request waits for writability).
+///
+/// # Safety
+/// `req` must be live and in flight on `ns`.
+pub(super) unsafe fn sent_one(base: &Base, st: &mut State, req: *mut Request, ns: usize, sent: nameserver::Sent) {
+    match sent {
         nameserver::Sent::Ok => {}
         nameserver::Sent::WouldBlock => {
             nameserver::set_choked(base, st, ns, true);
@@ -302,8 +314,18 @@ pub(super) unsafe fn transmit(base: &Base, st: &mut State, req: *mut Request) {
     }
     evdns_debug!("Setting timeout for request {:p}, sent to nameserver {}", req, st.servers[ns].addr);
     arm_timer(st, req);
-    r.tx_count += 1;
-    r.transmit_me = false;
+    // SAFETY: contract.
+    unsafe {
+        (*req).tx_count += 1;
+        (*req).transmit_me = false;
+    }
+}
+
+/// Whether a request queued for a batched send is still one to send: in flight under the
+/// same id on that server, and not sent meanwhile.
+pub(super) fn still_to_send(st: &State, req: *mut Request, id: u16, ns: usize) -> bool {
+    // SAFETY: the table holds live requests; req is only read when it is the one in it.
+    st.inflight.get(&id) == Some(&req) && unsafe { (*req).transmit_me && (*req).ns == Some(ns) }
 }
 
 /// Sends every request marked as waiting to be sent (after a socket became writable); true
@@ -357,7 +379,7 @@ unsafe fn detach(base: &Base, st: &mut State, req: *mut Request) {
             nameserver::update_watch(base, st, ns);
         }
     } else {
-        st.waiting.retain(|_, &mut w| w != req);
+        st.waiting.remove(r.wait_key);
     }
     r.ns = None;
     r.transmit_me = false;
@@ -463,9 +485,7 @@ pub(super) unsafe fn suspend(_base: &Base, st: &mut State, req: *mut Request) {
     r.tx_count = 0;
     r.reissue_count = 0;
     r.transmit_me = false;
-    let key = st.waiting_front;
-    st.waiting_front -= 1;
-    st.waiting.insert(key, req);
+    r.wait_key = st.waiting.push_front(req);
 }
 
 /// Moves a request to another nameserver (its count follows it).
@@ -604,8 +624,19 @@ fn rcode_error(rcode: u8) -> c_int {
     }
 }
 
-/// A reply datagram from nameserver `ns` (its source address already checked).
-pub(super) fn handle_reply(base: &Base, st: &mut State, ns: usize, packet: &[u8], over_tcp: bool) {
+/// How a reply arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Via {
+    Udp,
+    /// A datagram longer than the receive buffer: only its header is trusted, and the
+    /// request is retried over TCP.
+    CutUdp,
+    Tcp,
+}
+
+/// A reply from nameserver `ns` (its source address already checked).
+pub(super) fn handle_reply(base: &Base, st: &mut State, ns: usize, packet: &[u8], via: Via) {
+    let over_tcp = via == Via::Tcp;
     let Ok(h) = Header::parse(packet) else { return };
     let Some(&req) = st.inflight.get(&h.id) else {
         evdns_debug!("Reply with unknown transaction id {:#06x} ignored", h.id);
@@ -614,6 +645,11 @@ pub(super) fn handle_reply(base: &Base, st: &mut State, ns: usize, packet: &[u8]
     // SAFETY: requests in the table are live and unfinished.
     let r = unsafe { &mut *req };
     if r.ns != Some(ns) || !h.qr() {
+        return;
+    }
+    if via == Via::CutUdp {
+        // SAFETY: live, in flight.
+        unsafe { super::tcp::start(base, st, req) };
         return;
     }
     let msg = match wire::parse_message(packet) {
@@ -625,7 +661,7 @@ pub(super) fn handle_reply(base: &Base, st: &mut State, ns: usize, packet: &[u8]
     };
     // Errors other than NXDOMAIN need not echo the question; everything else must.
     let needs_question = h.rcode() == 0 || h.rcode() == 3 || !msg.questions.is_empty();
-    if needs_question && !msg.questions.iter().any(|q| question_matches(&r.sent_name, q.name.as_bytes())) {
+    if needs_question && !msg.questions.iter().any(|q| question_matches(r.sent_name.as_bytes(), q.name.as_bytes())) {
         crate::evdns_warn!("Reply from {} for a question we did not ask ignored", st.servers[ns].addr);
         return;
     }
@@ -723,7 +759,8 @@ unsafe fn reply_error(base: &Base, st: &mut State, req: *mut Request, ns: usize,
     unsafe { finish(base, st, req, error, ttl, Answer::None) };
 }
 
-/// Transaction id and query bytes of an in-flight request, for the TCP retry.
+/// The query bytes of an in-flight request (with its id), for the TCP retry and batched
+/// sends.
 pub(super) fn query_of(r: &Request) -> &[u8] {
     &r.query
 }

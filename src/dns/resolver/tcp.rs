@@ -138,7 +138,7 @@ unsafe extern "C" fn on_tcp(_fd: c_int, what: c_short, arg: *mut c_void) {
     let ns = conn.ns;
     let packet = conn.inbuf[2..2 + len].to_vec();
     close(r);
-    request::handle_reply(base, &mut st, ns, &packet, true);
+    request::handle_reply(base, &mut st, ns, &packet, request::Via::Tcp);
 }
 
 #[cfg(test)]
