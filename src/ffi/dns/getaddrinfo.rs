@@ -1,13 +1,14 @@
 //! `event2/dns.h`: the hosts file and evdns_getaddrinfo. Thin: arguments are checked here, the
 //! work is in `crate::dns::hosts` (owned by the resolver's base) and `crate::dns::getaddrinfo`.
 
-use std::ffi::{c_char, c_int, c_void, CStr};
+use std::ffi::{c_char, c_int, c_void};
 use std::ptr;
 
 use super::resolver::base_or_global;
 use crate::dns::api::evdns_base;
 use crate::dns::getaddrinfo::{self, evdns_getaddrinfo_request, Request};
 use crate::dns::resolver::Base;
+use crate::ffi::util::opt_cstr;
 use crate::util::addrinfo::{self, AddrInfo, GetaddrinfoCallback};
 
 /// # Safety
@@ -75,13 +76,6 @@ pub unsafe extern "C" fn evdns_getaddrinfo_cancel(req: *mut evdns_getaddrinfo_re
     ensure_arg!(!req.is_null(), (), "evdns_getaddrinfo_cancel: NULL request");
     // SAFETY: a request of a Base (contract).
     unsafe { getaddrinfo::cancel(req.cast::<Request<Base>>()) };
-}
-
-/// # Safety
-/// `s` must be NULL or a C string.
-unsafe fn opt_cstr<'a>(s: *const c_char) -> Option<&'a CStr> {
-    // SAFETY: contract.
-    (!s.is_null()).then(|| unsafe { CStr::from_ptr(s) })
 }
 
 // evutil's asynchronous getaddrinfo (bufferevent_socket_connect_hostname) reaches evdns
