@@ -11,7 +11,8 @@
 //!
 //! The resolver is reached only through [`Resolver`], so this module can be tested with a fake
 //! one. A [`Request`] lives until every query it started has called back (the resolver calls
-//! back exactly once per query: with its answer, an error, DNS_ERR_CANCEL or DNS_ERR_SHUTDOWN)
+//! back exactly once per query: with its answer, an error, DNS_ERR_CANCEL, DNS_ERR_SHUTDOWN or
+//! [`RESOLVER_DROPPED`])
 //! and the program's callback has run (exactly once, with EVUTIL_EAI_CANCEL after a cancel).
 //!
 //! Threads: the request's state sits behind a mutex, held while queries are started or
@@ -23,7 +24,8 @@ use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int, c_short, c_void, CStr};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::ptr;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use libc::timeval;
 
@@ -41,7 +43,9 @@ use crate::util::addrinfo::{self as ai, AddrInfo, GetaddrinfoCallback};
 /// or `cancel`, and without a lock of the resolver held (upstream defers them the same way).
 pub trait Resolver {
     /// Starts an A query (`ipv6` false) or an AAAA query for `name`, as
-    /// `evdns_base_resolve_ipv4`/`_ipv6` with no flags do; NULL when it cannot be started. If
+    /// `evdns_base_resolve_ipv4`/`_ipv6` with no flags do; NULL when it cannot be started. Its
+    /// callback runs exactly once, also when the resolver is freed (DNS_ERR_SHUTDOWN, or
+    /// [`RESOLVER_DROPPED`] if the free does not fail requests). If
     /// `cname` is not NULL and the reply names a canonical name, an `mm`-allocated copy of it is
     /// stored there before the callback runs (unless one is there already).
     ///
@@ -64,7 +68,17 @@ pub trait Resolver {
 
     /// The hosts table's addresses for `name` (see `HostsTable::lookup`).
     fn hosts_lookup(&self, name: &[u8], family: Family, port: u16) -> Option<Vec<SocketAddr>>;
+
+    /// True until the resolver starts being freed. A lookup checks it before every call into
+    /// the resolver: its skew timer may fire between the free and the callbacks the free
+    /// schedules (DNS_ERR_SHUTDOWN, or [`RESOLVER_DROPPED`]).
+    fn alive(&self) -> Arc<AtomicBool>;
 }
+
+/// The result a query of `getaddrinfo` gets when the resolver is freed without failing its
+/// requests (`evdns_base_free(base, 0)`): the lookup then ends without telling the program, as
+/// upstream's does, but frees itself instead of waiting forever. Never a DNS_ERR_* value.
+pub const RESOLVER_DROPPED: c_int = -1;
 
 /// `struct evdns_getaddrinfo_request`, opaque to C: a `Request` of the resolver in use.
 #[repr(C)]
@@ -94,8 +108,6 @@ struct State {
     cname: *mut c_char,
     user_canceled: bool,
     delivered: bool,
-    /// The resolver was freed (a query failed with DNS_ERR_SHUTDOWN): never call it again.
-    resolver_gone: bool,
 }
 
 impl State {
@@ -119,8 +131,9 @@ struct Cookie<R: Resolver> {
 
 /// One `evdns_getaddrinfo` in progress.
 pub struct Request<R: Resolver> {
-    /// Valid until a query reports DNS_ERR_SHUTDOWN (the contract of `getaddrinfo`).
+    /// Valid while `resolver_alive` says so (reached only through `live_resolver`).
     resolver: *const R,
+    resolver_alive: Arc<AtomicBool>,
     /// The hints as getaddrinfo_common fixed them up: the socket type and protocol of the
     /// entries.
     hints: AddrInfo,
@@ -147,8 +160,7 @@ struct Outcome {
 /// (answered at once, or failed), else the pending request for `cancel`.
 ///
 /// # Safety
-/// `resolver` stays valid while the request is pending, unless it fails the request's queries
-/// with DNS_ERR_SHUTDOWN; `hints` is NULL or valid; `cb` may be called with `arg` before this
+/// `resolver` stays valid while its `alive` flag is true; `hints` is NULL or valid; `cb` may be called with `arg` before this
 /// returns.
 pub unsafe fn getaddrinfo<R: Resolver>(
     resolver: *const R,
@@ -198,6 +210,7 @@ pub unsafe fn getaddrinfo<R: Resolver>(
 
     let request = Box::into_raw(Box::new(Request {
         resolver,
+        resolver_alive: resolver_ref.alive(),
         hints,
         port,
         cb,
@@ -212,7 +225,6 @@ pub unsafe fn getaddrinfo<R: Resolver>(
             cname: ptr::null_mut(),
             user_canceled: false,
             delivered: false,
-            resolver_gone: false,
         }),
     }));
     #[cfg(test)]
@@ -277,14 +289,18 @@ impl<R: Resolver> Request<R> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The resolver, unless it is being freed (its queries then call back on their own).
+    fn live_resolver(&self) -> Option<&R> {
+        // SAFETY: the resolver is valid while its flag says it is alive (the trait's contract).
+        self.resolver_alive.load(Ordering::Acquire).then(|| unsafe { &*self.resolver })
+    }
+
     /// Cancels every query still out (with the state locked, so none of them has called back).
     unsafe fn cancel_in_flight(&self, st: &State) {
-        if st.resolver_gone {
-            return;
-        }
+        let Some(resolver) = self.live_resolver() else { return };
         for handle in st.in_flight() {
-            // SAFETY: the resolver is alive (not gone) and the handle's callback has not run.
-            unsafe { (*self.resolver).cancel(handle) };
+            // SAFETY: the handle's callback has not run (the state is locked).
+            unsafe { resolver.cancel(handle) };
         }
     }
 
@@ -299,8 +315,9 @@ impl<R: Resolver> Request<R> {
         } else {
             mm::free(cname.cast());
         }
-        if result == DNS_ERR_SHUTDOWN {
-            st.resolver_gone = true;
+        if result == RESOLVER_DROPPED {
+            // The program is not told; the lookup goes once its last query has called back.
+            st.delivered = true;
         }
         if st.delivered {
             // A query cancelled after the skew or after an error: its answer comes too late.
@@ -333,12 +350,9 @@ impl<R: Resolver> Request<R> {
             }
         }
         if st.any_in_flight() {
-            if !st.resolver_gone {
-                // SAFETY: the resolver is alive, so its event base is; the timer is ours.
-                unsafe {
-                    let skew = (*self.resolver).allow_skew();
-                    ev::event_add(self.timer, &skew);
-                }
+            if let Some(resolver) = self.live_resolver() {
+                // SAFETY: the timer is ours, on the resolver's live event base.
+                unsafe { ev::event_add(self.timer, &resolver.allow_skew()) };
             }
             return Outcome::default();
         }
@@ -470,6 +484,10 @@ impl Resolver for crate::dns::resolver::Base {
 
     fn hosts_lookup(&self, name: &[u8], family: Family, port: u16) -> Option<Vec<SocketAddr>> {
         crate::dns::resolver::Base::hosts_lookup(self, name, family, port)
+    }
+
+    fn alive(&self) -> Arc<AtomicBool> {
+        crate::dns::resolver::Base::alive(self)
     }
 }
 

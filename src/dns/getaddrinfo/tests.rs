@@ -3,6 +3,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use super::*;
 use crate::base::EVLOOP_NONBLOCK;
@@ -27,6 +29,7 @@ struct Fake {
     sent: RefCell<Vec<Sent>>,
     canceled: RefCell<Vec<*mut evdns_request>>,
     next_handle: Cell<usize>,
+    alive: Arc<AtomicBool>,
 }
 
 impl Resolver for Fake {
@@ -42,6 +45,7 @@ impl Resolver for Fake {
     }
 
     unsafe fn cancel(&self, req: *mut evdns_request) {
+        assert!(self.alive.load(Ordering::Acquire), "cancel on a freed resolver");
         assert!(self.sent.borrow().iter().any(|s| s.handle == req), "cancel of a finished query");
         self.canceled.borrow_mut().push(req);
     }
@@ -56,6 +60,10 @@ impl Resolver for Fake {
 
     fn hosts_lookup(&self, name: &[u8], family: Family, port: u16) -> Option<Vec<SocketAddr>> {
         self.hosts.lookup(name, family, port)
+    }
+
+    fn alive(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.alive)
     }
 }
 
@@ -72,6 +80,7 @@ impl Fake {
             sent: RefCell::new(Vec::new()),
             canceled: RefCell::new(Vec::new()),
             next_handle: Cell::new(0),
+            alive: Arc::new(AtomicBool::new(true)),
         })
     }
 
@@ -108,6 +117,11 @@ impl Fake {
                 self.reply(ipv6, DNS_ERR_CANCEL, &[], None);
             }
         }
+    }
+
+    /// What freeing the resolver does first (its queries' callbacks come later).
+    fn start_freeing(&self) {
+        self.alive.store(false, Ordering::Release);
     }
 
     fn run_loop_once(&self) {
@@ -364,6 +378,7 @@ fn cancel_while_the_answers_are_on_their_way() {
 fn shutdown_fails_the_lookup_without_touching_the_resolver() {
     let fake = Fake::new();
     let l = lookup(&fake, Some(c"foof.example.com"), Some(c"80"), ptr::null());
+    fake.start_freeing();
     fake.reply(false, DNS_ERR_SHUTDOWN, &[], None);
     // No skew timer was started on behalf of a freed resolver.
     std::thread::sleep(std::time::Duration::from_millis(5));
@@ -397,4 +412,37 @@ fn queries_that_cannot_start() {
     assert_eq!(fake.queries(), vec![(true, "x.example.com".into())]);
     fake.reply(true, DNS_ERR_NONE, &BOTH_V6, None);
     assert_eq!(*l.got, vec![Got { err: 0, entries: vec![tcp("[80ff::bbbb]:1")] }]);
+}
+
+#[test]
+fn freed_resolver_not_failing_requests_ends_the_lookup_silently() {
+    let fake = Fake::new();
+    let l = lookup(&fake, Some(c"both.example.com"), Some(c"1"), &hints(libc::AF_UNSPEC, 0, 0));
+    fake.reply(false, DNS_ERR_NONE, &BOTH_V4, None);
+    fake.start_freeing();
+    fake.reply(true, RESOLVER_DROPPED, &[], None);
+    // Not told (as upstream), and freed (the Fake checks on drop); the skew timer went with it.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    // SAFETY: the base is ours.
+    unsafe { ev::event_base_loop(fake.base, EVLOOP_NONBLOCK) };
+    assert!(l.got.is_empty());
+
+    let l = lookup(&fake, Some(c"both.example.com"), Some(c"1"), &hints(libc::AF_UNSPEC, 0, 0));
+    fake.reply(true, RESOLVER_DROPPED, &[], None);
+    fake.reply(false, RESOLVER_DROPPED, &[], None);
+    assert!(l.got.is_empty());
+}
+
+#[test]
+fn skew_timer_after_the_resolver_is_freed_does_not_touch_it() {
+    let fake = Fake::new();
+    let l = lookup(&fake, Some(c"v6timeout.example.com"), Some(c"2"), &hints(libc::AF_UNSPEC, libc::SOCK_STREAM, 0));
+    fake.reply(false, DNS_ERR_NONE, &BOTH_V4, None);
+    // Freed between the first answer and the skew: the timer fires before the callbacks the
+    // free scheduled. It delivers what it has but cancels nothing (Fake::cancel asserts).
+    fake.start_freeing();
+    fake.run_loop_once();
+    assert_eq!(*l.got, vec![Got { err: 0, entries: vec![tcp("80.80.32.32:2")] }]);
+    fake.reply(true, DNS_ERR_SHUTDOWN, &[], None);
+    assert_eq!(l.got.len(), 1);
 }

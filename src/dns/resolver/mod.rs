@@ -35,6 +35,7 @@ use std::ffi::{c_int, c_void};
 use std::net::SocketAddr;
 use std::os::unix::ffi::OsStrExt;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use libc::timeval;
@@ -127,6 +128,9 @@ pub struct Base {
     /// together when the loop gets to it (after the callbacks that queued them), so a burst of
     /// resolves costs one sendmmsg instead of one sendto each.
     flush_ev: UnsafeCell<crate::event::Event>,
+    /// Cleared when the base starts being freed: evdns_getaddrinfo's skew timers check it
+    /// before touching the base.
+    alive: Arc<AtomicBool>,
     state: UnsafeCell<State>,
 }
 
@@ -187,6 +191,7 @@ impl Base {
             event_base,
             // SAFETY: an all-zero struct event is the unassigned state.
             flush_ev: UnsafeCell::new(unsafe { std::mem::zeroed() }),
+            alive: Arc::new(AtomicBool::new(true)),
             state: UnsafeCell::new(State {
                 servers: Vec::new(),
                 next_server: 0,
@@ -259,6 +264,7 @@ impl Base {
     pub unsafe fn free(base: *mut Base, fail_requests: bool) {
         // SAFETY: live base (contract).
         let b = unsafe { &*base };
+        b.alive.store(false, Ordering::Release);
         let (requests, servers) = {
             let mut st = b.lock();
             let st = &mut *st;
@@ -285,6 +291,10 @@ impl Base {
             unsafe {
                 if fail_requests && matches!((*req).kind, Kind::User { .. }) {
                     request::release(b, req, Some((DNS_ERR_SHUTDOWN, 0, Answer::None)));
+                } else if (*req).for_getaddrinfo {
+                    // Dropped silently for the program, but evdns_getaddrinfo's lookup must
+                    // learn it to free itself.
+                    request::release(b, req, Some((crate::dns::getaddrinfo::RESOLVER_DROPPED, 0, Answer::None)));
                 } else {
                     request::destroy(req);
                 }
@@ -424,10 +434,11 @@ impl Base {
         unsafe { (*handle.cast::<Request>()).base }
     }
 
-    /// `resolve` for evdns_getaddrinfo with AI_CANONNAME: when `cname` is not NULL, the first
+    /// `resolve` for evdns_getaddrinfo: freeing the base without failing requests reports
+    /// `getaddrinfo::RESOLVER_DROPPED` to it; with AI_CANONNAME (`cname` not NULL), the first
     /// CNAME among a reply's answers is stored there (from mm) before the callback runs, unless
     /// one is there already. The lock is held throughout, so no reply is handled before the
-    /// request knows where to put it.
+    /// request is marked.
     ///
     /// # Safety
     /// `cname` must be NULL or writable until the request's callback has run.
@@ -436,7 +447,10 @@ impl Base {
         let handle = self.resolve(qtype, name, 0, cb, arg);
         if !handle.is_null() {
             // SAFETY: a fresh request of ours, unfinished while the lock is held.
-            unsafe { (*handle.cast::<Request>()).cname_out = cname };
+            unsafe {
+                (*handle.cast::<Request>()).cname_out = cname;
+                (*handle.cast::<Request>()).for_getaddrinfo = true;
+            }
         }
         handle
     }
@@ -451,6 +465,11 @@ impl Base {
     /// `evdns_base_clear_host_addresses`.
     pub fn clear_hosts(&self) {
         self.lock().hosts.clear();
+    }
+
+    /// The flag `free` clears, for evdns_getaddrinfo.
+    pub(crate) fn alive(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.alive)
     }
 
     /// The hosts table's addresses for `name` (see `HostsTable::lookup`).

@@ -68,6 +68,8 @@ pub(super) struct Request {
     pub(super) tcp: Option<Box<super::tcp::Conn>>,
     /// Where evdns_getaddrinfo wants a reply's CNAME (`Base::resolve_with_cname`), or NULL.
     pub(super) cname_out: *mut *mut c_char,
+    /// A query of evdns_getaddrinfo (`Base::resolve_with_cname`).
+    pub(super) for_getaddrinfo: bool,
 }
 
 /// Random bytes for transaction ids and 0x20 case bits, fetched from the kernel a block at a
@@ -172,6 +174,7 @@ pub(super) fn create(base: &Base, st: &mut State, kind: Kind, qtype: u16, name: 
         report: None,
         tcp: None,
         cname_out: ptr::null_mut(),
+        for_getaddrinfo: false,
     };
     // SAFETY: fresh memory of the right size and malloc's alignment; the timer is assigned to
     // the base's live event base.
