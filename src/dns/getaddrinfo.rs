@@ -466,7 +466,7 @@ impl Resolver for crate::dns::resolver::Base {
     unsafe fn resolve(&self, ipv6: bool, name: &CStr, cname: *mut *mut c_char, cb: evdns_callback_type, arg: *mut c_void) -> *mut evdns_request {
         let qtype = if ipv6 { crate::dns::wire::TYPE_AAAA } else { crate::dns::wire::TYPE_A };
         // SAFETY: forwarded contract.
-        unsafe { self.resolve_with_cname(qtype, name.to_bytes(), cname, cb, arg) }
+        unsafe { self.resolve_for_getaddrinfo(qtype, name.to_bytes(), cname, cb, arg) }
     }
 
     unsafe fn cancel(&self, req: *mut evdns_request) {

@@ -442,7 +442,7 @@ impl Base {
     ///
     /// # Safety
     /// `cname` must be NULL or writable until the request's callback has run.
-    pub(crate) unsafe fn resolve_with_cname(&self, qtype: u16, name: &[u8], cname: *mut *mut std::ffi::c_char, cb: evdns_callback_type, arg: *mut c_void) -> *mut evdns_request {
+    pub(crate) unsafe fn resolve_for_getaddrinfo(&self, qtype: u16, name: &[u8], cname: *mut *mut std::ffi::c_char, cb: evdns_callback_type, arg: *mut c_void) -> *mut evdns_request {
         let _held = self.lock();
         let handle = self.resolve(qtype, name, 0, cb, arg);
         if !handle.is_null() {

@@ -66,9 +66,9 @@ pub(super) struct Request {
     report: Option<(c_int, u32, Answer)>,
     /// A TCP retry of a truncated reply in progress.
     pub(super) tcp: Option<Box<super::tcp::Conn>>,
-    /// Where evdns_getaddrinfo wants a reply's CNAME (`Base::resolve_with_cname`), or NULL.
+    /// Where evdns_getaddrinfo wants a reply's CNAME (`Base::resolve_for_getaddrinfo`), or NULL.
     pub(super) cname_out: *mut *mut c_char,
-    /// A query of evdns_getaddrinfo (`Base::resolve_with_cname`).
+    /// A query of evdns_getaddrinfo (`Base::resolve_for_getaddrinfo`).
     pub(super) for_getaddrinfo: bool,
 }
 
@@ -605,7 +605,7 @@ fn read_answer(msg: &wire::Message<'_>, qtype: u16) -> (Answer, u32) {
 /// `slot` (NULL: not wanted) as an mm string, unless the slot holds one already (from an
 /// earlier name of a search), as upstream does.
 fn store_cname(msg: &wire::Message<'_>, slot: *mut *mut c_char) {
-    // SAFETY: a non-NULL slot is writable until the request's callback (resolve_with_cname).
+    // SAFETY: a non-NULL slot is writable until the request's callback (resolve_for_getaddrinfo).
     if slot.is_null() || unsafe { !(*slot).is_null() } {
         return;
     }
