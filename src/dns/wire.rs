@@ -152,17 +152,6 @@ impl Name {
         &self.buf[..usize::from(self.len)]
     }
 
-    /// Sets the case of every ASCII letter: upper when `upper(i)` for its byte index `i`
-    /// (the resolver's 0x20 randomisation). Other bytes are untouched, so the name stays valid.
-    pub fn set_letter_case(&mut self, mut upper: impl FnMut(usize) -> bool) {
-        for (i, c) in self.buf[..usize::from(self.len)].iter_mut().enumerate() {
-            let up = upper(i);
-            if c.is_ascii_alphabetic() {
-                *c = if up { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() };
-            }
-        }
-    }
-
     /// DNS comparison: ASCII case-insensitive (RFC 4343).
     pub fn eq_ignore_case(&self, other: &[u8]) -> bool {
         self.as_bytes().eq_ignore_ascii_case(other)
@@ -564,15 +553,26 @@ impl<'n> Writer<'n> {
 
 /// Builds a standard query with one question; RD asks the server to recurse.
 pub fn build_query(id: u16, name: &[u8], qtype: u16, qclass: u16, rd: bool) -> Result<Vec<u8>, WireError> {
-    let mut w = Writer::new(UDP_MAX);
+    // One name has nothing to compress against: written plainly into a buffer of exactly the
+    // query's size (at most 12 + 255 + 4 bytes, always under UDP_MAX), one allocation.
+    let text = check_text_name(name)?;
+    let name_len = if text.is_empty() { 1 } else { text.len() + 2 };
+    let mut buf = Vec::with_capacity(HEADER_LEN + name_len + 4);
     let flags = if rd { FLAG_RD } else { 0 };
     for v in [id, flags, 1, 0, 0, 0] {
-        w.put_u16(v)?;
+        buf.extend_from_slice(&v.to_be_bytes());
     }
-    w.put_name(name)?;
-    w.put_u16(qtype)?;
-    w.put_u16(qclass)?;
-    Ok(w.buf)
+    if !text.is_empty() {
+        for label in text.split(|&b| b == b'.') {
+            // check_text_name bounded every label to 63 bytes.
+            buf.push(label.len() as u8);
+            buf.extend_from_slice(label);
+        }
+    }
+    buf.push(0);
+    buf.extend_from_slice(&qtype.to_be_bytes());
+    buf.extend_from_slice(&qclass.to_be_bytes());
+    Ok(buf)
 }
 
 /// Record data to write.

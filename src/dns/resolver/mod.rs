@@ -2,11 +2,13 @@
 //!
 //! - `mod.rs` (this file): the [`Base`], its lifecycle, its lock and the operations the C API
 //!   maps onto (resolve, cancel, nameservers, search list, options, resolv.conf).
-//! - `nameserver`: one UDP socket per nameserver, reading replies, marking a server down after
-//!   too many timeouts and probing it back up.
+//! - `nameserver`: one UDP socket per nameserver, reading replies (a recvmmsg batch at a time)
+//!   and sending queued queries (a sendmmsg per batch), marking a server down after too many
+//!   timeouts and probing it back up.
 //! - `request`: a lookup from submission to its callback: transaction ids, 0x20 case
 //!   randomisation, transmission, retransmission on timeout, reply handling, max-inflight
 //!   queueing.
+//! - `queue`: the two request tables (in flight by transaction id, waiting in order), O(1).
 //! - `search`: search domains and ndots (pure).
 //! - `options`: the option parser shared by `set_option` and resolv.conf (pure).
 //! - `tcp`: retrying a truncated UDP reply over TCP to the same nameserver.
@@ -94,6 +96,7 @@ impl Default for Opts {
 pub(crate) struct State {
     /// In the order added; a request names its nameserver by index (indices only change when
     /// all are cleared).
+    #[allow(clippy::vec_box)] // the loop holds pointers to each server's events: no moving
     servers: Vec<Box<Nameserver>>,
     /// Round-robin position for the next pick.
     next_server: usize,

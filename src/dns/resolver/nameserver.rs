@@ -269,7 +269,7 @@ pub(super) fn probe_done(base: &Base, st: &mut State, idx: usize, req: *mut Requ
         DNS_ERR_NONE | DNS_ERR_NOTEXIST => up(base, st, idx),
         _ if !ns.up => {
             let base_tv = st.opts.probe_timeout;
-            let mut usec = i64::from(base_tv.tv_sec) * 1_000_000 + i64::from(base_tv.tv_usec);
+            let mut usec: i64 = base_tv.tv_sec * 1_000_000 + base_tv.tv_usec;
             for _ in 0..ns.failed_times {
                 if usec >= MAX_PROBE_SECS * 1_000_000 {
                     break;
@@ -371,15 +371,15 @@ fn read_replies(base: &Base, st: &mut State, idx: usize) {
                 }
                 return;
             }
-            for i in 0..n as usize {
+            for (i, msg) in msgs.iter().enumerate().take(n as usize) {
                 // SAFETY: recvmmsg wrote a socket address of its family's size.
                 let src = unsafe { crate::util::addr::sockaddr_from_c((&raw const batch.from[i]).cast()) };
                 if src.ok() != Some(st.servers[idx].addr) {
                     evdns_warn!("Address mismatch on received DNS packet.  Apparent source was {}", crate::util::addr::format_sockaddr_port(src));
                     continue;
                 }
-                let len = (msgs[i].msg_len as usize).min(RECV_SLOT);
-                let cut = msgs[i].msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
+                let len = (msg.msg_len as usize).min(RECV_SLOT);
+                let cut = msg.msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
                 request::handle_reply(base, st, idx, &batch.bufs[i][..len], if cut { Via::CutUdp } else { Via::Udp });
             }
             if (n as usize) < RECV_BATCH {
@@ -448,6 +448,8 @@ fn flush_outboxes(base: &Base, st: &mut State) {
 
 /// Takes every server out of the base, with the lock held: callbacks of theirs that are
 /// waiting for the lock will see them removed. Their probes are finished silently.
+// Boxed: the loop holds pointers to each server's events, which must not move.
+#[allow(clippy::vec_box)]
 pub(super) fn take_all(base: &Base, st: &mut State) -> Vec<Box<Nameserver>> {
     for i in 0..st.servers.len() {
         st.servers[i].removed = true;

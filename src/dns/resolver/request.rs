@@ -45,10 +45,9 @@ pub(super) struct Request {
     pub base: *const Base,
     pub kind: Kind,
     qtype: u16,
-    /// The query as sent, its id included; rebuilt for each name of a search.
+    /// The query as sent (its id included, its name's case randomised): the reply's question
+    /// is checked against its bytes. Rebuilt for each name of a search.
     query: Vec<u8>,
-    /// The name in `query`, with its randomised case, to check the reply's question against.
-    sent_name: wire::Name,
     search: Option<Search>,
     trans_id: u16,
     pub(super) ns: Option<usize>,
@@ -84,51 +83,63 @@ impl RandomPool {
         RandomPool { buf: [0; 512], pos: 512 }
     }
 
-    fn byte(&mut self) -> u8 {
-        if self.pos == self.buf.len() {
-            if crate::util::rand::fill_secure(&mut self.buf).is_err() {
-                crate::evdns_warn!("Unable to read random bytes; transaction ids are weaker");
-                let seed = crate::time::clock_now(libc::CLOCK_MONOTONIC).tv_usec as u32;
-                let mut w = crate::util::rand::WeakRand { seed };
-                self.buf.iter_mut().for_each(|b| *b = w.draw() as u8);
-            }
-            self.pos = 0;
+    fn refill(&mut self) {
+        if crate::util::rand::fill_secure(&mut self.buf).is_err() {
+            crate::evdns_warn!("Unable to read random bytes; transaction ids are weaker");
+            let seed = crate::time::clock_now(libc::CLOCK_MONOTONIC).tv_usec as u32;
+            let mut w = crate::util::rand::WeakRand { seed };
+            self.buf.iter_mut().for_each(|b| *b = w.draw() as u8);
         }
-        self.pos += 1;
-        self.buf[self.pos - 1]
+        self.pos = 0;
+    }
+
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        if self.pos + N > self.buf.len() {
+            self.refill();
+        }
+        let mut out = [0u8; N];
+        out.copy_from_slice(&self.buf[self.pos..self.pos + N]);
+        self.pos += N;
+        out
     }
 
     fn u16(&mut self) -> u16 {
-        u16::from_be_bytes([self.byte(), self.byte()])
+        u16::from_ne_bytes(self.take())
+    }
+
+    fn u64(&mut self) -> u64 {
+        u64::from_ne_bytes(self.take())
     }
 }
 
-/// The name as it goes on the wire: with randomize-case, each letter's case from a random
-/// bit (the 0x20 hack against blind spoofing: a forged reply must guess the case too).
-fn wire_name(st: &mut State, name: &[u8]) -> Option<wire::Name> {
-    let mut out = wire::Name::from_text(name).ok()?;
-    if st.opts.randomize_case {
-        let mut bits = 0u8;
-        out.set_letter_case(|i| {
-            if i % 8 == 0 {
-                bits = st.rng.byte();
+/// With randomize-case, each letter of the query's name gets its case from a random bit (the
+/// 0x20 hack against blind spoofing: a forged reply must guess the case too). Every
+/// alphabetic byte of a wire-form name is a label byte: length bytes are at most 63.
+fn randomize_case(rng: &mut RandomPool, query: &mut [u8]) {
+    let name_end = query.len() - 4;
+    for chunk in query[wire::HEADER_LEN..name_end].chunks_mut(64) {
+        let bits = rng.u64();
+        for (i, c) in chunk.iter_mut().enumerate() {
+            if c.is_ascii_alphabetic() {
+                // Bit 5 is the ASCII case bit: set = lower case.
+                *c = (*c & !0x20) | ((((bits >> i) & 1) as u8) << 5);
             }
-            bits & (1 << (i % 8)) == 0
-        });
+        }
     }
-    Some(out)
 }
 
 /// The query for `name` (id patched in when the request goes in flight), or None when the
 /// name cannot be encoded (too long, empty label, NUL).
-fn build(st: &mut State, name: &[u8], qtype: u16) -> Option<(Vec<u8>, wire::Name)> {
-    let sent = wire_name(st, name)?;
-    let query = wire::build_query(0, sent.as_bytes(), qtype, wire::CLASS_IN, true).ok()?;
-    Some((query, sent))
+fn build(st: &mut State, name: &[u8], qtype: u16) -> Option<Vec<u8>> {
+    let mut query = wire::build_query(0, name, qtype, wire::CLASS_IN, true).ok()?;
+    if st.opts.randomize_case {
+        randomize_case(&mut st.rng, &mut query);
+    }
+    Some(query)
 }
 
 /// The first name of a lookup that can be encoded: a search skips candidates that cannot.
-fn first_query(st: &mut State, name: &[u8], qtype: u16, search: &mut Option<Search>) -> Option<(Vec<u8>, wire::Name)> {
+fn first_query(st: &mut State, name: &[u8], qtype: u16, search: &mut Option<Search>) -> Option<Vec<u8>> {
     let Some(s) = search else { return build(st, name, qtype) };
     let mut candidate = s.candidate();
     while let Some(n) = candidate {
@@ -144,7 +155,7 @@ static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A new request for `name` (not yet submitted), or None.
 pub(super) fn create(base: &Base, st: &mut State, kind: Kind, qtype: u16, name: &[u8], mut search: Option<Search>) -> Option<*mut Request> {
-    let (query, sent_name) = first_query(st, name, qtype, &mut search)?;
+    let query = first_query(st, name, qtype, &mut search)?;
     let p = crate::mm::malloc(std::mem::size_of::<Request>()).cast::<Request>();
     if p.is_null() {
         return None;
@@ -160,7 +171,6 @@ pub(super) fn create(base: &Base, st: &mut State, kind: Kind, qtype: u16, name: 
         kind,
         qtype,
         query,
-        sent_name,
         search,
         trans_id: 0,
         ns: None,
@@ -492,14 +502,19 @@ pub(super) unsafe fn suspend(_base: &Base, st: &mut State, req: *mut Request) {
 }
 
 /// Moves a request to another nameserver (its count follows it).
-fn swap_ns(base: &Base, st: &mut State, r: &mut Request, to: usize) {
-    let Some(from) = r.ns else { return };
+///
+/// # Safety
+/// `req` must be live and in flight.
+unsafe fn swap_ns(base: &Base, st: &mut State, req: *mut Request, to: usize) {
+    // SAFETY: contract.
+    let Some(from) = (unsafe { (*req).ns }) else { return };
     if from == to {
         return;
     }
     st.servers[from].inflight -= 1;
     st.servers[to].inflight += 1;
-    r.ns = Some(to);
+    // SAFETY: contract.
+    unsafe { (*req).ns = Some(to) };
     nameserver::update_watch(base, st, from);
     nameserver::update_watch(base, st, to);
 }
@@ -525,12 +540,17 @@ unsafe extern "C" fn on_timeout(_fd: c_int, _what: c_short, arg: *mut c_void) {
 /// # Safety
 /// `req` must be live, unfinished and in flight.
 unsafe fn timed_out(base: &Base, st: &mut State, req: *mut Request) {
+    // Fields are read and written through `req` one statement at a time: the functions
+    // called in between reach the same request through the tables.
     // SAFETY: contract.
-    let r = unsafe { &mut *req };
-    super::tcp::close(r);
-    if r.tx_count >= st.opts.attempts {
-        let ns = r.ns;
-        evdns_debug!("Giving up on request {:p}; tx_count=={}", req, r.tx_count);
+    let tx_count = unsafe {
+        super::tcp::close(&mut *req);
+        (*req).tx_count
+    };
+    if tx_count >= st.opts.attempts {
+        // SAFETY: contract.
+        let ns = unsafe { (*req).ns };
+        evdns_debug!("Giving up on request {:p}; tx_count=={}", req, tx_count);
         // SAFETY: contract; req is not used afterwards.
         unsafe { finish(base, st, req, DNS_ERR_TIMEOUT, 0, Answer::None) };
         if let Some(ns) = ns {
@@ -538,13 +558,15 @@ unsafe fn timed_out(base: &Base, st: &mut State, req: *mut Request) {
         }
         return;
     }
-    evdns_debug!("Retransmitting request {:p}; tx_count=={}", req, r.tx_count);
+    evdns_debug!("Retransmitting request {:p}; tx_count=={}", req, tx_count);
     if let Some(to) = pick_ns(st) {
-        swap_ns(base, st, r, to);
+        // SAFETY: contract.
+        unsafe { swap_ns(base, st, req, to) };
     }
     // SAFETY: contract.
     unsafe { transmit(base, st, req) };
-    if let Some(ns) = r.ns {
+    // SAFETY: contract.
+    if let Some(ns) = unsafe { (*req).ns } {
         let server = &mut st.servers[ns];
         server.timedout += 1;
         if server.timedout > st.opts.max_timeouts {
@@ -554,13 +576,16 @@ unsafe fn timed_out(base: &Base, st: &mut State, req: *mut Request) {
     }
 }
 
-/// Whether the question a reply echoes is the one we sent: exactly, case included (what the
-/// 0x20 randomisation is for), or folded to lower case by a server that normalises names
-/// (upstream's suite has such a server and expects it to work).
-fn question_matches(sent: &[u8], echoed: &[u8]) -> bool {
-    // Parsed names have no trailing dot; the text we sent may ("host.", ".").
-    let sent = sent.strip_suffix(b".").unwrap_or(sent);
-    echoed == sent || (echoed.len() == sent.len() && echoed.iter().zip(sent).all(|(e, s)| *e == s.to_ascii_lowercase()))
+/// Whether a reply echoes the question of `query`: the same name, type and class, the name
+/// byte for byte with its case (what the 0x20 randomisation is for), or folded to lower case
+/// by a server that normalises names (upstream's suite has such a server and expects it to
+/// work). The echoed name is the reply's first, so it cannot be compressed: the wire bytes
+/// compare directly.
+fn question_matches(query: &[u8], reply: &[u8]) -> bool {
+    let ours = &query[wire::HEADER_LEN..];
+    let Some(echoed) = reply.get(wire::HEADER_LEN..wire::HEADER_LEN + ours.len()) else { return false };
+    let name_len = ours.len() - 4;
+    echoed == ours || (echoed[name_len..] == ours[name_len..] && echoed[..name_len].iter().zip(&ours[..name_len]).all(|(e, s)| *e == s.to_ascii_lowercase()))
 }
 
 /// What a parsed reply says for a request of type `qtype`.
@@ -663,8 +688,8 @@ pub(super) fn handle_reply(base: &Base, st: &mut State, ns: usize, packet: &[u8]
         }
     };
     // Errors other than NXDOMAIN need not echo the question; everything else must.
-    let needs_question = h.rcode() == 0 || h.rcode() == 3 || !msg.questions.is_empty();
-    if needs_question && !msg.questions.iter().any(|q| question_matches(r.sent_name.as_bytes(), q.name.as_bytes())) {
+    let needs_question = h.rcode() == 0 || h.rcode() == 3 || h.qdcount != 0;
+    if needs_question && (h.qdcount != 1 || !question_matches(&r.query, packet)) {
         crate::evdns_warn!("Reply from {} for a question we did not ask ignored", st.servers[ns].addr);
         return;
     }
@@ -701,19 +726,19 @@ pub(super) fn handle_reply(base: &Base, st: &mut State, ns: usize, packet: &[u8]
 /// # Safety
 /// `req` must be live, unfinished and in flight on `ns`.
 unsafe fn reply_error(base: &Base, st: &mut State, req: *mut Request, ns: usize, error: c_int, ttl: u32) {
-    // SAFETY: contract.
-    let r = unsafe { &mut *req };
+    // As in timed_out: one statement at a time through `req`.
     match error {
         DNS_ERR_NOTIMPL | DNS_ERR_REFUSED => {
-            if r.reissue_count < st.opts.max_reissues {
+            // SAFETY: contract.
+            if unsafe { (*req).reissue_count } < st.opts.max_reissues {
                 let msg = format!("Bad response {} ({})", error, super::err_to_string(error).to_string_lossy());
                 nameserver::failed(base, st, ns, &msg);
                 if let Some(to) = pick_ns(st).filter(|&to| to != ns) {
-                    swap_ns(base, st, r, to);
-                    r.reissue_count += 1;
-                    r.tx_count = 0;
                     // SAFETY: contract.
                     unsafe {
+                        swap_ns(base, st, req, to);
+                        (*req).reissue_count += 1;
+                        (*req).tx_count = 0;
                         del_timer(req, DelMode::NoBlock);
                         transmit(base, st, req);
                     }
@@ -730,26 +755,31 @@ unsafe fn reply_error(base: &Base, st: &mut State, req: *mut Request, ns: usize,
             }
             return;
         }
+        // up() may cancel the server's probe: that finishes this request if it is the probe.
         _ => nameserver::up(base, st, ns),
     }
-    // SAFETY: contract (up() may have cancelled the probe, never this request unless it is
-    // the probe, which is finished below only if still unfinished).
+    // SAFETY: contract.
     if unsafe { (*req).finished } {
         return;
     }
-    if r.qtype != wire::TYPE_PTR {
-        if let Some(mut s) = r.search.take() {
+    // SAFETY: contract.
+    let qtype = unsafe { (*req).qtype };
+    if qtype != wire::TYPE_PTR {
+        // SAFETY: contract.
+        if let Some(mut s) = unsafe { (*req).search.take() } {
             let mut next = s.advance();
             while let Some(name) = next {
-                if let Some((query, sent)) = build(st, &name, r.qtype) {
+                if let Some(query) = build(st, &name, qtype) {
                     evdns_debug!("Search: now trying {}", String::from_utf8_lossy(&name));
-                    r.search = Some(s);
-                    // SAFETY: contract; detached, then submitted again with the new name.
-                    unsafe { detach(base, st, req) };
-                    r.query = query;
-                    r.sent_name = sent;
-                    r.tx_count = 0;
-                    r.reissue_count = 0;
+                    // Detached, then submitted again with the new name.
+                    // SAFETY: contract.
+                    unsafe {
+                        detach(base, st, req);
+                        (*req).search = Some(s);
+                        (*req).query = query;
+                        (*req).tx_count = 0;
+                        (*req).reissue_count = 0;
+                    }
                     pump_waiting(base, st);
                     submit(base, st, req);
                     return;
@@ -758,7 +788,7 @@ unsafe fn reply_error(base: &Base, st: &mut State, req: *mut Request, ns: usize,
             }
         }
     }
-    // SAFETY: contract; not used afterwards.
+    // SAFETY: contract; req is not used afterwards.
     unsafe { finish(base, st, req, error, ttl, Answer::None) };
 }
 
@@ -774,13 +804,34 @@ mod tests {
 
     #[test]
     fn question_check_is_case_exact_or_folded_to_lower() {
-        assert!(question_matches(b"ExAmPle.CoM", b"ExAmPle.CoM"));
-        assert!(question_matches(b"ExAmPle.CoM", b"example.com"));
-        assert!(!question_matches(b"ExAmPle.CoM", b"EXAMPLE.COM"));
-        assert!(!question_matches(b"ExAmPle.CoM", b"exAmPle.CoM"));
-        assert!(!question_matches(b"example.com", b"example.org"));
-        assert!(question_matches(b"Host.", b"Host"));
-        assert!(question_matches(b".", b""));
+        let q = |name: &str, qtype: u16| wire::build_query(7, name.as_bytes(), qtype, wire::CLASS_IN, true).unwrap();
+        let sent = q("ExAmPle.CoM", wire::TYPE_A);
+        assert!(question_matches(&sent, &q("ExAmPle.CoM", wire::TYPE_A)));
+        assert!(question_matches(&sent, &q("example.com", wire::TYPE_A)));
+        assert!(!question_matches(&sent, &q("EXAMPLE.COM", wire::TYPE_A)));
+        assert!(!question_matches(&sent, &q("exAmPle.CoM", wire::TYPE_A)));
+        assert!(!question_matches(&sent, &q("example.org", wire::TYPE_A)));
+        assert!(!question_matches(&sent, &q("ExAmPle.CoM", wire::TYPE_AAAA)));
+        assert!(!question_matches(&sent, &sent[..20]), "cut short");
+        assert!(question_matches(&q("Host.", wire::TYPE_A), &q("Host", wire::TYPE_A)));
+        assert!(question_matches(&q(".", wire::TYPE_A), &q("", wire::TYPE_A)));
+    }
+
+    #[test]
+    fn case_randomisation_touches_only_letters() {
+        let before = wire::build_query(0, b"ab-9.example.com", wire::TYPE_A, wire::CLASS_IN, true).unwrap();
+        let mut pool = RandomPool::new();
+        let mut seen_upper = false;
+        for _ in 0..20 {
+            let mut q = before.clone();
+            randomize_case(&mut pool, &mut q);
+            assert!(q.eq_ignore_ascii_case(&before));
+            assert_eq!(q[..wire::HEADER_LEN], before[..wire::HEADER_LEN]);
+            assert_eq!(q[q.len() - 4..], before[before.len() - 4..]);
+            assert!(wire::parse_message(&q).is_ok());
+            seen_upper |= q.iter().any(u8::is_ascii_uppercase);
+        }
+        assert!(seen_upper);
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! the full timeout): the TCP exchange is one more transmission. The query goes out with the
 //! two-byte length prefix (RFC 1035 4.2.2); the reply is read until its prefix is satisfied
 //! and then handled exactly like a datagram, except that a TC bit in it is final. If the
-//! connection fails the request just waits for its timer, which retransmits over UDP (and
-//! counts the attempt) as after any lost reply.
+//! connection cannot be made or breaks before the whole reply is in, the lookup ends as 2.1
+//! ended it, with DNS_ERR_TRUNCATED; if the server just does not answer, the request's timer
+//! retransmits over UDP as after any lost reply.
 //!
 //! The connection's event lives in the request (not in [`Conn`]) so that closing a connection
 //! from its own callback never frees an event the loop is running.
@@ -54,8 +55,15 @@ pub(super) unsafe fn start(base: &Base, st: &mut State, req: *mut Request) -> bo
     let addr = CSockAddr::new(&st.servers[ns].addr);
     let mut fd = -1;
     // SAFETY: addr is a socket address of its length.
-    if unsafe { socket::socket_connect(&mut fd, addr.as_ptr(), addr.socklen()) } < 0 || fd < 0 {
-        return false;
+    match unsafe { socket::socket_connect(&mut fd, addr.as_ptr(), addr.socklen()) } {
+        socket::CONNECT_IN_PROGRESS | socket::CONNECT_DONE if fd >= 0 => {}
+        _ => {
+            if fd >= 0 {
+                // SAFETY: the socket was made above and is not watched.
+                unsafe { libc::close(fd) };
+            }
+            return false;
+        }
     }
     socket::make_closeonexec(fd);
     let q = request::query_of(r);
@@ -88,6 +96,18 @@ pub(super) fn close(r: &mut Request) {
     unsafe { libc::close(conn.fd) };
 }
 
+/// The connection failed: the truncation stands.
+///
+/// # Safety
+/// `req` must be live, unfinished and in flight; it is not used afterwards.
+unsafe fn broken(base: &Base, st: &mut State, req: *mut Request) {
+    // SAFETY: contract.
+    unsafe {
+        close(&mut *req);
+        request::finish(base, st, req, crate::dns::api::DNS_ERR_TRUNCATED, 0, super::Answer::None);
+    }
+}
+
 /// The connection is writable (the rest of the query goes out) or readable (reply bytes).
 unsafe extern "C" fn on_tcp(_fd: c_int, what: c_short, arg: *mut c_void) {
     let req = arg.cast::<Request>();
@@ -107,7 +127,8 @@ unsafe extern "C" fn on_tcp(_fd: c_int, what: c_short, arg: *mut c_void) {
         let n = unsafe { libc::send(conn.fd, rest.as_ptr().cast(), rest.len(), libc::MSG_NOSIGNAL) };
         if n < 0 {
             if !socket::rw_error_is_retriable(crate::mm::errno()) {
-                close(r);
+                // SAFETY: live, unfinished, in flight (checked above); not used afterwards.
+                unsafe { broken(base, &mut st, req) };
             }
             return;
         }
@@ -129,7 +150,8 @@ unsafe extern "C" fn on_tcp(_fd: c_int, what: c_short, arg: *mut c_void) {
     let n = unsafe { libc::recv(conn.fd, chunk.as_mut_ptr().cast(), chunk.len(), 0) };
     if n <= 0 {
         if n == 0 || !socket::rw_error_is_retriable(crate::mm::errno()) {
-            close(r);
+            // SAFETY: as above.
+            unsafe { broken(base, &mut st, req) };
         }
         return;
     }

@@ -429,3 +429,15 @@ fn dns_resolver_reverse_names() {
     let v6: [u8; 16] = *b"\xff\xf0\x00\x00\x00\x00\xaa\xaa\x11\x11\x00\x00\x00\x00\xef\xef";
     assert_eq!(reverse_name_v6(v6), "f.e.f.e.0.0.0.0.0.0.0.0.1.1.1.1.a.a.a.a.0.0.0.0.0.0.0.0.0.f.f.f.ip6.arpa");
 }
+
+/// Without a TCP listener the truncation stands: DNS_ERR_TRUNCATED, as 2.1 reports it.
+#[test]
+fn dns_resolver_truncated_reply_without_tcp_is_truncated() {
+    let server = FakeServer::start(Box::new(|q, _| vec![reply(q, 0, &[], true)]));
+    let f = Fixture::new(0);
+    f.dns().add_nameserver(server.addr);
+    let out = Outcomes::default();
+    f.resolve("big.example", DNS_QUERY_NO_SEARCH, &out);
+    f.run_until(|| !out.borrow().is_empty());
+    assert_eq!(out.borrow()[0].result, DNS_ERR_TRUNCATED);
+}

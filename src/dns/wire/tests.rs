@@ -602,10 +602,3 @@ fn soa_minimum_read_through_compressed_names() {
     assert_eq!(m.soa_minimum(&m.authority[0]), Err(WireError::RdataLength));
 }
 
-#[test]
-fn letter_case_set_in_place() {
-    let mut n = Name::from_text(b"ab-9.Cd").unwrap();
-    n.set_letter_case(|i| i % 2 == 0);
-    assert_eq!(n.as_bytes(), b"Ab-9.cD");
-    assert!(n.eq_ignore_case(b"AB-9.cd"));
-}

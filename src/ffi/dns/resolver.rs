@@ -501,3 +501,57 @@ pub unsafe extern "C" fn evdns_resolve_reverse_ipv6(addr: *const in6_addr, flags
     // SAFETY: as above.
     started(unsafe { evdns_base_resolve_reverse_ipv6(evdns_get_global_base(), addr, flags, cb, arg) })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    unsafe extern "C" fn never(_: c_int, _: c_char, _: c_int, _: c_int, _: *mut c_void, _: *mut c_void) {
+        panic!("no lookup may complete in this test");
+    }
+
+    /// NULL bases, names and callbacks, malformed nameserver strings, unknown options: the
+    /// error results, and nothing sent (no lookup starts).
+    #[test]
+    fn bad_input_gives_error_results() {
+        let n = ptr::null_mut();
+        // SAFETY: every call below gets NULL or valid arguments, as the exports allow.
+        unsafe {
+            assert_eq!(evdns_base_nameserver_ip_add(n, c"127.0.0.1".as_ptr()), -1);
+            assert_eq!(evdns_base_count_nameservers(n), -1);
+            assert_eq!(evdns_base_set_option(n, c"ndots".as_ptr(), c"1".as_ptr()), -1);
+            assert_eq!(evdns_base_resolv_conf_parse(n, DNS_OPTIONS_ALL, c"/nonexistent".as_ptr()), -1);
+            assert!(evdns_base_resolve_ipv4(n, c"example.com".as_ptr(), 0, Some(never), n.cast()).is_null());
+            assert_eq!(evdns_base_get_nameserver_addr(n, 0, ptr::null_mut(), 0), -1);
+            evdns_base_free(n, 0);
+            evdns_base_search_add(n, c"x".as_ptr());
+            evdns_cancel_request(n, ptr::null_mut());
+            assert_eq!(evdns_resolve_ipv4(c"example.com".as_ptr(), 0, Some(never), n.cast()), -1, "no global base");
+
+            let eb = EventBase::new(None);
+            let b = evdns_base_new(eb, 0);
+            assert!(!b.is_null());
+            for bad in [c"1.2.3.4:99999", c"[::1", c"", c"::1]:53", c"1.2.3.4:"] {
+                assert_eq!(evdns_base_nameserver_ip_add(b, bad.as_ptr()), 4, "{bad:?}");
+            }
+            assert_eq!(evdns_base_nameserver_ip_add(b, ptr::null()), 4);
+            assert_eq!(evdns_base_count_nameservers(b), 0);
+            assert!(evdns_base_resolve_ipv4(b, ptr::null(), 0, Some(never), n.cast()).is_null());
+            assert!(evdns_base_resolve_ipv4(b, c"example.com".as_ptr(), 0, None, n.cast()).is_null());
+            assert!(evdns_base_resolve_reverse(b, ptr::null(), 0, Some(never), n.cast()).is_null());
+            let long = std::ffi::CString::new("a.".repeat(200)).unwrap();
+            assert!(evdns_base_resolve_ipv4(b, long.as_ptr(), DNS_QUERY_NO_SEARCH, Some(never), n.cast()).is_null(), "over 253 bytes");
+            assert!(evdns_base_resolve_ipv4(b, c"a..b".as_ptr(), DNS_QUERY_NO_SEARCH, Some(never), n.cast()).is_null(), "empty label");
+            assert_eq!(evdns_base_set_option(b, c"bogus".as_ptr(), c"1".as_ptr()), -1);
+            assert_eq!(evdns_base_set_option(b, c"ndots".as_ptr(), ptr::null()), -1);
+            assert_eq!(evdns_base_nameserver_sockaddr_add(b, ptr::null(), 0, 0), -1);
+            let short = [0u8; 4];
+            assert_eq!(evdns_base_nameserver_sockaddr_add(b, short.as_ptr().cast(), 4, 0), 2);
+            assert_eq!(evdns_base_get_nameserver_addr(b, -1, ptr::null_mut(), 0), -1);
+            assert_eq!(CStr::from_ptr(evdns_err_to_string(DNS_ERR_TIMEOUT)), c"request timed out");
+            assert_eq!(CStr::from_ptr(evdns_err_to_string(12345)), c"[Unknown error code]");
+            evdns_base_free(b, 1);
+            EventBase::free(eb, false);
+        }
+    }
+}
