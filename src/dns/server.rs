@@ -26,14 +26,14 @@
 use std::cell::{Cell, UnsafeCell};
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_short, c_void, CStr};
-use std::mem::{size_of, MaybeUninit};
+use std::mem::size_of;
 use std::ptr;
 
-use libc::{sockaddr, sockaddr_storage, socklen_t};
+use libc::{sockaddr_storage, socklen_t};
 
 use crate::base::{DelMode, EventBase};
 use crate::dns::api::{DNS_ERR_NOTIMPL, EVDNS_FLAGS_AA, EVDNS_FLAGS_RD};
-use crate::dns::wire::{self, Name, QuestionOut, RdataOut, RecordOut, Sections, WireError};
+use crate::dns::wire::{self, QuestionOut, RdataOut, RecordOut, Sections, WireError};
 use crate::event::{Event, EV_PERSIST, EV_READ, EV_WRITE};
 use crate::ffi::event::Locked;
 use crate::mm::errno;
@@ -77,9 +77,13 @@ const _: () = {
 /// Upstream's receive buffer: queries are far smaller; the parser needs only the questions.
 const RECV_BUF: usize = 1500;
 
-/// Datagrams read per readiness: a flood must not keep the loop from its other events
-/// (timers, other sockets). The socket stays readable, so the loop comes back for the rest.
-const MAX_READS_PER_WAKEUP: usize = 64;
+/// Datagrams read, and replies sent, per system call (recvmmsg, sendmmsg): under load one
+/// call moves a whole batch where recvfrom and sendto would cost one call per query.
+const BATCH: usize = 32;
+
+/// Batches read per readiness: a flood must not keep the loop from its other events (timers,
+/// other sockets). The socket stays readable, so the loop comes back for the rest.
+const MAX_BATCHES_PER_WAKEUP: usize = 2;
 
 /// A reply section (EVDNS_ANSWER_SECTION, EVDNS_AUTHORITY_SECTION, EVDNS_ADDITIONAL_SECTION).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,51 +113,88 @@ pub enum Data<'a> {
     Name(&'a [u8]),
 }
 
-/// One record added to a reply, owned until the reply is built.
+/// One record added to a reply; its name and data are ranges of its `Records`' bytes.
 struct Item {
-    name: Box<[u8]>,
+    section: Section,
     rtype: u16,
     class: u16,
     ttl: u32,
     is_name: bool,
-    data: Box<[u8]>,
+    name: (u32, u32),
+    data: (u32, u32),
 }
 
-impl Item {
-    fn out(&self) -> RecordOut<'_> {
-        let data = if self.is_name { RdataOut::Name(&self.data) } else { RdataOut::Bytes(&self.data) };
-        RecordOut { name: &self.name, rtype: self.rtype, class: self.class, ttl: self.ttl, data }
-    }
-}
-
-/// The records of a reply being built, by section.
+/// The records of a reply being built, in the order added. Their names and data are copied
+/// into one buffer, so adding a record costs no allocation of its own.
 #[derive(Default)]
-struct Records([Vec<Item>; 3]);
+struct Records {
+    items: Vec<Item>,
+    bytes: Vec<u8>,
+}
 
 impl Records {
-    /// Adds a record whose names are valid (checked here, so that building cannot fail on them
-    /// later and the caller learns of a bad name when it adds it).
-    fn add(&mut self, section: Section, name: &[u8], rtype: u16, class: u16, ttl: u32, data: Data<'_>) -> Result<(), WireError> {
-        Name::from_text(name)?;
-        let (is_name, data) = match data {
-            Data::Bytes(b) => (false, b),
-            Data::Name(n) => {
-                Name::from_text(n)?;
-                (true, n)
-            }
-        };
-        if data.len() > usize::from(u16::MAX) {
-            return Err(WireError::NoRoom);
+    /// Copies `b` into the buffer and returns where it is.
+    fn keep(&mut self, b: &[u8]) -> (u32, u32) {
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(b);
+        (start, self.bytes.len() as u32)
+    }
+
+    fn get(&self, (start, end): (u32, u32)) -> &[u8] {
+        &self.bytes[start as usize..end as usize]
+    }
+
+    /// Adds the records for `data`, one each, all or none: each name is checked here, so that
+    /// building cannot fail on it later and the caller learns of a bad name when it adds it.
+    fn add<'d>(&mut self, section: Section, name: &[u8], rtype: u16, class: u16, ttl: u32, data: impl IntoIterator<Item = Data<'d>>) -> Result<(), WireError> {
+        let (items, bytes) = (self.items.len(), self.bytes.len());
+        let added = self.add_each(section, name, rtype, class, ttl, data);
+        if added.is_err() {
+            self.items.truncate(items);
+            self.bytes.truncate(bytes);
         }
-        let item = Item { name: name.into(), rtype, class, ttl, is_name, data: data.into() };
-        self.0[section as usize].push(item);
+        added
+    }
+
+    fn add_each<'d>(&mut self, section: Section, name: &[u8], rtype: u16, class: u16, ttl: u32, data: impl IntoIterator<Item = Data<'d>>) -> Result<(), WireError> {
+        wire::check_name(name)?;
+        // One allocation for a typical request's records rather than a few as they grow.
+        self.bytes.reserve(name.len() + 64);
+        self.items.reserve(2);
+        let name = self.keep(name);
+        for d in data {
+            let (is_name, d) = match d {
+                Data::Bytes(b) => (false, b),
+                Data::Name(n) => {
+                    wire::check_name(n)?;
+                    (true, n)
+                }
+            };
+            if d.len() > usize::from(u16::MAX) {
+                return Err(WireError::NoRoom);
+            }
+            let data = self.keep(d);
+            self.items.push(Item { section, rtype, class, ttl, is_name, name, data });
+        }
         Ok(())
     }
 
     /// Builds the reply to `questions` under `limit` bytes.
     fn build(&self, id: u16, flags: u16, questions: &[QuestionOut<'_>], limit: usize) -> Result<wire::Reply, WireError> {
-        let [an, ns, ar] = self.0.each_ref().map(|items| items.iter().map(Item::out).collect::<Vec<_>>());
-        wire::build_reply(id, flags, questions, Sections { answers: &an, authority: &ns, additional: &ar }, limit)
+        // Section by section, each in the order its records were added.
+        let mut records = Vec::with_capacity(self.items.len());
+        let mut ends = [0; 3];
+        for (i, section) in [Section::Answer, Section::Authority, Section::Additional].into_iter().enumerate() {
+            records.extend(self.items.iter().filter(|it| it.section == section).map(|it| {
+                let data = self.get(it.data);
+                let data = if it.is_name { RdataOut::Name(data) } else { RdataOut::Bytes(data) };
+                RecordOut { name: self.get(it.name), rtype: it.rtype, class: it.class, ttl: it.ttl, data }
+            }));
+            ends[i] = records.len();
+        }
+        let sections =
+            Sections { answers: &records[..ends[0]], authority: &records[ends[0]..ends[1]], additional: &records[ends[1]..] };
+        wire::build_reply(id, flags, questions, sections, limit)
     }
 }
 
@@ -201,6 +242,13 @@ pub struct EvdnsServerPort {
     /// Replies the socket would not take yet, oldest first; each holds a request (and so a
     /// reference). Only touched under the lock, never across a call out.
     pending: UnsafeCell<VecDeque<*mut ServerRequest>>,
+    /// Where a batch of datagrams is received: BATCH slots of RECV_BUF bytes. Only touched by
+    /// `read_queries`, under the lock.
+    recv_bufs: UnsafeCell<Box<[u8]>>,
+    /// While `read_queries` hands a batch of queries to the callback: the replies made
+    /// meanwhile, sent together once the batch is done (see `ServerRequest::respond`).
+    in_batch: Cell<bool>,
+    outbox: UnsafeCell<Vec<*mut ServerRequest>>,
 }
 
 /// Adds one of a port's events to its base.
@@ -215,14 +263,6 @@ fn del_event(ev: &UnsafeCell<Event>, mode: DelMode) -> c_int {
     let ev = ev.get();
     // SAFETY: as in add_event.
     unsafe { Locked::new((*ev).base).del_nolock(ev, mode) }
-}
-
-/// What became of one sendto.
-enum Sent {
-    Done,
-    /// The socket would block (or the call was interrupted): try again when writable.
-    Later,
-    Failed(c_int),
 }
 
 impl EvdnsServerPort {
@@ -251,6 +291,9 @@ impl EvdnsServerPort {
             refcnt: Cell::new(1),
             closing: Cell::new(false),
             pending: UnsafeCell::new(VecDeque::new()),
+            recv_bufs: UnsafeCell::new(vec![0; BATCH * RECV_BUF].into_boxed_slice()),
+            in_batch: Cell::new(false),
+            outbox: UnsafeCell::new(Vec::new()),
         };
         // SAFETY: port is fresh memory of the right size and malloc's alignment; nothing else
         // sees it before the events are assigned.
@@ -355,21 +398,36 @@ impl EvdnsServerPort {
         }
     }
 
-    /// The read event's work: each waiting datagram becomes a request for the callback.
-    /// Lock and a reference held.
+    /// The read event's work: each waiting datagram becomes a request for the callback, a
+    /// batch at a time; the replies made during a batch go out together after it. Lock and a
+    /// reference held.
     fn read_queries(&self) {
+        // A callback that runs the loop again from inside a batch: the batch's buffers are in
+        // use, and the queries wait for the outer batch's next round.
+        if self.in_batch.get() {
+            return;
+        }
         let port = self as *const EvdnsServerPort as *mut EvdnsServerPort;
-        for _ in 0..MAX_READS_PER_WAKEUP {
+        // SAFETY: only used here, under the lock, and never re-entered (checked above).
+        let bufs = unsafe { &mut *self.recv_bufs.get() };
+        // SAFETY: all-zero sockaddr_storages, iovecs and mmsghdrs are valid (plain C data).
+        let (mut addrs, mut iovs, mut msgs): ([sockaddr_storage; BATCH], [libc::iovec; BATCH], [libc::mmsghdr; BATCH]) =
+            unsafe { (std::mem::zeroed(), std::mem::zeroed(), std::mem::zeroed()) };
+        for _ in 0..MAX_BATCHES_PER_WAKEUP {
             if self.closing.get() {
                 return;
             }
-            let mut packet = [0u8; RECV_BUF];
-            let mut addr = MaybeUninit::<sockaddr_storage>::zeroed();
-            let mut addrlen = size_of::<sockaddr_storage>() as socklen_t;
-            // SAFETY: packet and addr have the room given.
-            let n = unsafe {
-                libc::recvfrom(self.fd, packet.as_mut_ptr().cast(), packet.len(), 0, addr.as_mut_ptr().cast(), &mut addrlen)
-            };
+            for (i, ((iov, msg), addr)) in iovs.iter_mut().zip(&mut msgs).zip(&mut addrs).enumerate() {
+                iov.iov_base = bufs[i * RECV_BUF..].as_mut_ptr().cast();
+                iov.iov_len = RECV_BUF;
+                msg.msg_hdr.msg_iov = iov;
+                msg.msg_hdr.msg_iovlen = 1;
+                msg.msg_hdr.msg_name = (addr as *mut sockaddr_storage).cast();
+                msg.msg_hdr.msg_namelen = size_of::<sockaddr_storage>() as socklen_t;
+            }
+            // SAFETY: BATCH messages, each with one iovec into its own slot of bufs and its own
+            // address storage, all of the sizes given.
+            let n = unsafe { libc::recvmmsg(self.fd, msgs.as_mut_ptr(), BATCH as std::ffi::c_uint, 0, ptr::null_mut()) };
             if n < 0 {
                 let err = errno();
                 if !socket::rw_error_is_retriable(err) {
@@ -377,43 +435,70 @@ impl EvdnsServerPort {
                 }
                 return;
             }
-            let Some(query) = accept_query(&packet[..n as usize]) else { continue };
-            // SAFETY: zeroed, then filled by recvfrom up to addrlen.
-            let addr = unsafe { addr.assume_init() };
-            // SAFETY: port is live and locked (ours).
-            let req = unsafe { ServerRequest::new(port, &query, &addr, addrlen) };
-            if req.is_null() {
-                evdns_warn!("Out of memory for a DNS request; dropped");
-                continue;
-            }
-            if query.header.opcode() != 0 {
-                // Only standard queries are supported, as upstream meant (its check came after
-                // the opcode was masked off and never fired).
-                // SAFETY: req is live and ours.
-                if unsafe { ServerRequest::respond(req, DNS_ERR_NOTIMPL) } < 0 {
-                    // SAFETY: still live: respond kept it.
-                    unsafe { ServerRequest::drop_request(req) };
+            let n = n as usize;
+            self.in_batch.set(true);
+            for (i, msg) in msgs[..n].iter().enumerate() {
+                if self.closing.get() {
+                    break;
                 }
-                continue;
+                let packet = &bufs[i * RECV_BUF..i * RECV_BUF + msg.msg_len as usize];
+                self.handle_datagram(port, packet, &addrs[i], msg.msg_hdr.msg_namelen);
             }
-            // SAFETY: the user's callback with a live request, which it now owns.
-            unsafe { (self.cb)(req.cast(), self.arg) };
+            self.in_batch.set(false);
+            self.flush_outbox();
+            if n < BATCH {
+                return;
+            }
         }
     }
 
-    /// Sends `reply` to `addr`.
-    fn send(&self, reply: &[u8], addr: &sockaddr_storage, addrlen: socklen_t) -> Sent {
-        // SAFETY: reply and addr are readable for the lengths given.
-        let r = unsafe {
-            libc::sendto(self.fd, reply.as_ptr().cast(), reply.len(), 0, (addr as *const sockaddr_storage).cast::<sockaddr>(), addrlen)
-        };
-        if r >= 0 {
-            return Sent::Done;
+    /// One datagram from `addr`: a request for the callback, unless it is dropped. Lock held.
+    fn handle_datagram(&self, port: *mut EvdnsServerPort, packet: &[u8], addr: &sockaddr_storage, addrlen: socklen_t) {
+        let Some(query) = accept_query(packet) else { return };
+        // SAFETY: port is live and locked (ours).
+        let req = unsafe { ServerRequest::new(port, &query, addr, addrlen) };
+        if req.is_null() {
+            evdns_warn!("Out of memory for a DNS request; dropped");
+            return;
         }
-        match errno() {
-            e if socket::rw_error_is_retriable(e) => Sent::Later,
-            e => Sent::Failed(e),
+        if query.header.opcode() != 0 {
+            // Only standard queries are supported, as upstream meant (its check came after the
+            // opcode was masked off and never fired).
+            // SAFETY: req is live and ours.
+            if unsafe { ServerRequest::respond(req, DNS_ERR_NOTIMPL) } < 0 {
+                // SAFETY: still live: respond kept it.
+                unsafe { ServerRequest::drop_request(req) };
+            }
+            return;
         }
+        // SAFETY: the user's callback with a live request, which it now owns.
+        unsafe { (self.cb)(req.cast(), self.arg) };
+    }
+
+    /// Sends the built replies of `reqs` (at most BATCH are tried) with one sendmmsg: how many
+    /// went out, or the error of the first that did not. Lock held.
+    fn send_batch(&self, reqs: &[*mut ServerRequest]) -> Result<usize, c_int> {
+        let reqs = &reqs[..reqs.len().min(BATCH)];
+        // SAFETY: all-zero iovecs and mmsghdrs are valid (plain C data).
+        let (mut iovs, mut msgs): ([libc::iovec; BATCH], [libc::mmsghdr; BATCH]) = unsafe { (std::mem::zeroed(), std::mem::zeroed()) };
+        for ((iov, msg), &req) in iovs.iter_mut().zip(&mut msgs).zip(reqs) {
+            // SAFETY: requests given here are live, with their reply built.
+            let r = unsafe { &*req };
+            let reply = r.response.as_deref().unwrap_or_default();
+            iov.iov_base = reply.as_ptr() as *mut c_void;
+            iov.iov_len = reply.len();
+            msg.msg_hdr.msg_iov = iov;
+            msg.msg_hdr.msg_iovlen = 1;
+            msg.msg_hdr.msg_name = (&r.addr as *const sockaddr_storage) as *mut c_void;
+            msg.msg_hdr.msg_namelen = r.addrlen;
+        }
+        // SAFETY: reqs.len() messages, each pointing at a reply and an address that stay put
+        // during the call; sendmmsg only reads them.
+        let n = unsafe { libc::sendmmsg(self.fd, msgs.as_mut_ptr(), reqs.len() as std::ffi::c_uint, 0) };
+        if n < 0 {
+            return Err(errno());
+        }
+        Ok(n as usize)
     }
 
     /// Runs `f` on the queue of waiting replies. Lock held; `f` calls nothing that could come
@@ -423,27 +508,69 @@ impl EvdnsServerPort {
         f(unsafe { &mut *self.pending.get() })
     }
 
+    /// Queues replies behind those already waiting, and waits for the socket to be writable
+    /// if none were. Lock held; the requests now belong to the queue.
+    fn queue(&self, reqs: &[*mut ServerRequest]) {
+        let was_empty = self.with_pending(|q| {
+            let was_empty = q.is_empty();
+            q.extend(reqs);
+            was_empty
+        });
+        if was_empty && add_event(&self.write_ev) < 0 {
+            evdns_warn!("Error from libevent when adding event for DNS server");
+        }
+    }
+
+    /// Sends `reqs` in order, as many a call as sendmmsg takes, and frees each that went or
+    /// failed for good; when the socket would block, the rest wait in the queue. Lock and a
+    /// reference held (so releasing requests cannot destroy the port); the caller has taken
+    /// `reqs` out of wherever it kept them.
+    fn send_all(&self, mut reqs: &[*mut ServerRequest]) {
+        while !reqs.is_empty() {
+            if self.with_pending(|q| !q.is_empty()) {
+                self.queue(reqs);
+                return;
+            }
+            let done = match self.send_batch(reqs) {
+                Ok(n) => n,
+                Err(e) if socket::rw_error_is_retriable(e) => 0,
+                Err(e) => {
+                    evdns_warn!("Error {} ({}) while writing response to port; dropping", crate::log::strerror(e), e);
+                    1
+                }
+            };
+            if done == 0 {
+                self.queue(reqs);
+                return;
+            }
+            for &req in &reqs[..done] {
+                // SAFETY: live, and no longer kept anywhere; the caller's reference keeps the
+                // port alive.
+                unsafe { ServerRequest::release(req) };
+            }
+            reqs = &reqs[done..];
+        }
+    }
+
+    /// Sends what the callback answered during a batch. Lock and a reference held.
+    fn flush_outbox(&self) {
+        // SAFETY: only touched under the lock, and respond does not run during this call.
+        let out = std::mem::take(unsafe { &mut *self.outbox.get() });
+        self.send_all(&out);
+        // Keep the allocation for the next batch.
+        let mut out = out;
+        out.clear();
+        // SAFETY: as above.
+        unsafe { *self.outbox.get() = out };
+    }
+
     /// The write event's work: send waiting replies in order until the socket would block;
     /// once all are out, stop watching for writability. Lock and a reference held.
     fn flush(&self) {
-        loop {
-            let Some(req) = self.with_pending(|q| q.front().copied()) else {
-                del_event(&self.write_ev, DelMode::NoBlock);
-                return;
-            };
-            // SAFETY: queued requests are live and owned by the queue.
-            let r = unsafe { &*req };
-            match self.send(r.response.as_deref().unwrap_or_default(), &r.addr, r.addrlen) {
-                Sent::Later => return,
-                Sent::Done => {}
-                Sent::Failed(e) => {
-                    evdns_warn!("Error {} ({}) while writing response to port; dropping", crate::log::strerror(e), e)
-                }
-            }
-            self.with_pending(|q| q.pop_front());
-            // SAFETY: req is live and no longer queued. The port survives it: the running
-            // callback holds a reference.
-            unsafe { ServerRequest::release(req) };
+        let waiting: Vec<*mut ServerRequest> = self.with_pending(|q| q.drain(..).collect());
+        self.send_all(&waiting);
+        if self.with_pending(|q| q.is_empty()) {
+            del_event(&self.write_ev, DelMode::NoBlock);
         }
     }
 }
@@ -565,12 +692,21 @@ impl ServerRequest {
         self.records.build(self.id, reply_flags(self.public.flags, rcode), &self.questions(), limit)
     }
 
-    /// `evdns_server_request_add_reply` and the helpers built on it: -1 with a warning when a
-    /// name is invalid or the request was already answered.
+    /// `evdns_server_request_add_reply` and the helpers built on it: one record per `data`,
+    /// all or none; -1 with a warning when a name is invalid or the request was already
+    /// answered.
     ///
     /// # Safety
     /// `req` must be a live request the caller owns.
-    pub unsafe fn add_reply(req: *mut ServerRequest, section: Section, name: &[u8], rtype: u16, class: u16, ttl: u32, data: &[Data<'_>]) -> c_int {
+    pub unsafe fn add_reply<'d>(
+        req: *mut ServerRequest,
+        section: Section,
+        name: &[u8],
+        rtype: u16,
+        class: u16,
+        ttl: u32,
+        data: impl IntoIterator<Item = Data<'d>>,
+    ) -> c_int {
         // SAFETY: live request (contract); its port outlives it.
         let (r, port) = unsafe { (&mut *req, &*(*req).port) };
         port.take_lock();
@@ -578,13 +714,8 @@ impl ServerRequest {
             evdns_warn!("evdns_server_request_add_reply: the request was already answered");
             -1
         } else {
-            let mut added = Records::default();
-            let checked = data.iter().try_for_each(|d| added.add(section, name, rtype, class, ttl, *d));
-            match checked {
-                Ok(()) => {
-                    r.records.0[section as usize].append(&mut added.0[section as usize]);
-                    0
-                }
+            match r.records.add(section, name, rtype, class, ttl, data) {
+                Ok(()) => 0,
                 Err(e) => {
                     evdns_warn!("evdns_server_request_add_reply: bad record for \"{}\": {}", String::from_utf8_lossy(name), e);
                     -1
@@ -636,32 +767,36 @@ impl ServerRequest {
                 }
             }
         }
+        // Inside a batch of the loop's callback: sent with the batch's other replies.
+        if port.in_batch.get() {
+            // SAFETY: only touched under the lock, which we hold.
+            unsafe { (*port.outbox.get()).push(req) };
+            port.release_lock();
+            return 0;
+        }
         // Behind replies already waiting, to keep them in order.
         if port.with_pending(|q| !q.is_empty()) {
-            port.with_pending(|q| q.push_back(req));
+            port.queue(&[req]);
             port.release_lock();
             return 1;
         }
-        match port.send(r.response.as_deref().unwrap_or_default(), &r.addr, r.addrlen) {
-            Sent::Done => {
+        match port.send_batch(&[req]) {
+            Ok(1) => {
                 // SAFETY: live and ours; if the port went with it, its lock went too.
                 if !unsafe { ServerRequest::release(req) } {
                     port.release_lock();
                 }
                 0
             }
-            Sent::Later => {
-                port.with_pending(|q| q.push_back(req));
-                if add_event(&port.write_ev) < 0 {
-                    evdns_warn!("Error from libevent when adding event for DNS server");
-                }
-                port.release_lock();
-                1
-            }
-            Sent::Failed(e) => {
+            Err(e) if !socket::rw_error_is_retriable(e) => {
                 evdns_warn!("Error {} ({}) while sending a DNS reply", crate::log::strerror(e), e);
                 port.release_lock();
                 -1
+            }
+            _ => {
+                port.queue(&[req]);
+                port.release_lock();
+                1
             }
         }
     }
@@ -737,11 +872,11 @@ pub fn fuzz_query(data: &[u8]) {
     for q in &query.questions {
         let name = q.name.as_bytes();
         let added = [
-            records.add(Section::Answer, name, wire::TYPE_A, wire::CLASS_IN, 60, Data::Bytes(&[127, 0, 0, 1])),
-            records.add(Section::Answer, name, wire::TYPE_AAAA, wire::CLASS_IN, 60, Data::Bytes(&[0; 16])),
-            records.add(Section::Answer, name, wire::TYPE_PTR, wire::CLASS_IN, 60, Data::Name(name)),
-            records.add(Section::Answer, name, wire::TYPE_CNAME, wire::CLASS_IN, 60, Data::Name(b"target.example")),
-            records.add(Section::Authority, b"example", wire::TYPE_NS, wire::CLASS_IN, 60, Data::Name(name)),
+            records.add(Section::Answer, name, wire::TYPE_A, wire::CLASS_IN, 60, [Data::Bytes(&[127, 0, 0, 1])]),
+            records.add(Section::Answer, name, wire::TYPE_AAAA, wire::CLASS_IN, 60, [Data::Bytes(&[0; 16])]),
+            records.add(Section::Answer, name, wire::TYPE_PTR, wire::CLASS_IN, 60, [Data::Name(name)]),
+            records.add(Section::Answer, name, wire::TYPE_CNAME, wire::CLASS_IN, 60, [Data::Name(b"target.example")]),
+            records.add(Section::Authority, b"example", wire::TYPE_NS, wire::CLASS_IN, 60, [Data::Name(name)]),
         ];
         // Parsed names are always valid names.
         assert!(added.iter().all(Result::is_ok));

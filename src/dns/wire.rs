@@ -45,6 +45,8 @@ const MAX_POINTER_TARGET: usize = 0x3fff;
 /// Bound on remembered suffixes per message: lookup is a linear scan, and a 64 KiB reply of
 /// distinct names would otherwise make building quadratic. Later names just compress less.
 const MAX_SUFFIXES: usize = 128;
+/// Suffixes a writer has room for before it grows: a typical reply's names have fewer.
+const SUFFIXES_INITIAL: usize = 16;
 /// Smallest encodings: a question is a root name plus type and class; a record adds TTL and
 /// RDLENGTH. Used to reject counts the packet cannot possibly hold before allocating.
 const MIN_QUESTION_LEN: usize = 1 + 4;
@@ -470,6 +472,12 @@ fn read_records<'a>(r: &mut Reader<'a>, count: u16) -> Result<Vec<Record<'a>>, W
     Ok(out)
 }
 
+/// Checks a text name by the rules the builder applies, without copying it (the server checks
+/// each name when it is added, so that building the reply cannot fail on it later).
+pub fn check_name(text: &[u8]) -> Result<(), WireError> {
+    check_text_name(text).map(drop)
+}
+
 /// Checks a text name and returns it without its trailing dot.
 fn check_text_name(text: &[u8]) -> Result<&[u8], WireError> {
     let text = text.strip_suffix(b".").unwrap_or(text);
@@ -505,7 +513,8 @@ struct Writer<'n> {
 impl<'n> Writer<'n> {
     fn new(limit: usize) -> Writer<'n> {
         let limit = limit.min(TCP_MAX);
-        Writer { buf: Vec::with_capacity(limit.min(UDP_MAX)), limit, suffixes: Vec::new() }
+        // Room for the suffixes of a few names at once rather than growing one by one.
+        Writer { buf: Vec::with_capacity(limit.min(UDP_MAX)), limit, suffixes: Vec::with_capacity(SUFFIXES_INITIAL) }
     }
 
     fn put(&mut self, bytes: &[u8]) -> Result<(), WireError> {

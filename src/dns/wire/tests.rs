@@ -260,6 +260,10 @@ fn text_names_checked() {
     assert_eq!(name("back\\slash.x").as_bytes(), b"back\\slash.x");
     assert_eq!(Name::from_text(b"a..b").unwrap_err(), WireError::EmptyLabel);
     assert_eq!(Name::from_text(b".a").unwrap_err(), WireError::EmptyLabel);
+    // check_name applies the same rules without copying.
+    for t in [&b""[..], b".", b"a.b.", b"a..b", b".a", &[b'x'; 64], &[b'x'; 254], b"a\0b"] {
+        assert_eq!(check_name(t), Name::from_text(t).map(drop), "{t:?}");
+    }
     assert_eq!(Name::from_text(b"a.b..").unwrap_err(), WireError::EmptyLabel);
     assert_eq!(Name::from_text(b"..").unwrap_err(), WireError::EmptyLabel);
     assert_eq!(Name::from_text(&[b'x'; 64]).unwrap_err(), WireError::LabelTooLong);

@@ -106,7 +106,7 @@ pub unsafe extern "C" fn evdns_server_request_add_reply(
     };
     // Type, class and TTL are the wire's 16- and 32-bit fields, cut to them as upstream does.
     // SAFETY: a live request the caller owns (the C API's contract).
-    unsafe { ServerRequest::add_reply(req, section, name, type_ as u16, class as u16, ttl as u32, &[data]) }
+    unsafe { ServerRequest::add_reply(req, section, name, type_ as u16, class as u16, ttl as u32, [data]) }
 }
 
 /// add_a_reply and add_aaaa_reply: `n` addresses of `size` bytes, one record each.
@@ -119,11 +119,10 @@ unsafe fn add_addresses(req: *mut EvdnsServerRequest, name: *const c_char, n: c_
     // SAFETY: addrs holds n addresses of `size` bytes (the C API's contract); n * size fits
     // (n is an int, size 16 at most).
     let bytes = unsafe { std::slice::from_raw_parts(addrs.cast::<u8>(), n as usize * size) };
-    let data: Vec<Data<'_>> = bytes.chunks_exact(size).map(Data::Bytes).collect();
     // SAFETY: a non-NULL C string (contract).
     let name = unsafe { CStr::from_ptr(name) }.to_bytes();
     // SAFETY: a live request the caller owns (the C API's contract).
-    unsafe { ServerRequest::add_reply(ServerRequest::from_handle(req), Section::Answer, name, rtype as u16, EVDNS_CLASS_INET as u16, ttl as u32, &data) }
+    unsafe { ServerRequest::add_reply(ServerRequest::from_handle(req), Section::Answer, name, rtype as u16, EVDNS_CLASS_INET as u16, ttl as u32, bytes.chunks_exact(size).map(Data::Bytes)) }
 }
 
 /// One answer of IPv4 addresses per address (upstream put all `n` in one record, which only
@@ -164,7 +163,7 @@ pub unsafe extern "C" fn evdns_server_request_add_ptr_reply(
         owned.as_bytes()
     };
     // SAFETY: a live request the caller owns (the C API's contract).
-    unsafe { ServerRequest::add_reply(req, Section::Answer, name, EVDNS_TYPE_PTR as u16, EVDNS_CLASS_INET as u16, ttl as u32, &[Data::Name(hostname)]) }
+    unsafe { ServerRequest::add_reply(req, Section::Answer, name, EVDNS_TYPE_PTR as u16, EVDNS_CLASS_INET as u16, ttl as u32, [Data::Name(hostname)]) }
 }
 
 #[no_mangle]
@@ -173,7 +172,7 @@ pub unsafe extern "C" fn evdns_server_request_add_cname_reply(req: *mut EvdnsSer
     let name = text_arg!(name, -1, "evdns_server_request_add_cname_reply", "name");
     let cname = text_arg!(cname, -1, "evdns_server_request_add_cname_reply", "cname");
     // SAFETY: a live request the caller owns (the C API's contract).
-    unsafe { ServerRequest::add_reply(req, Section::Answer, name, EVDNS_TYPE_CNAME as u16, EVDNS_CLASS_INET as u16, ttl as u32, &[Data::Name(cname)]) }
+    unsafe { ServerRequest::add_reply(req, Section::Answer, name, EVDNS_TYPE_CNAME as u16, EVDNS_CLASS_INET as u16, ttl as u32, [Data::Name(cname)]) }
 }
 
 /// 0: sent; 1: queued until the socket is writable; -1: not sent, the request is still the
