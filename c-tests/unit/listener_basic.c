@@ -16,26 +16,8 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 #include "check.h"
+#include "loopback.h"
 #include "warnings.h"
-
-static struct sockaddr_in loopback(unsigned short port)
-{
-	struct sockaddr_in sin;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(port);
-	return sin;
-}
-
-static unsigned short port_of(evutil_socket_t fd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	if (getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
-		return 0;
-	return ntohs(sin.sin_port);
-}
 
 static struct evconnlistener *bind_loopback(struct event_base *base, evconnlistener_cb cb,
     void *arg, unsigned flags, unsigned short port)

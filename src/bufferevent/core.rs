@@ -74,6 +74,8 @@ pub struct BevPrivate {
     pub(super) errno_pending: c_int,
     /// The getaddrinfo error of the last connect_hostname.
     pub(super) dns_error: c_int,
+    /// The pending lookup of connect_hostname (upstream's `dns_request`), NULL when none.
+    pub(super) dns_request: *mut c_void,
     /// The deferred run of the callbacks.
     pub(super) deferred: EventCallback,
     pub(super) options: c_int,

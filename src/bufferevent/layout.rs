@@ -18,11 +18,8 @@ use crate::event::Event;
 
 pub use crate::buffer::Evbuffer;
 
-/// `struct evdns_base`, opaque until evdns exists (connect_hostname takes one).
-#[repr(C)]
-pub struct EvdnsBase {
-    _opaque: [u8; 0],
-}
+/// `struct evdns_base`, which connect_hostname takes.
+pub use crate::dns::api::evdns_base as EvdnsBase;
 
 /// `bufferevent_data_cb`: the read or write callback.
 pub type BuffereventDataCb = unsafe extern "C" fn(bev: *mut Bufferevent, ctx: *mut c_void);

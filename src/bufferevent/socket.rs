@@ -21,6 +21,7 @@ use crate::ffi::buffer as evb;
 use crate::ffi::event as ev;
 use crate::ffi::util as evu;
 use crate::mm::errno;
+use crate::util::addrinfo;
 use crate::util::socket::rw_error_is_retriable;
 
 #[no_mangle]
@@ -321,40 +322,75 @@ pub unsafe fn connect(bev: *mut Bufferevent, sa: *const sockaddr, socklen: c_int
     }
 }
 
-/// `bufferevent_socket_connect_hostname`, through the system resolver (evutil_getaddrinfo,
-/// which blocks): the first address found is connected to. A failed lookup is reported as an
-/// ERROR event, its code by get_dns_error. The evdns base, if any, is not used yet.
+/// `bufferevent_socket_connect_hostname`: looks `hostname` up through evdns when a DNS base is
+/// given (asynchronously; evdns registers itself with `util::addrinfo`), else through the
+/// system resolver (blocking, answered before this returns), then connects to the first address.
+/// Reading and writing are suspended meanwhile, and the lookup holds a reference on the
+/// bufferevent, so freeing it cancels the lookup without the answer finding freed memory. A
+/// failed lookup is an ERROR event, its code reported by get_dns_error. A second call while a
+/// lookup is pending starts another one, as upstream; the first still completes.
 ///
 /// # Safety
-/// `bev` must be a live socket bufferevent; `hostname` a C string.
-pub unsafe fn connect_hostname(bev: *mut Bufferevent, family: c_int, hostname: *const c_char, port: c_int) -> c_int {
+/// `bev` must be a live socket bufferevent; `hostname` a C string; `dns_base` NULL or a live
+/// evdns base.
+pub unsafe fn connect_hostname(bev: *mut Bufferevent, dns_base: *mut EvdnsBase, family: c_int, hostname: *const c_char, port: c_int) -> c_int {
     let p = upcast(bev);
     let portbuf = std::ffi::CString::new(port.to_string()).unwrap_or_default();
-    // SAFETY: zeroed addrinfo hints are valid; the fields set are plain integers.
-    let mut hints: crate::util::addrinfo::AddrInfo = unsafe { std::mem::zeroed() };
-    hints.ai_family = family;
-    hints.ai_socktype = libc::SOCK_STREAM;
-    hints.ai_protocol = libc::IPPROTO_TCP;
-    hints.ai_flags = crate::util::addrinfo::AI_ADDRCONFIG;
-    let mut res = ptr::null_mut();
-    // SAFETY: live bufferevent (contract); hostname a C string; res receives a list freed
-    // below.
+    let hints = addrinfo::AddrInfo { ai_family: family, ai_socktype: libc::SOCK_STREAM, ai_protocol: libc::IPPROTO_TCP, ..addrinfo::empty_hints() };
+    // SAFETY: live bufferevent (contract); the reference taken here is dropped by
+    // connect_resolved, which runs exactly once (maybe before getaddrinfo_async returns).
     unsafe {
         core::lock(bev);
         (*p).dns_error = 0;
+        core::suspend_write(bev, core::SUSPEND_LOOKUP);
+        core::suspend_read(bev, core::SUSPEND_LOOKUP);
+        core::incref(bev);
+        (*p).dns_request = addrinfo::getaddrinfo_async(dns_base.cast(), hostname, portbuf.as_ptr(), &hints, connect_resolved, bev.cast());
         core::unlock(bev);
-        let err = evu::evutil_getaddrinfo(hostname, portbuf.as_ptr(), &hints, &mut res);
-        if err != 0 || res.is_null() {
-            core::incref_and_lock(bev);
-            (*p).dns_error = err;
+    }
+    0
+}
+
+/// The lookup of connect_hostname finished: connect, or report why not.
+unsafe extern "C" fn connect_resolved(result: c_int, ai: *mut addrinfo::AddrInfo, arg: *mut c_void) {
+    let bev = arg.cast::<Bufferevent>();
+    let p = upcast(bev);
+    // SAFETY: arg is the bufferevent connect_hostname passed, kept alive by its reference;
+    // ai is NULL or a list we own.
+    unsafe {
+        core::lock(bev);
+        core::unsuspend_write(bev, core::SUSPEND_LOOKUP);
+        core::unsuspend_read(bev, core::SUSPEND_LOOKUP);
+        (*p).dns_request = ptr::null_mut();
+        if result == addrinfo::EAI_CANCEL {
+            // Cancelled by a free, setfd or a new connect: nobody to tell.
+            (*p).dns_error = result;
+        } else if result != 0 || ai.is_null() {
+            // A successful lookup without addresses (a hosts-file name of another family).
+            (*p).dns_error = if result != 0 { result } else { addrinfo::EAI_NODATA };
             core::run_eventcb(bev, BEV_EVENT_ERROR, 0);
-            core::decref_and_unlock(bev);
-            return -1;
+        } else {
+            set_conn_address(bev, (*ai).ai_addr.cast(), (*ai).ai_addrlen);
+            // A connect that cannot start reports the ERROR event itself.
+            connect(bev, (*ai).ai_addr, (*ai).ai_addrlen as c_int);
         }
-        set_conn_address(bev, (*res).ai_addr.cast(), (*res).ai_addrlen);
-        let r = connect(bev, (*res).ai_addr, (*res).ai_addrlen as c_int);
-        evu::evutil_freeaddrinfo(res);
-        r
+        core::decref_and_unlock(bev);
+        addrinfo::freeaddrinfo(ai);
+    }
+}
+
+/// Cancels the pending lookup of connect_hostname, if any (its callback then drops the
+/// bufferevent's reference, reporting nothing).
+///
+/// # Safety
+/// `bev` must be a live, locked socket bufferevent.
+unsafe fn cancel_lookup(bev: *mut Bufferevent) {
+    let p = upcast(bev);
+    // SAFETY: live and locked (contract); dns_request is cleared by the lookup's callback,
+    // under this lock, so a non-NULL one is still pending.
+    unsafe {
+        let request = std::mem::replace(&mut (*p).dns_request, ptr::null_mut());
+        addrinfo::getaddrinfo_cancel_async(request);
     }
 }
 
@@ -378,6 +414,8 @@ pub unsafe fn setfd(bev: *mut Bufferevent, fd: c_int) {
         if fd >= 0 {
             core::enable(bev, (*bev).enabled);
         }
+        // A socket of the program's replaces the one connect_hostname was looking up for.
+        cancel_lookup(bev);
         core::unlock(bev);
     }
 }
@@ -497,8 +535,10 @@ unsafe extern "C" fn be_ctrl(bev: *mut Bufferevent, op: CtrlOp, data: *mut CtrlD
                 0
             }
             CtrlOp::GetUnderlying => -1,
-            // The lookup of connect_hostname runs to completion before it returns.
-            CtrlOp::CancelAll => 0,
+            CtrlOp::CancelAll => {
+                cancel_lookup(bev);
+                0
+            }
         }
     }
 }

@@ -12,6 +12,11 @@
 //!   No I/O, no unsafe, no allocation beyond the parsed/built message. Both the resolver (replies
 //!   in, queries out) and the server (queries in, replies out) use it and nothing else touches
 //!   packet bytes, so the hardening lives in one place.
+//! - `hosts`: the hosts-file table (`evdns_base_load_hosts`), parsed as a plain function over
+//!   bytes; the resolver's base owns one.
+//! - `getaddrinfo`: `evdns_getaddrinfo` on top of the resolver (A and AAAA in parallel, the
+//!   allowed skew, hosts and numeric answers), reaching the resolver through a small trait
+//!   (tests against a fake resolver in `getaddrinfo/tests.rs`).
 //! - `config`: resolv.conf parsing as a plain function over bytes.
 //! - `resolver`: the `evdns_base`: nameservers, requests, retransmission, search domains,
 //!   0x20 case randomisation, TCP retry of truncated replies (tests against fake nameservers
@@ -22,7 +27,8 @@
 //!   with sendto, queued for EV_WRITE when the socket would block; tests in `server/tests.rs`
 //!   (on 127.0.0.1: run them in a private network namespace, as below).
 //! - `crate::ffi::dns`: the thin `extern "C"` layer (`ffi/dns/server.rs` for the server,
-//!   `ffi/dns/resolver.rs` for the resolver).
+//!   `ffi/dns/resolver.rs` for the resolver, `ffi/dns/getaddrinfo.rs` for hosts and
+//!   getaddrinfo).
 //!
 //! Tests that open sockets run inside a namespace with only loopback:
 //!
@@ -47,6 +53,8 @@
 #[allow(non_camel_case_types)]
 pub mod api;
 pub mod config;
+pub mod getaddrinfo;
+pub mod hosts;
 pub mod log;
 pub mod resolver;
 pub mod server;

@@ -533,13 +533,14 @@ impl<'n> Writer<'n> {
         self.put(&v.to_be_bytes())
     }
 
-    /// Writes a text name, compressing against earlier suffixes (ASCII case-insensitively:
-    /// names are equal regardless of case, so the first spelling written wins).
+    /// Writes a text name, compressing against earlier suffixes spelled exactly the same (case
+    /// included, as upstream's server compares labels): each name keeps the case it was given,
+    /// which resolvers see, e.g. a CNAME target after a question in 0x20-randomised case.
     fn put_name(&mut self, text: &'n [u8]) -> Result<(), WireError> {
         let text = check_text_name(text)?;
         let mut rest = text;
         while !rest.is_empty() {
-            if let Some(&(_, at)) = self.suffixes.iter().find(|(s, _)| s.eq_ignore_ascii_case(rest)) {
+            if let Some(&(_, at)) = self.suffixes.iter().find(|(s, _)| *s == rest) {
                 return self.put_u16(0xc000 | at);
             }
             let here = self.buf.len();

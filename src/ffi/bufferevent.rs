@@ -543,12 +543,11 @@ pub unsafe extern "C" fn bufferevent_socket_connect(bev: *mut Bufferevent, sa: *
     unsafe { socket::connect(bev, sa, socklen) }
 }
 
-/// The lookup goes through the system resolver (blocking); `evdns_base` is not used until
-/// evdns exists.
+/// The lookup goes through `evdns_base` when given, else through the system resolver.
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_socket_connect_hostname(
     bev: *mut Bufferevent,
-    _evdns_base: *mut EvdnsBase,
+    evdns_base: *mut EvdnsBase,
     family: c_int,
     hostname: *const c_char,
     port: c_int,
@@ -562,8 +561,8 @@ pub unsafe extern "C" fn bufferevent_socket_connect_hostname(
         family
     );
     ensure_arg!((1..=65535).contains(&port), -1, "bufferevent_socket_connect_hostname: bad port {}", port);
-    // SAFETY: live socket bufferevent; hostname a C string.
-    unsafe { socket::connect_hostname(bev, family, hostname, port) }
+    // SAFETY: live socket bufferevent; hostname a C string; evdns_base NULL or live.
+    unsafe { socket::connect_hostname(bev, evdns_base, family, hostname, port) }
 }
 
 #[no_mangle]

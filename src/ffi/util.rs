@@ -28,7 +28,7 @@ unsafe fn c_bytes<'a>(s: *const c_char) -> &'a [u8] {
 ///
 /// # Safety
 /// `s` is NULL or a valid NUL-terminated string that outlives the result.
-unsafe fn opt_cstr<'a>(s: *const c_char) -> Option<&'a CStr> {
+pub(crate) unsafe fn opt_cstr<'a>(s: *const c_char) -> Option<&'a CStr> {
     // SAFETY: caller's contract.
     (!s.is_null()).then(|| unsafe { CStr::from_ptr(s) })
 }

@@ -173,6 +173,24 @@ fn new_addrinfo_for(addr: &SocketAddr, hints: &AddrInfo) -> *mut AddrInfo {
     unsafe { new_addrinfo(c.as_ptr(), c.socklen(), hints) }
 }
 
+/// A list with the entries of `new_addrinfo` for each address, in order (NULL for none); None
+/// when out of memory, with nothing left allocated.
+pub fn new_addrinfo_list(addrs: &[SocketAddr], hints: &AddrInfo) -> Option<*mut AddrInfo> {
+    // Built from the back, so each step walks only the one or two entries it adds.
+    let mut head = std::ptr::null_mut();
+    for sa in addrs.iter().rev() {
+        let entry = new_addrinfo_for(sa, hints);
+        if entry.is_null() {
+            // SAFETY: head is NULL or a fresh list of ours.
+            unsafe { freeaddrinfo(head) };
+            return None;
+        }
+        // SAFETY: both are fresh, distinct lists of ours.
+        head = unsafe { addrinfo_append(entry, head) };
+    }
+    Some(head)
+}
+
 /// Appends list `tail` to list `head`; returns the combined head (either may be NULL).
 ///
 /// # Safety

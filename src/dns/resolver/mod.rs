@@ -37,6 +37,7 @@ use std::ffi::{c_int, c_void};
 use std::net::SocketAddr;
 use std::os::unix::ffi::OsStrExt;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use libc::timeval;
@@ -44,6 +45,7 @@ use libc::timeval;
 use crate::base::{DelMode, EventBase};
 use crate::dns::api::*;
 use crate::dns::config::{parse_resolv_conf, Directive};
+use crate::dns::hosts::{Family, HostsTable};
 use crate::thread;
 use crate::{evdns_debug, evdns_warn};
 
@@ -117,6 +119,8 @@ pub(crate) struct State {
     /// The flush event is active.
     flush_pending: bool,
     rng: request::RandomPool,
+    /// `evdns_base_load_hosts`' table, which evdns_getaddrinfo answers from first.
+    hosts: HostsTable,
 }
 
 /// `struct evdns_base`.
@@ -127,6 +131,9 @@ pub struct Base {
     /// together when the loop gets to it (after the callbacks that queued them), so a burst of
     /// resolves costs one sendmmsg instead of one sendto each.
     flush_ev: UnsafeCell<crate::event::Event>,
+    /// Cleared when the base starts being freed: evdns_getaddrinfo's skew timers check it
+    /// before touching the base.
+    alive: Arc<AtomicBool>,
     state: UnsafeCell<State>,
 }
 
@@ -187,6 +194,7 @@ impl Base {
             event_base,
             // SAFETY: an all-zero struct event is the unassigned state.
             flush_ev: UnsafeCell::new(unsafe { std::mem::zeroed() }),
+            alive: Arc::new(AtomicBool::new(true)),
             state: UnsafeCell::new(State {
                 servers: Vec::new(),
                 next_server: 0,
@@ -200,6 +208,7 @@ impl Base {
                 batching: false,
                 flush_pending: false,
                 rng: request::RandomPool::new(),
+                hosts: HostsTable::new(),
             }),
         };
         // SAFETY: fresh memory of the right size and malloc's alignment; the event stays in it
@@ -245,9 +254,7 @@ impl Base {
         unsafe { crate::ffi::event::Locked::new(self.event_base).active_nolock(ev, crate::event::EV_TIMEOUT, 1) };
     }
 
-    /// The getaddrinfo-allow-skew option, for evdns_getaddrinfo (written in parallel on the
-    /// dns-getaddrinfo branch; the integrator connects it, hence unused until then).
-    #[allow(dead_code)]
+    /// The getaddrinfo-allow-skew option, for evdns_getaddrinfo.
     pub(crate) fn getaddrinfo_allow_skew(&self) -> timeval {
         self.lock().opts.allow_skew
     }
@@ -260,6 +267,7 @@ impl Base {
     pub unsafe fn free(base: *mut Base, fail_requests: bool) {
         // SAFETY: live base (contract).
         let b = unsafe { &*base };
+        b.alive.store(false, Ordering::Release);
         let (requests, servers) = {
             let mut st = b.lock();
             let st = &mut *st;
@@ -286,6 +294,10 @@ impl Base {
             unsafe {
                 if fail_requests && matches!((*req).kind, Kind::User { .. }) {
                     request::release(b, req, Some((DNS_ERR_SHUTDOWN, 0, Answer::None)));
+                } else if (*req).for_getaddrinfo {
+                    // Dropped silently for the program, but evdns_getaddrinfo's lookup must
+                    // learn it to free itself.
+                    request::release(b, req, Some((crate::dns::getaddrinfo::RESOLVER_DROPPED, 0, Answer::None)));
                 } else {
                     request::destroy(req);
                 }
@@ -425,6 +437,49 @@ impl Base {
         unsafe { (*handle.cast::<Request>()).base }
     }
 
+    /// `resolve` for evdns_getaddrinfo: freeing the base without failing requests reports
+    /// `getaddrinfo::RESOLVER_DROPPED` to it; with AI_CANONNAME (`cname` not NULL), the first
+    /// CNAME among a reply's answers is stored there (from mm) before the callback runs, unless
+    /// one is there already. The lock is held throughout, so no reply is handled before the
+    /// request is marked.
+    ///
+    /// # Safety
+    /// `cname` must be NULL or writable until the request's callback has run.
+    pub(crate) unsafe fn resolve_for_getaddrinfo(&self, qtype: u16, name: &[u8], cname: *mut *mut std::ffi::c_char, cb: evdns_callback_type, arg: *mut c_void) -> *mut evdns_request {
+        let _held = self.lock();
+        let handle = self.resolve(qtype, name, 0, cb, arg);
+        if !handle.is_null() {
+            // SAFETY: a fresh request of ours, unfinished while the lock is held.
+            unsafe {
+                (*handle.cast::<Request>()).cname_out = cname;
+                (*handle.cast::<Request>()).for_getaddrinfo = true;
+            }
+        }
+        handle
+    }
+
+    // ---- hosts file --------------------------------------------------------------------------
+
+    /// `evdns_base_load_hosts` (see `HostsTable::load`).
+    pub fn load_hosts(&self, path: Option<&std::ffi::CStr>) -> c_int {
+        self.lock().hosts.load(path)
+    }
+
+    /// `evdns_base_clear_host_addresses`.
+    pub fn clear_hosts(&self) {
+        self.lock().hosts.clear();
+    }
+
+    /// The flag `free` clears, for evdns_getaddrinfo.
+    pub(crate) fn alive(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.alive)
+    }
+
+    /// The hosts table's addresses for `name` (see `HostsTable::lookup`).
+    pub(crate) fn hosts_lookup(&self, name: &[u8], family: Family, port: u16) -> Option<Vec<SocketAddr>> {
+        self.lock().hosts.lookup(name, family, port)
+    }
+
     // ---- search list -----------------------------------------------------------------------
 
     pub fn search_add(&self, domain: &[u8]) {
@@ -508,8 +563,8 @@ impl Base {
         evdns_debug!("Parsing resolv.conf file {:?}", filename);
         let add_default = flags & DNS_OPTION_NAMESERVERS != 0 && flags & DNS_OPTION_NAMESERVERS_NO_DEFAULT == 0;
         if flags & DNS_OPTION_HOSTSFILE != 0 {
-            // TODO(integration): load the hosts file (/etc/hosts) here, as upstream does
-            // before reading resolv.conf; the hosts database belongs to the getaddrinfo part.
+            // As upstream: before resolv.conf, whatever becomes of it, and its result unused.
+            self.load_hosts(Some(c"/etc/hosts"));
         }
         let Some(filename) = filename else {
             self.set_defaults(flags, add_default);

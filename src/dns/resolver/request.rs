@@ -11,7 +11,7 @@
 //! for the lock in the loop's thread always finds the request (finished, so it does nothing).
 
 use std::cell::UnsafeCell;
-use std::ffi::{c_int, c_short, c_void, CString};
+use std::ffi::{c_char, c_int, c_short, c_void, CString};
 use std::ptr;
 
 use crate::base::DelMode;
@@ -65,6 +65,10 @@ pub(super) struct Request {
     report: Option<(c_int, u32, Answer)>,
     /// A TCP retry of a truncated reply in progress.
     pub(super) tcp: Option<Box<super::tcp::Conn>>,
+    /// Where evdns_getaddrinfo wants a reply's CNAME (`Base::resolve_for_getaddrinfo`), or NULL.
+    pub(super) cname_out: *mut *mut c_char,
+    /// A query of evdns_getaddrinfo (`Base::resolve_for_getaddrinfo`).
+    pub(super) for_getaddrinfo: bool,
 }
 
 /// Random bytes for transaction ids and 0x20 case bits, fetched from the kernel a block at a
@@ -179,6 +183,8 @@ pub(super) fn create(base: &Base, st: &mut State, kind: Kind, qtype: u16, name: 
         finished: false,
         report: None,
         tcp: None,
+        cname_out: ptr::null_mut(),
+        for_getaddrinfo: false,
     };
     // SAFETY: fresh memory of the right size and malloc's alignment; the timer is assigned to
     // the base's live event base.
@@ -642,6 +648,24 @@ fn read_answer(msg: &wire::Message<'_>, qtype: u16) -> (Answer, u32) {
     (answer, if ttl == u32::MAX { 0 } else { ttl })
 }
 
+/// AI_CANONNAME for evdns_getaddrinfo: the first CNAME target among the answers goes into
+/// `slot` (NULL: not wanted) as an mm string, unless the slot holds one already (from an
+/// earlier name of a search), as upstream does.
+fn store_cname(msg: &wire::Message<'_>, slot: *mut *mut c_char) {
+    // SAFETY: a non-NULL slot is writable until the request's callback (resolve_for_getaddrinfo).
+    if slot.is_null() || unsafe { !(*slot).is_null() } {
+        return;
+    }
+    let target = msg.answers.iter().filter(|rr| rr.class == wire::CLASS_IN && rr.rtype == wire::TYPE_CNAME).find_map(|rr| match msg.rdata(rr) {
+        Ok(Rdata::Name(n)) => CString::new(n.as_bytes()).ok(),
+        _ => None,
+    });
+    if let Some(name) = target {
+        // SAFETY: as above; name is a C string.
+        unsafe { *slot = crate::mm::strdup(name.as_ptr()) };
+    }
+}
+
 /// The DNS_ERR_* for a reply's rcode (1-5 are the same numbers; others are unknown).
 fn rcode_error(rcode: u8) -> c_int {
     match rcode {
@@ -692,6 +716,7 @@ pub(super) fn handle_reply(base: &Base, st: &mut State, ns: usize, packet: &[u8]
         return;
     }
     st.servers[ns].timedout = 0;
+    store_cname(&msg, r.cname_out);
     if h.tc() && !over_tcp {
         // SAFETY: live, in flight.
         if unsafe { super::tcp::start(base, st, req) } {

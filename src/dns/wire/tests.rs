@@ -352,18 +352,19 @@ fn reply_round_trip_with_compression() {
     assert_eq!(m.header, Header { id: 7, flags, qdcount: 1, ancount: 2, nscount: 1, arcount: 1 });
     assert_eq!(m.header.rcode(), 3);
     assert_eq!(m.questions[0].name, name("www.Example.com"));
-    // Compression is case-insensitive, so the first spelling written is what reads back.
-    assert_eq!(m.answers[0].name, name("www.Example.com"));
-    assert_eq!(m.rdata(&m.answers[0]), Ok(Rdata::Name(name("web.Example.com"))));
-    assert_eq!(m.answers[1].name, name("web.Example.com"));
+    // Compression matches suffixes case included, so every name reads back as written.
+    assert_eq!(m.answers[0].name, name("www.example.com"));
+    assert_eq!(m.rdata(&m.answers[0]), Ok(Rdata::Name(name("web.example.COM"))));
+    assert_eq!(m.answers[1].name, name("web.example.com"));
     assert_eq!(m.rdata(&m.answers[1]), Ok(Rdata::A(Ipv4Addr::new(192, 0, 2, 1))));
-    assert_eq!(m.authority[0].name, name("Example.com"));
-    assert_eq!(m.rdata(&m.authority[0]), Ok(Rdata::Name(name("ns1.Example.com"))));
-    assert_eq!(m.additional[0].name, name("ns1.Example.com"));
+    assert_eq!(m.authority[0].name, name("example.com"));
+    assert_eq!(m.rdata(&m.authority[0]), Ok(Rdata::Name(name("ns1.example.com"))));
+    assert_eq!(m.additional[0].name, name("ns1.example.com"));
     assert!(matches!(m.rdata(&m.additional[0]), Ok(Rdata::Aaaa(a)) if a.segments()[0] == 0x2001));
-    // Every repeated name became a 2-byte pointer (or label + pointer): 12 + 21 question,
-    // 2+10+6 CNAME, 2+10+4 A, 2+10+6 NS, 2+10+16 AAAA.
-    assert_eq!(r.bytes.len(), 12 + 21 + 18 + 16 + 18 + 28);
+    // Repeated suffixes became pointers: 12 + 21 question; CNAME "www.example" + ptr to the
+    // question's "com", 10, "web.example.COM" in full (no suffix spelled so); A "web" + ptr,
+    // 10, 4; NS ptr, 10, "ns1" + ptr; AAAA ptr, 10, 16.
+    assert_eq!(r.bytes.len(), 12 + 21 + (14 + 10 + 17) + (6 + 10 + 4) + (2 + 10 + 6) + (2 + 10 + 16));
 }
 
 #[test]

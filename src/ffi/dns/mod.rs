@@ -2,6 +2,7 @@
 
 use crate::dns::log::{set_log_fn, LogFn};
 
+pub mod getaddrinfo;
 pub mod server;
 
 /// Routes every evdns log message to `f` (NULL: back to the library's log).

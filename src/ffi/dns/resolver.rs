@@ -29,13 +29,30 @@ unsafe fn base<'a>(b: *mut evdns_base) -> Option<&'a Base> {
     unsafe { b.cast::<Base>().as_ref() }
 }
 
+/// `b`, or the 1.x global base when `b` is NULL (for the calls upstream lets take NULL).
+///
+/// # Safety
+/// `b` must be NULL or a live base from `evdns_base_new`.
+pub(super) unsafe fn base_or_global<'a>(b: *mut evdns_base) -> Option<&'a Base> {
+    let b = if b.is_null() { GLOBAL.load(Ordering::Acquire).cast() } else { b };
+    // SAFETY: contract; the global base is live while it is stored.
+    unsafe { base(b) }
+}
+
+/// `Base::new`, and evdns registered with evutil's asynchronous getaddrinfo (as upstream's
+/// evdns_base_new does), so that bufferevent_socket_connect_hostname can use the base.
+fn new_base(event_base: *mut EventBase, flags: c_int) -> *mut Base {
+    super::getaddrinfo::register_with_evutil();
+    Base::new(event_base, flags)
+}
+
 /// The global base, made on first use by the 1.x calls that upstream lets create it.
 fn global_or_new() -> *mut Base {
     let g = GLOBAL.load(Ordering::Acquire);
     if !g.is_null() {
         return g;
     }
-    let b = Base::new(ptr::null_mut(), 0);
+    let b = new_base(ptr::null_mut(), 0);
     if !b.is_null() {
         GLOBAL.store(b, Ordering::Release);
     }
@@ -53,7 +70,7 @@ unsafe fn bytes<'a>(s: *const c_char) -> Option<&'a [u8]> {
 
 #[no_mangle]
 pub extern "C" fn evdns_base_new(event_base: *mut EventBase, flags: c_int) -> *mut evdns_base {
-    handle(Base::new(event_base, flags))
+    handle(new_base(event_base, flags))
 }
 
 /// # Safety
@@ -73,7 +90,7 @@ pub extern "C" fn evdns_get_global_base() -> *mut evdns_base {
 
 #[no_mangle]
 pub extern "C" fn evdns_init() -> c_int {
-    let b = Base::new(ptr::null_mut(), EVDNS_BASE_INITIALIZE_NAMESERVERS);
+    let b = new_base(ptr::null_mut(), EVDNS_BASE_INITIALIZE_NAMESERVERS);
     if b.is_null() {
         return -1;
     }
