@@ -591,7 +591,7 @@ fn question_matches(query: &[u8], reply: &[u8]) -> bool {
 /// Appends the N-byte addresses of an A (N = 4) or AAAA (N = 16) record's data, up to
 /// MAX_ADDRS in all; false when the data is not a whole, non-zero number of addresses.
 fn take_addresses<const N: usize>(rdata: &[u8], out: &mut Vec<[u8; N]>) -> bool {
-    if rdata.is_empty() || rdata.len() % N != 0 {
+    if rdata.is_empty() || !rdata.len().is_multiple_of(N) {
         return false;
     }
     for chunk in rdata.chunks_exact(N) {
