@@ -1,5 +1,7 @@
 use super::*;
 
+mod corpus;
+
 fn header(id: u16, flags: u16, counts: [u16; 4]) -> Vec<u8> {
     let mut v = Vec::new();
     for x in [id, flags, counts[0], counts[1], counts[2], counts[3]] {
@@ -502,6 +504,15 @@ fn corpus() -> Vec<Vec<u8>> {
     let answers = big_records(&names);
     let qs = [QuestionOut { name: &names[0], qtype: TYPE_PTR, qclass: CLASS_IN }];
     c.push(build_reply(4, FLAG_QR, &qs, Sections { answers: &answers, ..Sections::default() }, UDP_MAX).unwrap().bytes);
+    // The real replies (corpus.rs), and each again with QR cleared: the server's query path
+    // drops replies at once, and as queries they carry every record shape and compression
+    // style of real servers past the question section it parses.
+    for reply in corpus::real_replies() {
+        let mut as_query = reply.bytes.clone();
+        as_query[2] &= !((FLAG_QR >> 8) as u8);
+        c.push(reply.bytes);
+        c.push(as_query);
+    }
     c
 }
 
