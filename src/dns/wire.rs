@@ -45,8 +45,6 @@ const MAX_POINTER_TARGET: usize = 0x3fff;
 /// Bound on remembered suffixes per message: lookup is a linear scan, and a 64 KiB reply of
 /// distinct names would otherwise make building quadratic. Later names just compress less.
 const MAX_SUFFIXES: usize = 128;
-/// Suffixes a writer has room for before it grows: a typical reply's names have fewer.
-const SUFFIXES_INITIAL: usize = 16;
 /// Smallest encodings: a question is a root name plus type and class; a record adds TTL and
 /// RDLENGTH. Used to reject counts the packet cannot possibly hold before allocating.
 const MIN_QUESTION_LEN: usize = 1 + 4;
@@ -440,21 +438,36 @@ pub struct Query {
 /// not read, as upstream's server ignores them: a query whose later sections are malformed is
 /// still answered, as 2.1 answers it, and a server does no work for bytes it never uses.
 pub fn parse_query(packet: &[u8]) -> Result<Query, WireError> {
+    let mut questions = Vec::new();
+    let header = parse_query_into(packet, &mut questions)?;
+    Ok(Query { header, questions })
+}
+
+/// [`parse_query`] with the questions put in `questions` (emptied first): a server parses
+/// every query into the same Vec and allocates nothing for them.
+pub fn parse_query_into(packet: &[u8], questions: &mut Vec<Question>) -> Result<Header, WireError> {
     let header = Header::parse(packet)?;
     if usize::from(header.qdcount) * MIN_QUESTION_LEN > packet.len() - HEADER_LEN {
         return Err(WireError::CountsExceedPacket);
     }
     let mut r = Reader { packet, pos: HEADER_LEN };
-    let questions = read_questions(&mut r, header.qdcount)?;
-    Ok(Query { header, questions })
+    read_questions_into(&mut r, header.qdcount, questions)?;
+    Ok(header)
 }
 
 fn read_questions(r: &mut Reader<'_>, count: u16) -> Result<Vec<Question>, WireError> {
-    let mut out = Vec::with_capacity(usize::from(count));
+    let mut out = Vec::new();
+    read_questions_into(r, count, &mut out)?;
+    Ok(out)
+}
+
+fn read_questions_into(r: &mut Reader<'_>, count: u16, out: &mut Vec<Question>) -> Result<(), WireError> {
+    out.clear();
+    out.reserve(usize::from(count));
     for _ in 0..count {
         out.push(Question { name: r.name()?, qtype: r.u16()?, qclass: r.u16()? });
     }
-    Ok(out)
+    Ok(())
 }
 
 fn read_records<'a>(r: &mut Reader<'a>, count: u16) -> Result<Vec<Record<'a>>, WireError> {
@@ -478,7 +491,8 @@ pub fn check_name(text: &[u8]) -> Result<(), WireError> {
     check_text_name(text).map(drop)
 }
 
-/// Checks a text name and returns it without its trailing dot.
+/// Checks a text name and returns it without its trailing dot. One pass over the bytes: this
+/// runs for every name a server adds and every query the resolver builds.
 fn check_text_name(text: &[u8]) -> Result<&[u8], WireError> {
     let text = text.strip_suffix(b".").unwrap_or(text);
     if text.is_empty() {
@@ -487,18 +501,72 @@ fn check_text_name(text: &[u8]) -> Result<&[u8], WireError> {
     if text.len() > MAX_NAME_TEXT_LEN {
         return Err(WireError::NameTooLong);
     }
-    for label in text.split(|&b| b == b'.') {
-        if label.is_empty() {
-            return Err(WireError::EmptyLabel);
-        }
-        if label.len() > MAX_LABEL_LEN {
-            return Err(WireError::LabelTooLong);
-        }
-        if label.contains(&0) {
-            return Err(WireError::BadLabelByte);
+    // The label being scanned: its length and whether it holds a NUL. Each is judged when it
+    // ends (at a '.' or the end), empty first, then too long, then NUL, label by label.
+    let (mut len, mut nul) = (0, false);
+    for &b in text.iter().chain([&b'.']) {
+        match b {
+            b'.' => {
+                if len == 0 {
+                    return Err(WireError::EmptyLabel);
+                }
+                if len > MAX_LABEL_LEN {
+                    return Err(WireError::LabelTooLong);
+                }
+                if nul {
+                    return Err(WireError::BadLabelByte);
+                }
+                len = 0;
+            }
+            _ => {
+                len += 1;
+                nul |= b == 0;
+            }
         }
     }
     Ok(text)
+}
+
+/// Suffixes a writer remembers without allocating: a typical reply's names have fewer.
+const SUFFIXES_INLINE: usize = 16;
+
+/// The name suffixes a writer has written (text without trailing dot) and their offsets: the
+/// first few in place, the rest (big replies only) in a Vec, at most MAX_SUFFIXES in all.
+struct Suffixes<'n> {
+    inline: [(&'n [u8], u16); SUFFIXES_INLINE],
+    len: usize,
+    more: Vec<(&'n [u8], u16)>,
+}
+
+impl<'n> Suffixes<'n> {
+    fn new() -> Suffixes<'n> {
+        Suffixes { inline: [(&[], 0); SUFFIXES_INLINE], len: 0, more: Vec::new() }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, suffix: &'n [u8], at: u16) {
+        if self.len < SUFFIXES_INLINE {
+            self.inline[self.len] = (suffix, at);
+        } else {
+            self.more.push((suffix, at));
+        }
+        self.len += 1;
+    }
+
+    /// Forgets every suffix from the `len`th on.
+    fn truncate(&mut self, len: usize) {
+        self.more.truncate(len.saturating_sub(SUFFIXES_INLINE));
+        self.len = self.len.min(len);
+    }
+
+    /// Where `suffix`, spelled exactly so, was written.
+    fn find(&self, suffix: &[u8]) -> Option<u16> {
+        let inline = &self.inline[..self.len.min(SUFFIXES_INLINE)];
+        inline.iter().chain(&self.more).find(|(s, _)| *s == suffix).map(|&(_, at)| at)
+    }
 }
 
 /// The one place that writes message bytes: every write checks the limit first, so the buffer
@@ -506,15 +574,17 @@ fn check_text_name(text: &[u8]) -> Result<&[u8], WireError> {
 struct Writer<'n> {
     buf: Vec<u8>,
     limit: usize,
-    /// Name suffixes already written (text without trailing dot) and their offsets.
-    suffixes: Vec<(&'n [u8], u16)>,
+    suffixes: Suffixes<'n>,
 }
 
 impl<'n> Writer<'n> {
-    fn new(limit: usize) -> Writer<'n> {
+    /// A writer into `buf`, emptied first: a caller that builds many messages passes the
+    /// buffer of an earlier one and allocates nothing.
+    fn new(mut buf: Vec<u8>, limit: usize) -> Writer<'n> {
         let limit = limit.min(TCP_MAX);
-        // Room for the suffixes of a few names at once rather than growing one by one.
-        Writer { buf: Vec::with_capacity(limit.min(UDP_MAX)), limit, suffixes: Vec::with_capacity(SUFFIXES_INITIAL) }
+        buf.clear();
+        buf.reserve(limit.min(UDP_MAX));
+        Writer { buf, limit, suffixes: Suffixes::new() }
     }
 
     fn put(&mut self, bytes: &[u8]) -> Result<(), WireError> {
@@ -540,7 +610,7 @@ impl<'n> Writer<'n> {
         let text = check_text_name(text)?;
         let mut rest = text;
         while !rest.is_empty() {
-            if let Some(&(_, at)) = self.suffixes.iter().find(|(s, _)| *s == rest) {
+            if let Some(at) = self.suffixes.find(rest) {
                 return self.put_u16(0xc000 | at);
             }
             let here = self.buf.len();
@@ -548,7 +618,7 @@ impl<'n> Writer<'n> {
             self.put(&[label_len as u8])?;
             self.put(&rest[..label_len])?;
             if here <= MAX_POINTER_TARGET && self.suffixes.len() < MAX_SUFFIXES {
-                self.suffixes.push((rest, here as u16));
+                self.suffixes.push(rest, here as u16);
             }
             rest = rest.get(label_len + 1..).unwrap_or(&[]);
         }
@@ -642,26 +712,40 @@ pub fn build_reply(
     sections: Sections<'_>,
     limit: usize,
 ) -> Result<Reply, WireError> {
-    let mut w = Writer::new(limit);
-    let qdcount = u16::try_from(questions.len()).map_err(|_| WireError::NoRoom)?;
-    for v in [id, flags, qdcount, 0, 0, 0] {
+    let lists = [sections.answers, sections.authority, sections.additional].map(|list| list.iter().copied());
+    build_reply_into(Vec::new(), id, flags, questions.iter().copied(), lists, limit)
+}
+
+/// [`build_reply`] written into `buf` (emptied first; a server passes an earlier reply's
+/// buffer), from iterators: the questions, then the records of each section in order, so a
+/// caller that keeps them in another form needs no list of its own.
+pub fn build_reply_into<'n, Q, R>(buf: Vec<u8>, id: u16, flags: u16, questions: Q, sections: [R; 3], limit: usize) -> Result<Reply, WireError>
+where
+    Q: IntoIterator<Item = QuestionOut<'n>>,
+    R: IntoIterator<Item = RecordOut<'n>>,
+{
+    let mut w = Writer::new(buf, limit);
+    for v in [id, flags, 0, 0, 0, 0] {
         w.put_u16(v)?;
     }
+    let mut qdcount: u16 = 0;
     for q in questions {
         w.put_name(q.name)?;
         w.put_u16(q.qtype)?;
         w.put_u16(q.qclass)?;
+        // At least 5 bytes a question under a 65535-byte limit: the count cannot overflow.
+        qdcount += 1;
     }
+    w.patch_u16(4, qdcount);
     let mut truncated = false;
-    let lists = [sections.answers, sections.authority, sections.additional];
-    for (i, list) in lists.into_iter().enumerate() {
+    for (i, list) in sections.into_iter().enumerate() {
         let mut written: u16 = 0;
         for rr in list {
             if truncated {
                 break;
             }
             let (len, suffixes) = (w.buf.len(), w.suffixes.len());
-            match put_record(&mut w, rr) {
+            match put_record(&mut w, &rr) {
                 // At least 11 bytes a record under a 65535-byte limit: the count fits a u16.
                 Ok(()) => written += 1,
                 Err(WireError::NoRoom) => {
