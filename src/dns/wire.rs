@@ -491,40 +491,48 @@ pub fn check_name(text: &[u8]) -> Result<(), WireError> {
     check_text_name(text).map(drop)
 }
 
-/// Checks a text name and returns it without its trailing dot. One pass over the bytes: this
-/// runs for every name a server adds and every query the resolver builds.
+/// Checks a text name and returns it without its trailing dot.
 fn check_text_name(text: &[u8]) -> Result<&[u8], WireError> {
-    let text = text.strip_suffix(b".").unwrap_or(text);
-    if text.is_empty() {
-        return Ok(text);
+    let text = strip_text_name(text)?;
+    let mut rest = text;
+    while !rest.is_empty() {
+        rest = next_label(rest)?.1;
     }
+    Ok(text)
+}
+
+/// A text name without its trailing dot, if it is short enough; its labels are checked one
+/// by one with [`next_label`] as they are used.
+fn strip_text_name(text: &[u8]) -> Result<&[u8], WireError> {
+    let text = text.strip_suffix(b".").unwrap_or(text);
     if text.len() > MAX_NAME_TEXT_LEN {
         return Err(WireError::NameTooLong);
     }
-    // The label being scanned: its length and whether it holds a NUL. Each is judged when it
-    // ends (at a '.' or the end), empty first, then too long, then NUL, label by label.
-    let (mut len, mut nul) = (0, false);
-    for &b in text.iter().chain([&b'.']) {
-        match b {
-            b'.' => {
-                if len == 0 {
-                    return Err(WireError::EmptyLabel);
-                }
-                if len > MAX_LABEL_LEN {
-                    return Err(WireError::LabelTooLong);
-                }
-                if nul {
-                    return Err(WireError::BadLabelByte);
-                }
-                len = 0;
-            }
-            _ => {
-                len += 1;
-                nul |= b == 0;
-            }
-        }
-    }
     Ok(text)
+}
+
+/// The first label of `rest` (a non-empty name's text after [`strip_text_name`]) and the
+/// text after its dot, once the label is checked: empty, then too long, then a NUL; a dot
+/// with nothing after it ends in an empty label.
+fn next_label(rest: &[u8]) -> Result<(&[u8], &[u8]), WireError> {
+    let (label, after) = match rest.iter().position(|&b| b == b'.') {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    if label.is_empty() {
+        return Err(WireError::EmptyLabel);
+    }
+    if label.len() > MAX_LABEL_LEN {
+        return Err(WireError::LabelTooLong);
+    }
+    if label.iter().any(|&b| b == 0) {
+        return Err(WireError::BadLabelByte);
+    }
+    match after {
+        Some([]) => Err(WireError::EmptyLabel),
+        Some(after) => Ok((label, after)),
+        None => Ok((label, &[])),
+    }
 }
 
 /// Suffixes a writer remembers without allocating: a typical reply's names have fewer.
@@ -606,21 +614,26 @@ impl<'n> Writer<'n> {
     /// Writes a text name, compressing against earlier suffixes spelled exactly the same (case
     /// included, as upstream's server compares labels): each name keeps the case it was given,
     /// which resolvers see, e.g. a CNAME target after a question in 0x20-randomised case.
+    /// Each label is checked as it is written (one pass over the text), so a name with a bad
+    /// label after the room ran out is cut as NoRoom rather than refused.
     fn put_name(&mut self, text: &'n [u8]) -> Result<(), WireError> {
-        let text = check_text_name(text)?;
-        let mut rest = text;
+        let mut rest = strip_text_name(text)?;
         while !rest.is_empty() {
             if let Some(at) = self.suffixes.find(rest) {
                 return self.put_u16(0xc000 | at);
             }
             let here = self.buf.len();
-            let label_len = rest.iter().position(|&b| b == b'.').unwrap_or(rest.len());
-            self.put(&[label_len as u8])?;
-            self.put(&rest[..label_len])?;
+            let (label, after) = next_label(rest)?;
+            if 1 + label.len() > self.limit - here {
+                return Err(WireError::NoRoom);
+            }
+            // next_label bounded the label to 63 bytes.
+            self.buf.push(label.len() as u8);
+            self.buf.extend_from_slice(label);
             if here <= MAX_POINTER_TARGET && self.suffixes.len() < MAX_SUFFIXES {
                 self.suffixes.push(rest, here as u16);
             }
-            rest = rest.get(label_len + 1..).unwrap_or(&[]);
+            rest = after;
         }
         self.put(&[0])
     }
@@ -633,20 +646,21 @@ impl<'n> Writer<'n> {
 /// Builds a standard query with one question; RD asks the server to recurse.
 pub fn build_query(id: u16, name: &[u8], qtype: u16, qclass: u16, rd: bool) -> Result<Vec<u8>, WireError> {
     // One name has nothing to compress against: written plainly into a buffer of exactly the
-    // query's size (at most 12 + 255 + 4 bytes, always under UDP_MAX), one allocation.
-    let text = check_text_name(name)?;
-    let name_len = if text.is_empty() { 1 } else { text.len() + 2 };
+    // query's size (at most 12 + 255 + 4 bytes, always under UDP_MAX), one allocation; each
+    // label is checked as it is written.
+    let mut rest = strip_text_name(name)?;
+    let name_len = if rest.is_empty() { 1 } else { rest.len() + 2 };
     let mut buf = Vec::with_capacity(HEADER_LEN + name_len + 4);
     let flags = if rd { FLAG_RD } else { 0 };
     for v in [id, flags, 1, 0, 0, 0] {
         buf.extend_from_slice(&v.to_be_bytes());
     }
-    if !text.is_empty() {
-        for label in text.split(|&b| b == b'.') {
-            // check_text_name bounded every label to 63 bytes.
-            buf.push(label.len() as u8);
-            buf.extend_from_slice(label);
-        }
+    while !rest.is_empty() {
+        let (label, after) = next_label(rest)?;
+        // next_label bounded the label to 63 bytes.
+        buf.push(label.len() as u8);
+        buf.extend_from_slice(label);
+        rest = after;
     }
     buf.push(0);
     buf.extend_from_slice(&qtype.to_be_bytes());
@@ -703,8 +717,8 @@ pub struct Reply {
 /// and adds AA/RA and the rcode). The questions must fit ([`WireError::NoRoom`] otherwise);
 /// records are written in order until one does not fit, which is dropped with everything after
 /// it and TC set, so the result is always a well-formed message with exact counts (upstream cut
-/// the buffer at 512 bytes mid-record and kept the promised counts). An invalid name anywhere
-/// is an error, not a truncation.
+/// the buffer at 512 bytes mid-record and kept the promised counts). An invalid name is an
+/// error, unless the reply was cut before it was written to the end.
 pub fn build_reply(
     id: u16,
     flags: u16,
