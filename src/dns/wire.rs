@@ -157,15 +157,23 @@ impl Name {
         self.as_bytes().eq_ignore_ascii_case(other)
     }
 
-    /// Appends one wire label; the caller has checked its bytes and the total length.
-    fn push_label(&mut self, label: &[u8]) {
+    /// Appends one wire label, checking each byte as it is copied (a plain loop: labels are
+    /// short, and a copy call per label cost more than the bytes); the caller has checked the
+    /// total length.
+    fn push_label(&mut self, label: &[u8]) -> Result<(), WireError> {
         let mut at = usize::from(self.len);
         if at != 0 {
             self.buf[at] = b'.';
             at += 1;
         }
-        self.buf[at..at + label.len()].copy_from_slice(label);
+        for (slot, &b) in self.buf[at..at + label.len()].iter_mut().zip(label) {
+            if b == b'.' || b == 0 {
+                return Err(WireError::BadLabelByte);
+            }
+            *slot = b;
+        }
         self.len = (at + label.len()) as u8;
+        Ok(())
     }
 }
 
@@ -380,10 +388,7 @@ pub fn read_name(packet: &[u8], start: usize) -> Result<(Name, usize), WireError
                 if wire_len > MAX_NAME_WIRE_LEN {
                     return Err(WireError::NameTooLong);
                 }
-                if label.iter().any(|&b| b == b'.' || b == 0) {
-                    return Err(WireError::BadLabelByte);
-                }
-                name.push_label(label);
+                name.push_label(label)?;
                 pos += 1 + len;
             }
             0x40..=0xbf => return Err(WireError::LabelTooLong),
@@ -525,7 +530,7 @@ fn next_label(rest: &[u8]) -> Result<(&[u8], &[u8]), WireError> {
     if label.len() > MAX_LABEL_LEN {
         return Err(WireError::LabelTooLong);
     }
-    if label.iter().any(|&b| b == 0) {
+    if label.contains(&0) {
         return Err(WireError::BadLabelByte);
     }
     match after {
