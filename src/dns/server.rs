@@ -36,7 +36,7 @@ use libc::{sockaddr_storage, socklen_t};
 
 use crate::base::{DelMode, EventBase};
 use crate::dns::api::{DNS_ERR_NOTIMPL, EVDNS_FLAGS_AA, EVDNS_FLAGS_RD};
-use crate::dns::wire::{self, QuestionOut, RdataOut, RecordOut, Sections, WireError};
+use crate::dns::wire::{self, QuestionOut, RdataOut, RecordOut, WireError};
 use crate::event::{Event, EV_PERSIST, EV_READ, EV_WRITE};
 use crate::ffi::event::Locked;
 use crate::mm::errno;
@@ -143,6 +143,12 @@ impl Records {
         (start, self.bytes.len() as u32)
     }
 
+    /// Forgets every record, keeping the buffers for the next request.
+    fn clear(&mut self) {
+        self.items.clear();
+        self.bytes.clear();
+    }
+
     fn get(&self, (start, end): (u32, u32)) -> &[u8] {
         &self.bytes[start as usize..end as usize]
     }
@@ -182,22 +188,19 @@ impl Records {
         Ok(())
     }
 
-    /// Builds the reply to `questions` under `limit` bytes.
-    fn build(&self, id: u16, flags: u16, questions: &[QuestionOut<'_>], limit: usize) -> Result<wire::Reply, WireError> {
+    /// Builds the reply to `questions` under `limit` bytes, into `buf` (see
+    /// `wire::build_reply_into`).
+    fn build<'a>(&'a self, buf: Vec<u8>, id: u16, flags: u16, questions: impl IntoIterator<Item = QuestionOut<'a>>, limit: usize) -> Result<wire::Reply, WireError> {
         // Section by section, each in the order its records were added.
-        let mut records = Vec::with_capacity(self.items.len());
-        let mut ends = [0; 3];
-        for (i, section) in [Section::Answer, Section::Authority, Section::Additional].into_iter().enumerate() {
-            records.extend(self.items.iter().filter(|it| it.section == section).map(|it| {
+        let section = |section: Section| {
+            self.items.iter().filter(move |it| it.section == section).map(|it| {
                 let data = self.get(it.data);
                 let data = if it.is_name { RdataOut::Name(data) } else { RdataOut::Bytes(data) };
                 RecordOut { name: self.get(it.name), rtype: it.rtype, class: it.class, ttl: it.ttl, data }
-            }));
-            ends[i] = records.len();
-        }
-        let sections =
-            Sections { answers: &records[..ends[0]], authority: &records[ends[0]..ends[1]], additional: &records[ends[1]..] };
-        wire::build_reply(id, flags, questions, sections, limit)
+            })
+        };
+        let sections = [section(Section::Answer), section(Section::Authority), section(Section::Additional)];
+        wire::build_reply_into(buf, id, flags, questions, sections, limit)
     }
 }
 
@@ -207,25 +210,26 @@ fn reply_flags(flags: c_int, rcode: u8) -> u16 {
     flags as u16 | wire::FLAG_QR | u16::from(rcode)
 }
 
-/// A parsed query the server will hand on: `None` (with a debug message) for what it drops:
-/// malformed packets, replies, and queries without a question (upstream drops those too).
-fn accept_query(packet: &[u8]) -> Option<wire::Query> {
-    let query = match wire::parse_query(packet) {
-        Ok(q) => q,
+/// The header of a query the server will hand on, its questions parsed into `questions`:
+/// `None` (with a debug message) for what it drops: malformed packets, replies, and queries
+/// without a question (upstream drops those too).
+fn accept_query(packet: &[u8], questions: &mut Vec<wire::Question>) -> Option<wire::Header> {
+    let header = match wire::parse_query_into(packet, questions) {
+        Ok(h) => h,
         Err(e) => {
             evdns_debug!("Dropping a malformed DNS request of {} bytes: {}", packet.len(), e);
             return None;
         }
     };
-    if query.header.qr() {
+    if header.qr() {
         evdns_debug!("Dropping a DNS reply sent to a server port");
         return None;
     }
-    if query.questions.is_empty() {
+    if questions.is_empty() {
         evdns_debug!("Dropping a DNS request without a question");
         return None;
     }
-    Some(query)
+    Some(header)
 }
 
 /// `struct evdns_server_port`, opaque to C.
@@ -252,7 +256,17 @@ pub struct EvdnsServerPort {
     /// meanwhile, sent together once the batch is done (see `ServerRequest::respond`).
     in_batch: Cell<bool>,
     outbox: UnsafeCell<Vec<*mut ServerRequest>>,
+    /// The questions of the datagram being handled, parsed before they are copied into the
+    /// request's C structs; kept to parse the next. Only touched by `handle_datagram`.
+    questions: UnsafeCell<Vec<wire::Question>>,
+    /// Finished requests kept for the next queries, at most SPARE_REQUESTS, with their
+    /// buffers: under load a query then allocates nothing. Freed with the port.
+    spare: UnsafeCell<Vec<*mut ServerRequest>>,
 }
+
+/// Finished requests a port keeps for reuse: a batch's worth and more, as a batch's replies
+/// are all live until it is sent.
+const SPARE_REQUESTS: usize = 2 * BATCH;
 
 /// Adds one of a port's events to its base.
 fn add_event(ev: &UnsafeCell<Event>) -> c_int {
@@ -297,6 +311,8 @@ impl EvdnsServerPort {
             recv_bufs: UnsafeCell::new(vec![0; BATCH * RECV_BUF].into_boxed_slice()),
             in_batch: Cell::new(false),
             outbox: UnsafeCell::new(Vec::new()),
+            questions: UnsafeCell::new(Vec::new()),
+            spare: UnsafeCell::new(Vec::new()),
         };
         // SAFETY: port is fresh memory of the right size and malloc's alignment; nothing else
         // sees it before the events are assigned.
@@ -373,6 +389,11 @@ impl EvdnsServerPort {
         crate::debug::note_teardown(p.write_ev.get());
         // SAFETY: the port owns its socket; nothing watches it any more.
         unsafe { libc::close(p.fd) };
+        // SAFETY: only touched under the lock, and nothing else refers to the port now.
+        for req in std::mem::take(unsafe { &mut *p.spare.get() }) {
+            // SAFETY: spare requests are finished and referred to by nothing else.
+            unsafe { ServerRequest::free(req) };
+        }
         thread::free_lock(p.lock, thread::LOCKTYPE_RECURSIVE);
         // SAFETY: written in new() into memory from mm::malloc; no reference is left (every
         // request held one, so the queue is empty, and the events are off the base).
@@ -457,14 +478,16 @@ impl EvdnsServerPort {
 
     /// One datagram from `addr`: a request for the callback, unless it is dropped. Lock held.
     fn handle_datagram(&self, port: *mut EvdnsServerPort, packet: &[u8], addr: &sockaddr_storage, addrlen: socklen_t) {
-        let Some(query) = accept_query(packet) else { return };
+        // SAFETY: only used here, under the lock; the callback runs after the last use.
+        let questions = unsafe { &mut *self.questions.get() };
+        let Some(header) = accept_query(packet, questions) else { return };
         // SAFETY: port is live and locked (ours).
-        let req = unsafe { ServerRequest::new(port, &query, addr, addrlen) };
+        let req = unsafe { ServerRequest::new(port, &header, questions, addr, addrlen) };
         if req.is_null() {
             evdns_warn!("Out of memory for a DNS request; dropped");
             return;
         }
-        if query.header.opcode() != 0 {
+        if header.opcode() != 0 {
             // Only standard queries are supported, as upstream meant (its check came after the
             // opcode was masked off and never fired).
             // SAFETY: req is live and ours.
@@ -487,7 +510,7 @@ impl EvdnsServerPort {
         for ((iov, msg), &req) in iovs.iter_mut().zip(&mut msgs).zip(reqs) {
             // SAFETY: requests given here are live, with their reply built.
             let r = unsafe { &*req };
-            let reply = r.response.as_deref().unwrap_or_default();
+            let reply = &r.response;
             iov.iov_base = reply.as_ptr() as *mut c_void;
             iov.iov_len = reply.len();
             msg.msg_hdr.msg_iov = iov;
@@ -597,14 +620,75 @@ pub struct ServerRequest {
     public: EvdnsServerRequest,
     port: *mut EvdnsServerPort,
     id: u16,
-    /// How many questions were allocated (C may rewrite `public.nquestions`).
+    /// How many questions were written (C may rewrite `public.nquestions`).
     nquestions: usize,
+    /// The block `public.questions` points into (see `QuestionBlock`), from mm::malloc.
+    questions: QuestionBlock,
     addr: sockaddr_storage,
     addrlen: socklen_t,
     records: Records,
-    /// The reply once built; kept when sending failed (respond may be called again) and while
-    /// it waits in the port's queue.
-    response: Option<Vec<u8>>,
+    /// Whether the reply is built, in `response`; it is kept when sending failed (respond may
+    /// be called again) and while it waits in the port's queue.
+    answered: bool,
+    response: Vec<u8>,
+}
+
+/// One allocation holding a request's C questions: the array of pointers, then each
+/// `evdns_server_question` with its name (upstream allocated each apart; C only reads them
+/// through the array). Kept when its request is recycled, and reused when large enough.
+struct QuestionBlock {
+    ptr: *mut u8,
+    size: usize,
+}
+
+impl QuestionBlock {
+    const EMPTY: QuestionBlock = QuestionBlock { ptr: ptr::null_mut(), size: 0 };
+
+    /// Bytes one question takes in the block: the two ints, the name and its NUL, at least
+    /// the struct's size, rounded up so that the next question is aligned too.
+    fn question_size(name: &[u8]) -> usize {
+        let size = (std::mem::offset_of!(EvdnsServerQuestion, name) + name.len() + 1).max(size_of::<EvdnsServerQuestion>());
+        size.next_multiple_of(std::mem::align_of::<EvdnsServerQuestion>())
+    }
+
+    /// Writes `questions` into the block, growing it if needed, and returns the array of
+    /// pointers to them; None (the block as it was) when memory is short.
+    fn fill(&mut self, questions: &[wire::Question]) -> Option<*mut *mut EvdnsServerQuestion> {
+        let array = questions.len() * size_of::<*mut EvdnsServerQuestion>();
+        let need = array + questions.iter().map(|q| QuestionBlock::question_size(q.name.as_bytes())).sum::<usize>();
+        if need > self.size {
+            let ptr = crate::mm::malloc(need).cast::<u8>();
+            if ptr.is_null() {
+                return None;
+            }
+            self.free();
+            *self = QuestionBlock { ptr, size: need };
+        }
+        let array_ptr = self.ptr.cast::<*mut EvdnsServerQuestion>();
+        let mut at = array;
+        for (i, q) in questions.iter().enumerate() {
+            let text = q.name.as_bytes();
+            // SAFETY: the block has `need` bytes, from malloc's alignment (enough for
+            // pointers); the array's slots come first, then question i at `at`, aligned for
+            // the struct and sized by question_size for its ints, text and NUL.
+            unsafe {
+                let cq = self.ptr.add(at).cast::<EvdnsServerQuestion>();
+                (*cq).type_ = c_int::from(q.qtype);
+                (*cq).dns_question_class = c_int::from(q.qclass);
+                let name = (*cq).name.as_mut_ptr().cast::<u8>();
+                ptr::copy_nonoverlapping(text.as_ptr(), name, text.len());
+                *name.add(text.len()) = 0;
+                *array_ptr.add(i) = cq;
+            }
+            at += QuestionBlock::question_size(text);
+        }
+        Some(array_ptr)
+    }
+
+    fn free(&mut self) {
+        crate::mm::free(self.ptr.cast());
+        *self = QuestionBlock::EMPTY;
+    }
 }
 
 impl ServerRequest {
@@ -613,86 +697,93 @@ impl ServerRequest {
         handle.cast()
     }
 
-    /// A request for `query` from `addr`, with its questions in C structs; it holds a
-    /// reference on the port. Null when memory is short.
+    /// A request for the query of `header` and `questions` from `addr`, with its questions in
+    /// C structs: a spare one of the port's, or a new one; it holds a reference on the port.
+    /// Null when memory is short.
     ///
     /// # Safety
     /// `port` must be live and locked by the caller; `addrlen` at most the storage's size.
-    unsafe fn new(port: *mut EvdnsServerPort, query: &wire::Query, addr: &sockaddr_storage, addrlen: socklen_t) -> *mut ServerRequest {
-        let n = query.questions.len();
-        let questions = crate::mm::calloc(n, size_of::<*mut EvdnsServerQuestion>()).cast::<*mut EvdnsServerQuestion>();
-        if questions.is_null() {
-            return ptr::null_mut();
-        }
-        for (i, q) in query.questions.iter().enumerate() {
-            let text = q.name.as_bytes();
-            let name_at = std::mem::offset_of!(EvdnsServerQuestion, name);
-            let size = (name_at + text.len() + 1).max(size_of::<EvdnsServerQuestion>());
-            let cq = crate::mm::malloc(size).cast::<EvdnsServerQuestion>();
-            if cq.is_null() {
-                // SAFETY: the first i entries were filled below, the rest are NULL (calloc).
-                unsafe { free_questions(questions, i) };
-                return ptr::null_mut();
+    unsafe fn new(port: *mut EvdnsServerPort, header: &wire::Header, questions: &[wire::Question], addr: &sockaddr_storage, addrlen: socklen_t) -> *mut ServerRequest {
+        // SAFETY: port is live and locked (contract); the spare list is only touched under it.
+        let spare = unsafe { (*(*port).spare.get()).pop() };
+        let req = match spare {
+            Some(req) => req,
+            None => {
+                let req = crate::mm::malloc(size_of::<ServerRequest>()).cast::<ServerRequest>();
+                if req.is_null() {
+                    return ptr::null_mut();
+                }
+                let value = ServerRequest {
+                    public: EvdnsServerRequest { flags: 0, nquestions: 0, questions: ptr::null_mut() },
+                    port,
+                    id: 0,
+                    nquestions: 0,
+                    questions: QuestionBlock::EMPTY,
+                    // SAFETY: an all-zero sockaddr_storage is valid (plain C data).
+                    addr: unsafe { std::mem::zeroed() },
+                    addrlen: 0,
+                    records: Records::default(),
+                    answered: false,
+                    response: Vec::new(),
+                };
+                // SAFETY: fresh memory of the right size and malloc's alignment.
+                unsafe { req.write(value) };
+                req
             }
-            // SAFETY: cq has `size` bytes: the two ints, then the text and its NUL from
-            // offset name_at; questions has n slots.
-            unsafe {
-                (*cq).type_ = c_int::from(q.qtype);
-                (*cq).dns_question_class = c_int::from(q.qclass);
-                let name = cq.cast::<u8>().add(name_at);
-                ptr::copy_nonoverlapping(text.as_ptr(), name, text.len());
-                *name.add(text.len()) = 0;
-                *questions.add(i) = cq;
-            }
-        }
-        let req = crate::mm::malloc(size_of::<ServerRequest>()).cast::<ServerRequest>();
-        if req.is_null() {
-            // SAFETY: all n were filled.
-            unsafe { free_questions(questions, n) };
-            return ptr::null_mut();
-        }
-        let value = ServerRequest {
-            public: EvdnsServerRequest {
-                flags: c_int::from(query.header.flags & (wire::FLAG_RD | wire::FLAG_CD)),
-                // At most 65535 questions (a u16 count).
-                nquestions: n as c_int,
-                questions,
-            },
-            port,
-            id: query.header.id,
-            nquestions: n,
-            addr: *addr,
-            addrlen,
-            records: Records::default(),
-            response: None,
         };
-        // SAFETY: fresh memory of the right size and alignment; port is live and locked.
-        unsafe {
-            req.write(value);
-            (*port).incref();
-        }
+        // SAFETY: req is a valid request that nothing else refers to (fresh or spare).
+        let r = unsafe { &mut *req };
+        let Some(array) = r.questions.fill(questions) else {
+            // SAFETY: as above.
+            unsafe { ServerRequest::free(req) };
+            return ptr::null_mut();
+        };
+        r.public = EvdnsServerRequest {
+            flags: c_int::from(header.flags & (wire::FLAG_RD | wire::FLAG_CD)),
+            // At most 65535 questions (a u16 count).
+            nquestions: questions.len() as c_int,
+            questions: array,
+        };
+        r.id = header.id;
+        r.nquestions = questions.len();
+        r.addr = *addr;
+        r.addrlen = addrlen;
+        // SAFETY: port is live and locked (contract).
+        unsafe { (*port).incref() };
         req
     }
 
+    /// Frees a request's memory for good.
+    ///
+    /// # Safety
+    /// `req` must be a valid request, not queued, and used by nobody afterwards.
+    unsafe fn free(req: *mut ServerRequest) {
+        // SAFETY: valid (contract): written by new() into memory from mm::malloc.
+        unsafe {
+            (*req).questions.free();
+            ptr::drop_in_place(req);
+        }
+        crate::mm::free(req.cast());
+    }
+
     /// The request's questions as the reply echoes them, read from the C structs.
-    fn questions(&self) -> Vec<QuestionOut<'_>> {
-        (0..self.nquestions)
-            .map(|i| {
+    fn questions(&self) -> impl Iterator<Item = QuestionOut<'_>> {
+        (0..self.nquestions).map(|i| {
                 // SAFETY: new() filled nquestions entries with questions whose names are
                 // NUL-terminated; C may have edited them in place, not reallocated them.
                 unsafe {
                     let q = *self.public.questions.add(i);
                     let name = CStr::from_ptr((*q).name.as_ptr()).to_bytes();
-                    QuestionOut { name, qtype: (*q).type_ as u16, qclass: (*q).dns_question_class as u16 }
-                }
-            })
-            .collect()
+                QuestionOut { name, qtype: (*q).type_ as u16, qclass: (*q).dns_question_class as u16 }
+            }
+        })
     }
 
     /// The reply for `rcode` (0..=15) under `limit` bytes: the questions echoed, the records
     /// added so far. The server uses the UDP limit; tests also build 64 KiB replies with it.
-    fn build_response(&self, rcode: u8, limit: usize) -> Result<wire::Reply, WireError> {
-        self.records.build(self.id, reply_flags(self.public.flags, rcode), &self.questions(), limit)
+    /// The reply is written into `buf`.
+    fn build_response(&self, buf: Vec<u8>, rcode: u8, limit: usize) -> Result<wire::Reply, WireError> {
+        self.records.build(buf, self.id, reply_flags(self.public.flags, rcode), self.questions(), limit)
     }
 
     /// `evdns_server_request_add_reply` and the helpers built on it: one record per `data`,
@@ -713,7 +804,7 @@ impl ServerRequest {
         // SAFETY: live request (contract); its port outlives it.
         let (r, port) = unsafe { (&mut *req, &*(*req).port) };
         port.take_lock();
-        let result = if r.response.is_some() {
+        let result = if r.answered {
             evdns_warn!("evdns_server_request_add_reply: the request was already answered");
             -1
         } else {
@@ -754,16 +845,18 @@ impl ServerRequest {
         // SAFETY: live request (contract); its port outlives it.
         let (r, port) = unsafe { (&mut *req, &*(*req).port) };
         port.take_lock();
-        if r.response.is_none() {
+        if !r.answered {
             if !(0..=15).contains(&rcode) {
                 evdns_warn!("evdns_server_request_respond: error code {} is not a DNS rcode (0-15)", rcode);
                 port.release_lock();
                 return -1;
             }
-            match r.build_response(rcode as u8, wire::UDP_MAX) {
+            let buf = std::mem::take(&mut r.response);
+            match r.build_response(buf, rcode as u8, wire::UDP_MAX) {
                 Ok(reply) => {
-                    r.response = Some(reply.bytes);
-                    r.records = Records::default();
+                    r.response = reply.bytes;
+                    r.answered = true;
+                    r.records.clear();
                 }
                 Err(e) => {
                     evdns_warn!("evdns_server_request_respond: cannot build the reply: {}", e);
@@ -831,44 +924,42 @@ impl ServerRequest {
         len as c_int
     }
 
-    /// Frees the request and drops its reference on the port, with the port locked. True if
-    /// that destroyed the port (and its lock); else the lock is still held.
+    /// Finishes the request (kept as a spare of its port's, or freed) and drops its
+    /// reference on the port, with the port locked. True if that destroyed the port (and its
+    /// lock); else the lock is still held.
     ///
     /// # Safety
     /// `req` must be live, not queued, and used by nobody afterwards; its port locked.
     unsafe fn release(req: *mut ServerRequest) -> bool {
-        // SAFETY: live (contract): its questions came from new().
-        let port = unsafe {
-            free_questions((*req).public.questions, (*req).nquestions);
-            let port = (*req).port;
-            ptr::drop_in_place(req);
-            port
-        };
-        crate::mm::free(req.cast());
+        // SAFETY: live (contract); its port outlives it and is locked.
+        let (r, port) = unsafe { (&mut *req, (*req).port) };
+        // SAFETY: as above; the spare list is only touched under the lock.
+        let spare = unsafe { &mut *(*port).spare.get() };
+        if spare.len() < SPARE_REQUESTS {
+            // What C saw of it goes; the buffers stay for the next request.
+            r.public = EvdnsServerRequest { flags: 0, nquestions: 0, questions: ptr::null_mut() };
+            r.nquestions = 0;
+            r.records.clear();
+            r.answered = false;
+            r.response.clear();
+            spare.push(req);
+        } else {
+            // SAFETY: live and used by nobody afterwards (contract).
+            unsafe { ServerRequest::free(req) };
+        }
         // SAFETY: the port is live and locked (contract).
         unsafe { EvdnsServerPort::decref(port) }
     }
-}
-
-/// Frees `n` C questions and their array.
-///
-/// # Safety
-/// `questions` must come from mm::calloc with at least `n` entries from mm::malloc.
-unsafe fn free_questions(questions: *mut *mut EvdnsServerQuestion, n: usize) {
-    for i in 0..n {
-        // SAFETY: entry i exists and came from mm::malloc (contract).
-        crate::mm::free(unsafe { *questions.add(i) }.cast());
-    }
-    crate::mm::free(questions.cast());
 }
 
 /// Fuzz entry for the server's query path: parses `data` as the server does, answers every
 /// question with a record of each kind (A, AAAA, PTR, CNAME, and an NS in authority), builds
 /// the UDP reply and checks it parses back, whole records within 512 bytes. Must never panic.
 pub fn fuzz_query(data: &[u8]) {
-    let Some(query) = accept_query(data) else { return };
+    let mut parsed_questions = Vec::new();
+    let Some(header) = accept_query(data, &mut parsed_questions) else { return };
     let mut records = Records::default();
-    for q in &query.questions {
+    for q in &parsed_questions {
         let name = q.name.as_bytes();
         let added = [
             records.add(Section::Answer, name, wire::TYPE_A, wire::CLASS_IN, 60, [Data::Bytes(&[127, 0, 0, 1])]),
@@ -880,18 +971,17 @@ pub fn fuzz_query(data: &[u8]) {
         // Parsed names are always valid names.
         assert!(added.iter().all(Result::is_ok));
     }
-    let questions: Vec<QuestionOut<'_>> =
-        query.questions.iter().map(|q| QuestionOut { name: q.name.as_bytes(), qtype: q.qtype, qclass: q.qclass }).collect();
-    let flags = reply_flags(c_int::from(query.header.flags & (wire::FLAG_RD | wire::FLAG_CD)), 0);
-    let Ok(reply) = records.build(query.header.id, flags, &questions, wire::UDP_MAX) else {
+    let questions = parsed_questions.iter().map(|q| QuestionOut { name: q.name.as_bytes(), qtype: q.qtype, qclass: q.qclass });
+    let flags = reply_flags(c_int::from(header.flags & (wire::FLAG_RD | wire::FLAG_CD)), 0);
+    let Ok(reply) = records.build(Vec::new(), header.id, flags, questions, wire::UDP_MAX) else {
         // Only questions too long for 512 bytes fail (the query may be up to 1500).
         return;
     };
     assert!(reply.bytes.len() <= wire::UDP_MAX);
     let parsed = wire::parse_message(&reply.bytes).expect("a built reply parses");
-    assert_eq!(parsed.header.id, query.header.id);
+    assert_eq!(parsed.header.id, header.id);
     assert_eq!(parsed.header.tc(), reply.truncated);
-    assert_eq!(parsed.questions, query.questions);
+    assert_eq!(parsed.questions, parsed_questions);
     for rr in parsed.answers.iter().chain(&parsed.authority) {
         assert!(parsed.rdata(rr).is_ok());
     }

@@ -45,8 +45,6 @@ const MAX_POINTER_TARGET: usize = 0x3fff;
 /// Bound on remembered suffixes per message: lookup is a linear scan, and a 64 KiB reply of
 /// distinct names would otherwise make building quadratic. Later names just compress less.
 const MAX_SUFFIXES: usize = 128;
-/// Suffixes a writer has room for before it grows: a typical reply's names have fewer.
-const SUFFIXES_INITIAL: usize = 16;
 /// Smallest encodings: a question is a root name plus type and class; a record adds TTL and
 /// RDLENGTH. Used to reject counts the packet cannot possibly hold before allocating.
 const MIN_QUESTION_LEN: usize = 1 + 4;
@@ -159,15 +157,23 @@ impl Name {
         self.as_bytes().eq_ignore_ascii_case(other)
     }
 
-    /// Appends one wire label; the caller has checked its bytes and the total length.
-    fn push_label(&mut self, label: &[u8]) {
+    /// Appends one wire label, checking each byte as it is copied (a plain loop: labels are
+    /// short, and a copy call per label cost more than the bytes); the caller has checked the
+    /// total length.
+    fn push_label(&mut self, label: &[u8]) -> Result<(), WireError> {
         let mut at = usize::from(self.len);
         if at != 0 {
             self.buf[at] = b'.';
             at += 1;
         }
-        self.buf[at..at + label.len()].copy_from_slice(label);
+        for (slot, &b) in self.buf[at..at + label.len()].iter_mut().zip(label) {
+            if b == b'.' || b == 0 {
+                return Err(WireError::BadLabelByte);
+            }
+            *slot = b;
+        }
         self.len = (at + label.len()) as u8;
+        Ok(())
     }
 }
 
@@ -382,10 +388,7 @@ pub fn read_name(packet: &[u8], start: usize) -> Result<(Name, usize), WireError
                 if wire_len > MAX_NAME_WIRE_LEN {
                     return Err(WireError::NameTooLong);
                 }
-                if label.iter().any(|&b| b == b'.' || b == 0) {
-                    return Err(WireError::BadLabelByte);
-                }
-                name.push_label(label);
+                name.push_label(label)?;
                 pos += 1 + len;
             }
             0x40..=0xbf => return Err(WireError::LabelTooLong),
@@ -440,21 +443,36 @@ pub struct Query {
 /// not read, as upstream's server ignores them: a query whose later sections are malformed is
 /// still answered, as 2.1 answers it, and a server does no work for bytes it never uses.
 pub fn parse_query(packet: &[u8]) -> Result<Query, WireError> {
+    let mut questions = Vec::new();
+    let header = parse_query_into(packet, &mut questions)?;
+    Ok(Query { header, questions })
+}
+
+/// [`parse_query`] with the questions put in `questions` (emptied first): a server parses
+/// every query into the same Vec and allocates nothing for them.
+pub fn parse_query_into(packet: &[u8], questions: &mut Vec<Question>) -> Result<Header, WireError> {
     let header = Header::parse(packet)?;
     if usize::from(header.qdcount) * MIN_QUESTION_LEN > packet.len() - HEADER_LEN {
         return Err(WireError::CountsExceedPacket);
     }
     let mut r = Reader { packet, pos: HEADER_LEN };
-    let questions = read_questions(&mut r, header.qdcount)?;
-    Ok(Query { header, questions })
+    read_questions_into(&mut r, header.qdcount, questions)?;
+    Ok(header)
 }
 
 fn read_questions(r: &mut Reader<'_>, count: u16) -> Result<Vec<Question>, WireError> {
-    let mut out = Vec::with_capacity(usize::from(count));
+    let mut out = Vec::new();
+    read_questions_into(r, count, &mut out)?;
+    Ok(out)
+}
+
+fn read_questions_into(r: &mut Reader<'_>, count: u16, out: &mut Vec<Question>) -> Result<(), WireError> {
+    out.clear();
+    out.reserve(usize::from(count));
     for _ in 0..count {
         out.push(Question { name: r.name()?, qtype: r.u16()?, qclass: r.u16()? });
     }
-    Ok(out)
+    Ok(())
 }
 
 fn read_records<'a>(r: &mut Reader<'a>, count: u16) -> Result<Vec<Record<'a>>, WireError> {
@@ -480,25 +498,88 @@ pub fn check_name(text: &[u8]) -> Result<(), WireError> {
 
 /// Checks a text name and returns it without its trailing dot.
 fn check_text_name(text: &[u8]) -> Result<&[u8], WireError> {
-    let text = text.strip_suffix(b".").unwrap_or(text);
-    if text.is_empty() {
-        return Ok(text);
+    let text = strip_text_name(text)?;
+    let mut rest = text;
+    while !rest.is_empty() {
+        rest = next_label(rest)?.1;
     }
+    Ok(text)
+}
+
+/// A text name without its trailing dot, if it is short enough; its labels are checked one
+/// by one with [`next_label`] as they are used.
+fn strip_text_name(text: &[u8]) -> Result<&[u8], WireError> {
+    let text = text.strip_suffix(b".").unwrap_or(text);
     if text.len() > MAX_NAME_TEXT_LEN {
         return Err(WireError::NameTooLong);
     }
-    for label in text.split(|&b| b == b'.') {
-        if label.is_empty() {
-            return Err(WireError::EmptyLabel);
-        }
-        if label.len() > MAX_LABEL_LEN {
-            return Err(WireError::LabelTooLong);
-        }
-        if label.contains(&0) {
-            return Err(WireError::BadLabelByte);
-        }
-    }
     Ok(text)
+}
+
+/// The first label of `rest` (a non-empty name's text after [`strip_text_name`]) and the
+/// text after its dot, once the label is checked: empty, then too long, then a NUL; a dot
+/// with nothing after it ends in an empty label.
+fn next_label(rest: &[u8]) -> Result<(&[u8], &[u8]), WireError> {
+    let (label, after) = match rest.iter().position(|&b| b == b'.') {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    if label.is_empty() {
+        return Err(WireError::EmptyLabel);
+    }
+    if label.len() > MAX_LABEL_LEN {
+        return Err(WireError::LabelTooLong);
+    }
+    if label.contains(&0) {
+        return Err(WireError::BadLabelByte);
+    }
+    match after {
+        Some([]) => Err(WireError::EmptyLabel),
+        Some(after) => Ok((label, after)),
+        None => Ok((label, &[])),
+    }
+}
+
+/// Suffixes a writer remembers without allocating: a typical reply's names have fewer.
+const SUFFIXES_INLINE: usize = 16;
+
+/// The name suffixes a writer has written (text without trailing dot) and their offsets: the
+/// first few in place, the rest (big replies only) in a Vec, at most MAX_SUFFIXES in all.
+struct Suffixes<'n> {
+    inline: [(&'n [u8], u16); SUFFIXES_INLINE],
+    len: usize,
+    more: Vec<(&'n [u8], u16)>,
+}
+
+impl<'n> Suffixes<'n> {
+    fn new() -> Suffixes<'n> {
+        Suffixes { inline: [(&[], 0); SUFFIXES_INLINE], len: 0, more: Vec::new() }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, suffix: &'n [u8], at: u16) {
+        if self.len < SUFFIXES_INLINE {
+            self.inline[self.len] = (suffix, at);
+        } else {
+            self.more.push((suffix, at));
+        }
+        self.len += 1;
+    }
+
+    /// Forgets every suffix from the `len`th on.
+    fn truncate(&mut self, len: usize) {
+        self.more.truncate(len.saturating_sub(SUFFIXES_INLINE));
+        self.len = self.len.min(len);
+    }
+
+    /// Where `suffix`, spelled exactly so, was written.
+    fn find(&self, suffix: &[u8]) -> Option<u16> {
+        let inline = &self.inline[..self.len.min(SUFFIXES_INLINE)];
+        inline.iter().chain(&self.more).find(|(s, _)| *s == suffix).map(|&(_, at)| at)
+    }
 }
 
 /// The one place that writes message bytes: every write checks the limit first, so the buffer
@@ -506,15 +587,17 @@ fn check_text_name(text: &[u8]) -> Result<&[u8], WireError> {
 struct Writer<'n> {
     buf: Vec<u8>,
     limit: usize,
-    /// Name suffixes already written (text without trailing dot) and their offsets.
-    suffixes: Vec<(&'n [u8], u16)>,
+    suffixes: Suffixes<'n>,
 }
 
 impl<'n> Writer<'n> {
-    fn new(limit: usize) -> Writer<'n> {
+    /// A writer into `buf`, emptied first: a caller that builds many messages passes the
+    /// buffer of an earlier one and allocates nothing.
+    fn new(mut buf: Vec<u8>, limit: usize) -> Writer<'n> {
         let limit = limit.min(TCP_MAX);
-        // Room for the suffixes of a few names at once rather than growing one by one.
-        Writer { buf: Vec::with_capacity(limit.min(UDP_MAX)), limit, suffixes: Vec::with_capacity(SUFFIXES_INITIAL) }
+        buf.clear();
+        buf.reserve(limit.min(UDP_MAX));
+        Writer { buf, limit, suffixes: Suffixes::new() }
     }
 
     fn put(&mut self, bytes: &[u8]) -> Result<(), WireError> {
@@ -536,21 +619,26 @@ impl<'n> Writer<'n> {
     /// Writes a text name, compressing against earlier suffixes spelled exactly the same (case
     /// included, as upstream's server compares labels): each name keeps the case it was given,
     /// which resolvers see, e.g. a CNAME target after a question in 0x20-randomised case.
+    /// Each label is checked as it is written (one pass over the text), so a name with a bad
+    /// label after the room ran out is cut as NoRoom rather than refused.
     fn put_name(&mut self, text: &'n [u8]) -> Result<(), WireError> {
-        let text = check_text_name(text)?;
-        let mut rest = text;
+        let mut rest = strip_text_name(text)?;
         while !rest.is_empty() {
-            if let Some(&(_, at)) = self.suffixes.iter().find(|(s, _)| *s == rest) {
+            if let Some(at) = self.suffixes.find(rest) {
                 return self.put_u16(0xc000 | at);
             }
             let here = self.buf.len();
-            let label_len = rest.iter().position(|&b| b == b'.').unwrap_or(rest.len());
-            self.put(&[label_len as u8])?;
-            self.put(&rest[..label_len])?;
-            if here <= MAX_POINTER_TARGET && self.suffixes.len() < MAX_SUFFIXES {
-                self.suffixes.push((rest, here as u16));
+            let (label, after) = next_label(rest)?;
+            if 1 + label.len() > self.limit - here {
+                return Err(WireError::NoRoom);
             }
-            rest = rest.get(label_len + 1..).unwrap_or(&[]);
+            // next_label bounded the label to 63 bytes.
+            self.buf.push(label.len() as u8);
+            self.buf.extend_from_slice(label);
+            if here <= MAX_POINTER_TARGET && self.suffixes.len() < MAX_SUFFIXES {
+                self.suffixes.push(rest, here as u16);
+            }
+            rest = after;
         }
         self.put(&[0])
     }
@@ -563,20 +651,21 @@ impl<'n> Writer<'n> {
 /// Builds a standard query with one question; RD asks the server to recurse.
 pub fn build_query(id: u16, name: &[u8], qtype: u16, qclass: u16, rd: bool) -> Result<Vec<u8>, WireError> {
     // One name has nothing to compress against: written plainly into a buffer of exactly the
-    // query's size (at most 12 + 255 + 4 bytes, always under UDP_MAX), one allocation.
-    let text = check_text_name(name)?;
-    let name_len = if text.is_empty() { 1 } else { text.len() + 2 };
+    // query's size (at most 12 + 255 + 4 bytes, always under UDP_MAX), one allocation; each
+    // label is checked as it is written.
+    let mut rest = strip_text_name(name)?;
+    let name_len = if rest.is_empty() { 1 } else { rest.len() + 2 };
     let mut buf = Vec::with_capacity(HEADER_LEN + name_len + 4);
     let flags = if rd { FLAG_RD } else { 0 };
     for v in [id, flags, 1, 0, 0, 0] {
         buf.extend_from_slice(&v.to_be_bytes());
     }
-    if !text.is_empty() {
-        for label in text.split(|&b| b == b'.') {
-            // check_text_name bounded every label to 63 bytes.
-            buf.push(label.len() as u8);
-            buf.extend_from_slice(label);
-        }
+    while !rest.is_empty() {
+        let (label, after) = next_label(rest)?;
+        // next_label bounded the label to 63 bytes.
+        buf.push(label.len() as u8);
+        buf.extend_from_slice(label);
+        rest = after;
     }
     buf.push(0);
     buf.extend_from_slice(&qtype.to_be_bytes());
@@ -633,8 +722,8 @@ pub struct Reply {
 /// and adds AA/RA and the rcode). The questions must fit ([`WireError::NoRoom`] otherwise);
 /// records are written in order until one does not fit, which is dropped with everything after
 /// it and TC set, so the result is always a well-formed message with exact counts (upstream cut
-/// the buffer at 512 bytes mid-record and kept the promised counts). An invalid name anywhere
-/// is an error, not a truncation.
+/// the buffer at 512 bytes mid-record and kept the promised counts). An invalid name is an
+/// error, unless the reply was cut before it was written to the end.
 pub fn build_reply(
     id: u16,
     flags: u16,
@@ -642,26 +731,40 @@ pub fn build_reply(
     sections: Sections<'_>,
     limit: usize,
 ) -> Result<Reply, WireError> {
-    let mut w = Writer::new(limit);
-    let qdcount = u16::try_from(questions.len()).map_err(|_| WireError::NoRoom)?;
-    for v in [id, flags, qdcount, 0, 0, 0] {
+    let lists = [sections.answers, sections.authority, sections.additional].map(|list| list.iter().copied());
+    build_reply_into(Vec::new(), id, flags, questions.iter().copied(), lists, limit)
+}
+
+/// [`build_reply`] written into `buf` (emptied first; a server passes an earlier reply's
+/// buffer), from iterators: the questions, then the records of each section in order, so a
+/// caller that keeps them in another form needs no list of its own.
+pub fn build_reply_into<'n, Q, R>(buf: Vec<u8>, id: u16, flags: u16, questions: Q, sections: [R; 3], limit: usize) -> Result<Reply, WireError>
+where
+    Q: IntoIterator<Item = QuestionOut<'n>>,
+    R: IntoIterator<Item = RecordOut<'n>>,
+{
+    let mut w = Writer::new(buf, limit);
+    for v in [id, flags, 0, 0, 0, 0] {
         w.put_u16(v)?;
     }
+    let mut qdcount: u16 = 0;
     for q in questions {
         w.put_name(q.name)?;
         w.put_u16(q.qtype)?;
         w.put_u16(q.qclass)?;
+        // At least 5 bytes a question under a 65535-byte limit: the count cannot overflow.
+        qdcount += 1;
     }
+    w.patch_u16(4, qdcount);
     let mut truncated = false;
-    let lists = [sections.answers, sections.authority, sections.additional];
-    for (i, list) in lists.into_iter().enumerate() {
+    for (i, list) in sections.into_iter().enumerate() {
         let mut written: u16 = 0;
         for rr in list {
             if truncated {
                 break;
             }
             let (len, suffixes) = (w.buf.len(), w.suffixes.len());
-            match put_record(&mut w, rr) {
+            match put_record(&mut w, &rr) {
                 // At least 11 bytes a record under a 65535-byte limit: the count fits a u16.
                 Ok(()) => written += 1,
                 Err(WireError::NoRoom) => {

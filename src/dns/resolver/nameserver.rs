@@ -401,47 +401,58 @@ pub(super) unsafe extern "C" fn on_flush(_fd: c_int, _what: c_short, arg: *mut c
 }
 
 /// Sends what was queued (during a read batch, or since the flush event was activated), per
-/// server, with sendmmsg.
+/// server, with sendmmsg. Each outbox keeps its allocation for the next batch.
 fn flush_outboxes(base: &Base, st: &mut State) {
     for ns in 0..st.servers.len() {
-        let queued = std::mem::take(&mut st.servers[ns].outbox);
-        let mut pending: Vec<*mut Request> = queued.into_iter().filter(|&(r, id)| request::still_to_send(st, r, id, ns)).map(|(r, _)| r).collect();
-        while !pending.is_empty() && !st.servers[ns].choked {
-            let chunk: Vec<*mut Request> = pending.drain(..pending.len().min(SEND_BATCH)).collect();
+        let mut queued = std::mem::take(&mut st.servers[ns].outbox);
+        queued.retain(|&(r, id)| request::still_to_send(st, r, id, ns));
+        let mut at = 0;
+        while at < queued.len() && !st.servers[ns].choked {
+            let chunk = &queued[at..queued.len().min(at + SEND_BATCH)];
             let to = CSockAddr::new(&st.servers[ns].addr);
-            // SAFETY: plain data, filled in below.
-            let mut iov: Vec<libc::iovec> = vec![unsafe { std::mem::zeroed() }; chunk.len()];
-            // SAFETY: as above.
-            let mut msgs: Vec<libc::mmsghdr> = vec![unsafe { std::mem::zeroed() }; chunk.len()];
-            for (i, &r) in chunk.iter().enumerate() {
-                // SAFETY: still_to_send checked the request is live and in flight.
-                let q = request::query_of(unsafe { &*r });
-                iov[i] = libc::iovec { iov_base: q.as_ptr().cast_mut().cast(), iov_len: q.len() };
-                msgs[i].msg_hdr.msg_iov = &mut iov[i];
-                msgs[i].msg_hdr.msg_iovlen = 1;
-                msgs[i].msg_hdr.msg_name = to.as_ptr().cast_mut().cast();
-                msgs[i].msg_hdr.msg_namelen = to.socklen();
-            }
+            let iov: Vec<libc::iovec> = chunk
+                .iter()
+                .map(|&(r, _)| {
+                    // SAFETY: still_to_send checked the request is live and in flight.
+                    let q = request::query_of(unsafe { &*r });
+                    libc::iovec { iov_base: q.as_ptr().cast_mut().cast(), iov_len: q.len() }
+                })
+                .collect();
+            let mut msgs: Vec<libc::mmsghdr> = iov
+                .iter()
+                .map(|iov| {
+                    // SAFETY: an all-zero mmsghdr is valid plain C data.
+                    let mut msg: libc::mmsghdr = unsafe { std::mem::zeroed() };
+                    msg.msg_hdr.msg_iov = (iov as *const libc::iovec).cast_mut();
+                    msg.msg_hdr.msg_iovlen = 1;
+                    msg.msg_hdr.msg_name = to.as_ptr().cast_mut().cast();
+                    msg.msg_hdr.msg_namelen = to.socklen();
+                    msg
+                })
+                .collect();
             let fd = st.servers[ns].fd;
-            // SAFETY: each header points at a live query and the server's address.
-            let n = unsafe { libc::sendmmsg(fd, msgs.as_mut_ptr(), msgs.len() as libc::c_uint, 0) };
+            // SAFETY: the chunk's headers each point at a live query and the server's address.
+            let n = unsafe { libc::sendmmsg(fd, msgs.as_mut_ptr(), chunk.len() as libc::c_uint, 0) };
             let sent = n.max(0) as usize;
-            for &r in &chunk[..sent] {
+            let unsent = chunk.get(sent).map(|&(r, _)| r);
+            for &(r, _) in &queued[at..at + sent] {
                 // SAFETY: live and in flight on ns (checked above; nothing ran since).
                 unsafe { request::sent_one(base, st, r, ns, Sent::Ok) };
             }
-            if sent < chunk.len() {
+            at += sent;
+            if let Some(r) = unsent {
                 // The first unsent one reports why, through the one-at-a-time path.
-                let r = chunk[sent];
                 // SAFETY: as above.
                 let outcome = send(&st.servers[ns], request::query_of(unsafe { &*r }));
                 // SAFETY: as above.
                 unsafe { request::sent_one(base, st, r, ns, outcome) };
-                pending.splice(0..0, chunk[sent + 1..].iter().copied());
-                if st.servers[ns].choked {
-                    break;
-                }
+                at += 1;
             }
+        }
+        // Requests queued meanwhile have an outbox of their own; else ours is kept.
+        if st.servers[ns].outbox.is_empty() {
+            queued.clear();
+            st.servers[ns].outbox = queued;
         }
     }
 }

@@ -526,7 +526,7 @@ fn cve_2026_63387_server_reply_near_64k() {
         unsafe {
             add_name_records(req, &n);
             let r = ServerRequest::from_handle(req);
-            let full = (*r).build_response(0, wire::TCP_MAX).unwrap();
+            let full = (*r).build_response(Vec::new(), 0, wire::TCP_MAX).unwrap();
             assert!(full.bytes.len() > wire::TCP_MAX - 200);
             let fitting = check_reply(&full.bytes, wire::TCP_MAX, &n, true);
             assert!(fitting > 500 && fitting < n.len(), "{fitting}");
@@ -534,18 +534,18 @@ fn cve_2026_63387_server_reply_near_64k() {
             // that brings the reply to exactly the limit.
             for (limit, keep) in [(wire::TCP_MAX, fitting), (wire::UDP_MAX, 3)] {
                 (*r).records.items.truncate(keep);
-                let base = (*r).build_response(0, limit).unwrap();
+                let base = (*r).build_response(Vec::new(), 0, limit).unwrap();
                 assert!(!base.truncated, "{limit}");
                 // Its owner is the question's name (a 2-byte pointer), then 10 bytes of fields.
                 let pad = limit - base.bytes.len() - 12;
                 let data = vec![0xa5; pad];
                 let q = c(&questions(req)[0].0);
                 assert_eq!(evdns_server_request_add_reply(req, 0, q.as_ptr(), PAD_TYPE, 1, 1, pad as c_int, 0, data.as_ptr().cast()), 0);
-                let exact = (*r).build_response(0, limit).unwrap();
+                let exact = (*r).build_response(Vec::new(), 0, limit).unwrap();
                 assert_eq!((exact.bytes.len(), exact.truncated), (limit, false));
                 check_reply(&exact.bytes[..], limit, &n, false);
                 // One byte less: the padding record is dropped whole, TC set, the rest as is.
-                let over = (*r).build_response(0, limit - 1).unwrap();
+                let over = (*r).build_response(Vec::new(), 0, limit - 1).unwrap();
                 let mut want = base.bytes.clone();
                 want[2] |= 0x02;
                 assert_eq!(over.bytes, want);
@@ -651,7 +651,7 @@ fn records_added_all_or_none() {
     r.add(Section::Additional, b"c.test", TYPE_A, 1, 1, [Data::Bytes(&[1, 2, 3, 4])]).unwrap();
     r.add(Section::Authority, b"a.test", TYPE_NS, 1, 1, [Data::Name(b"ns.test")]).unwrap();
     r.add(Section::Answer, b"a.test", TYPE_A, 1, 1, [Data::Bytes(&[5, 6, 7, 8])]).unwrap();
-    let reply = r.build(1, wire::FLAG_QR, &[], wire::UDP_MAX).unwrap();
+    let reply = r.build(Vec::new(), 1, wire::FLAG_QR, [], wire::UDP_MAX).unwrap();
     let m = parse_message(&reply.bytes).unwrap();
     assert_eq!(m.answers.iter().map(|rr| rr.rtype).collect::<Vec<_>>(), vec![TYPE_CNAME, TYPE_A]);
     assert_eq!(m.authority.iter().map(|rr| rr.rtype).collect::<Vec<_>>(), vec![TYPE_NS]);
