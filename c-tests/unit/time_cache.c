@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <event2/event.h>
 #include "check.h"
@@ -26,6 +27,20 @@ static int nseen;
 static int refresh_after_sleep;
 static struct event *timer;
 static struct timeval loop_started_at, timer_added_at, timer_fired_at;
+
+/* How far short of the sleep two cached times may be. Without EVENT_BASE_FLAG_PRECISE_TIMER both
+ * libraries read CLOCK_MONOTONIC_COARSE (4 ms steps on this kernel, up to 10 ms on others) and
+ * turn it into wall time with an offset they re-measure now and then: each of the two times can
+ * lag by one step, so the gap can be up to two steps short (24 ms for a 30 ms sleep seen here,
+ * on ours and on upstream's alike). */
+static long coarse_slack_ms(void)
+{
+	struct timespec res;
+	long step_ms = 1;
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0)
+		step_ms = res.tv_sec * 1000 + (res.tv_nsec + 999999) / 1000000;
+	return 2 * step_ms + 1;
+}
 
 static long ms_between(const struct timeval *a, const struct timeval *b)
 {
@@ -124,8 +139,8 @@ int main(void)
 			fprintf(stderr, "%s: cached times %ld ms apart\n", method, gap);
 		CHECK(gap == 0);
 		/* Without the cache, or refreshed by hand, the second reader sees the sleep. */
-		CHECK(gap_between_readers(method, EVENT_BASE_FLAG_NO_CACHE_TIME, 0, 0) >= SLEEP_MS - 5);
-		CHECK(gap_between_readers(method, 0, 1, 0) >= SLEEP_MS - 5);
+		CHECK(gap_between_readers(method, EVENT_BASE_FLAG_NO_CACHE_TIME, 0, 0) >= SLEEP_MS - coarse_slack_ms());
+		CHECK(gap_between_readers(method, 0, 1, 0) >= SLEEP_MS - coarse_slack_ms());
 		/* A timeout added after the long callback. */
 		gap_between_readers(method, 0, 0, 1);
 	}
