@@ -109,7 +109,6 @@ int main(int argc, char **argv)
 {
 	struct server s = {0};
 	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
 	char port[16], count[32], runs[32], outstanding[16], plain[PATH_MAX];
 	char data[] = "/tmp/dns_server.XXXXXX";
 	int out[2], use_dnsperf, bare;
@@ -125,28 +124,16 @@ int main(int argc, char **argv)
 		bench_fail("QUERIES must be positive");
 	s.base = bench_start();
 
-	evutil_socket_t fd = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
+	evutil_socket_t fd = bench_dns_socket(&sin);
+	if (fd < 0)
 		bench_fail("UDP socket on 127.0.0.1");
 	struct evdns_server_port *server = NULL;
 	pid_t responder = -1;
 	bench_dns_sibling(plain, sizeof(plain), "dns_plain");
 	if (bare) {
-		char fd_arg[16];
-		snprintf(fd_arg, sizeof(fd_arg), "%d", fd);
-		responder = fork();
-		if (responder < 0)
+		/* The socket stays blocking: the responder waits in recvmmsg. */
+		if ((responder = bench_dns_responder(fd)) < 0)
 			bench_fail("fork");
-		if (responder == 0) {
-			/* The socket stays blocking: the responder waits in recvmmsg. */
-			execl(plain, plain, "respond", fd_arg, (char *)NULL);
-			fprintf(stderr, "dns_server: cannot run the plain responder: %s\n", strerror(errno));
-			_exit(127);
-		}
 	} else if (evutil_make_socket_nonblocking(fd) != 0 ||
 	    !(server = evdns_add_server_port_with_base(s.base, fd, 0, on_query, &s)))
 		bench_fail("evdns_add_server_port_with_base");
