@@ -26,8 +26,11 @@ static inline uint32_t bench_dns_answer(const char *name)
 }
 
 /* Where the benchmark binaries are (dns_plain sits next to the program that starts it). */
+#include <arpa/inet.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static inline void bench_dns_sibling(char *buf, size_t size, const char *program)
@@ -44,6 +47,40 @@ static inline void bench_dns_sibling(char *buf, size_t size, const char *program
 	if (slash)
 		*slash = '\0';
 	snprintf(buf, size, "%s/%s", self, program);
+}
+
+/* A blocking UDP socket bound to an ephemeral port of 127.0.0.1, its address in *sin; -1 on failure.
+ * Bound before any peer starts, so that its port is known. */
+static inline int bench_dns_socket(struct sockaddr_in *sin)
+{
+	socklen_t len = sizeof(*sin);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && (bind(fd, (struct sockaddr *)sin, sizeof(*sin)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)sin, &len) != 0)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* `dns_plain respond` serving the blocking socket fd in a child process, until killed; its pid, or
+ * -1 if fork failed. */
+static inline pid_t bench_dns_responder(int fd)
+{
+	char plain[PATH_MAX];
+	pid_t child;
+	bench_dns_sibling(plain, sizeof(plain), "dns_plain");
+	child = fork();
+	if (child == 0) {
+		dup2(fd, 3);
+		execl(plain, plain, "respond", "3", (char *)NULL);
+		fprintf(stderr, "bench: cannot run %s\n", plain);
+		_exit(127);
+	}
+	return child;
 }
 
 #endif

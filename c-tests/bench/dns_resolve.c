@@ -75,8 +75,7 @@ int main(int argc, char **argv)
 {
 	struct load l = {0};
 	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	char plain[PATH_MAX], nameserver[64], inflight_text[16];
+	char nameserver[64], inflight_text[16];
 	long inflight;
 
 	l.queries = bench_arg(argc, argv, 1, 100000);
@@ -92,23 +91,12 @@ int main(int argc, char **argv)
 	}
 
 	/* The nameserver's socket, bound here so that its port is known before it starts. */
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
+	int fd = bench_dns_socket(&sin);
+	if (fd < 0)
 		bench_fail("UDP socket on 127.0.0.1");
-	bench_dns_sibling(plain, sizeof(plain), "dns_plain");
-	pid_t child = fork();
+	pid_t child = bench_dns_responder(fd);
 	if (child < 0)
 		bench_fail("fork");
-	if (child == 0) {
-		dup2(fd, 3);
-		execl(plain, plain, "respond", "3", (char *)NULL);
-		fprintf(stderr, "dns_resolve: cannot run %s\n", plain);
-		_exit(127);
-	}
 	close(fd);
 
 	l.dns = evdns_base_new(l.base, 0);

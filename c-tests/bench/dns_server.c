@@ -1,6 +1,6 @@
 /* A DNS server on evdns_add_server_port_with_base answering A queries, under load.
  *
- *   dns_server LOADER QUERIES
+ *   dns_server LOADER QUERIES [bare]
  *
  * The server listens on an ephemeral UDP port of 127.0.0.1; every A question gets one A
  * record (bench_dns_answer), anything else an empty NOERROR reply. The load comes from a child
@@ -11,7 +11,12 @@
  * generator's queries per second, and the run fails unless every query was answered, and
  * answered right (dnsperf: all NOERROR; dns_plain checks each address). Two more figures tell
  * whether the load generator or the server is the bottleneck: the CPU time (user and system)
- * each used per query, from getrusage of the server's own process and of its waited child. */
+ * each used per query, from getrusage of the server's own process and of its waited child.
+ *
+ * With "bare", no evdns: the same socket is served by `dns_plain respond` in a second child (plain
+ * C, batched recvmmsg/sendmmsg), under the same load, checked and reported the same way, its CPU
+ * time standing for the server's. That is the ceiling of the figure on this machine: what a server
+ * costing nothing beyond the kernel's UDP path would let the load generator reach. */
 #include "bench_util.h" /* first: it defines _GNU_SOURCE (dladdr) */
 
 #include <errno.h>
@@ -24,6 +29,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include "bench_dns.h"
@@ -103,29 +109,33 @@ int main(int argc, char **argv)
 {
 	struct server s = {0};
 	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
 	char port[16], count[32], runs[32], outstanding[16], plain[PATH_MAX];
 	char data[] = "/tmp/dns_server.XXXXXX";
-	int out[2], use_dnsperf;
+	int out[2], use_dnsperf, bare;
 	long queries;
 
-	if (argc != 3 || (strcmp(argv[1], "dnsperf") && strcmp(argv[1], "plain")))
-		bench_fail("usage: dns_server dnsperf|plain QUERIES");
+	if ((argc != 3 && argc != 4) || (strcmp(argv[1], "dnsperf") && strcmp(argv[1], "plain")) ||
+	    (argc == 4 && strcmp(argv[3], "bare")))
+		bench_fail("usage: dns_server dnsperf|plain QUERIES [bare]");
 	use_dnsperf = !strcmp(argv[1], "dnsperf");
+	bare = argc == 4;
 	queries = atol(argv[2]);
 	if (queries < 1)
 		bench_fail("QUERIES must be positive");
 	s.base = bench_start();
 
-	evutil_socket_t fd = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) != 0 || evutil_make_socket_nonblocking(fd) != 0)
+	evutil_socket_t fd = bench_dns_socket(&sin);
+	if (fd < 0)
 		bench_fail("UDP socket on 127.0.0.1");
-	struct evdns_server_port *server = evdns_add_server_port_with_base(s.base, fd, 0, on_query, &s);
-	if (!server)
+	struct evdns_server_port *server = NULL;
+	pid_t responder = -1;
+	bench_dns_sibling(plain, sizeof(plain), "dns_plain");
+	if (bare) {
+		/* The socket stays blocking: the responder waits in recvmmsg. */
+		if ((responder = bench_dns_responder(fd)) < 0)
+			bench_fail("fork");
+	} else if (evutil_make_socket_nonblocking(fd) != 0 ||
+	    !(server = evdns_add_server_port_with_base(s.base, fd, 0, on_query, &s)))
 		bench_fail("evdns_add_server_port_with_base");
 
 	snprintf(port, sizeof(port), "%d", ntohs(sin.sin_port));
@@ -138,10 +148,8 @@ int main(int argc, char **argv)
 		write_dnsperf_data(data);
 		queries = (queries + BENCH_DNS_NAMES - 1) / BENCH_DNS_NAMES * BENCH_DNS_NAMES;
 		snprintf(runs, sizeof(runs), "%ld", queries / BENCH_DNS_NAMES);
-	} else {
+	} else
 		snprintf(count, sizeof(count), "%ld", queries);
-		bench_dns_sibling(plain, sizeof(plain), "dns_plain");
-	}
 	if (pipe(out) != 0)
 		bench_fail("pipe");
 	pid_t child = fork();
@@ -167,30 +175,38 @@ int main(int argc, char **argv)
 
 	if (event_base_dispatch(s.base) < 0)
 		bench_fail("event_base_dispatch");
-	int status;
-	if (waitpid(child, &status, 0) != child)
+	int status, responder_status;
+	struct rusage self, loader;
+	if (wait4(child, &status, 0, &loader) != child)
 		bench_fail("waitpid");
+	if (bare) {
+		/* Every query of a successful load was answered, so the responder is only waiting; its
+		 * CPU time is the bare server's. */
+		if (kill(responder, SIGTERM) != 0 || wait4(responder, &responder_status, 0, &self) != responder ||
+		    !WIFSIGNALED(responder_status) || WTERMSIG(responder_status) != SIGTERM)
+			bench_fail("the plain responder did not run until stopped");
+	} else if (getrusage(RUSAGE_SELF, &self) != 0)
+		bench_fail("getrusage");
 	if (use_dnsperf)
 		unlink(data);
 	double sent = report_value(&s, "Queries sent:"), completed = report_value(&s, "Queries completed:");
 	double qps = report_value(&s, "Queries per second:");
 	double noerror = use_dnsperf ? report_value(&s, "NOERROR") : completed;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || sent != (double)queries || completed != sent ||
-	    noerror != sent || qps <= 0 || s.answered < queries) {
+	    noerror != sent || qps <= 0 || (!bare && s.answered < queries)) {
 		fprintf(stderr, "dns_server: %ld queries wanted, %ld answered by the server; load generator "
 		    "exit status 0x%x, its report:\n%s\n", queries, s.answered, status, s.report);
 		bench_fail("not every query was answered right");
 	}
 	bench_result(use_dnsperf ? "dns_server_dnsperf" : "dns_server_plain", qps, "queries/s");
-	struct rusage self, loader;
-	if (getrusage(RUSAGE_SELF, &self) != 0 || getrusage(RUSAGE_CHILDREN, &loader) != 0)
-		bench_fail("getrusage");
 	bench_result("dns_server_cpu", cpu_us(&self) / (double)queries, "us/query");
 	bench_result("dns_loader_cpu", cpu_us(&loader) / (double)queries, "us/query");
 
 	event_free(report);
 	close(out[0]);
-	evdns_close_server_port(server);
+	if (server)
+		evdns_close_server_port(server);
+	close(fd);
 	event_base_free(s.base);
 	return 0;
 }
