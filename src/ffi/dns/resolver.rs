@@ -12,6 +12,7 @@ use crate::dns::api::*;
 use crate::dns::resolver::{err_to_string, Base};
 use crate::dns::wire::{reverse_name_v4, reverse_name_v6};
 use crate::dns::wire::{TYPE_A, TYPE_AAAA, TYPE_PTR};
+use crate::ffi::util::opt_cstr;
 use crate::util::addr::CSockAddr;
 
 /// The 1.x API's base (`evdns_init`, `evdns_resolve_ipv4`, ...).
@@ -59,11 +60,13 @@ fn global_or_new() -> *mut Base {
     b
 }
 
+/// The bytes of `s`, or None for NULL (`ffi::util::opt_cstr` as a byte slice).
+///
 /// # Safety
 /// `s` must be NULL or a C string.
 unsafe fn bytes<'a>(s: *const c_char) -> Option<&'a [u8]> {
     // SAFETY: contract.
-    (!s.is_null()).then(|| unsafe { CStr::from_ptr(s) }.to_bytes())
+    unsafe { opt_cstr(s) }.map(CStr::to_bytes)
 }
 
 // ---- bases ----------------------------------------------------------------------------------
@@ -392,7 +395,7 @@ pub unsafe extern "C" fn evdns_base_resolv_conf_parse(b: *mut evdns_base, flags:
         return -1;
     };
     // SAFETY: contract.
-    let filename = (!filename.is_null()).then(|| unsafe { CStr::from_ptr(filename) });
+    let filename = unsafe { opt_cstr(filename) };
     b.resolv_conf_parse(flags, filename)
 }
 
