@@ -251,7 +251,7 @@ pub struct EvdnsServerPort {
     pending: UnsafeCell<VecDeque<*mut ServerRequest>>,
     /// Where a batch of datagrams is received: BATCH slots of RECV_BUF bytes. Only touched by
     /// `read_queries`, under the lock.
-    recv_bufs: UnsafeCell<Box<[u8]>>,
+    recv_bufs: UnsafeCell<Box<socket::RecvBatch<BATCH, RECV_BUF>>>,
     /// While `read_queries` hands a batch of queries to the callback: the replies made
     /// meanwhile, sent together once the batch is done (see `ServerRequest::respond`).
     in_batch: Cell<bool>,
@@ -308,7 +308,7 @@ impl EvdnsServerPort {
             refcnt: Cell::new(1),
             closing: Cell::new(false),
             pending: UnsafeCell::new(VecDeque::new()),
-            recv_bufs: UnsafeCell::new(vec![0; BATCH * RECV_BUF].into_boxed_slice()),
+            recv_bufs: UnsafeCell::new(socket::RecvBatch::new()),
             in_batch: Cell::new(false),
             outbox: UnsafeCell::new(Vec::new()),
             questions: UnsafeCell::new(Vec::new()),
@@ -433,40 +433,27 @@ impl EvdnsServerPort {
         }
         let port = self as *const EvdnsServerPort as *mut EvdnsServerPort;
         // SAFETY: only used here, under the lock, and never re-entered (checked above).
-        let bufs = unsafe { &mut *self.recv_bufs.get() };
-        // SAFETY: all-zero sockaddr_storages, iovecs and mmsghdrs are valid (plain C data).
-        let (mut addrs, mut iovs, mut msgs): ([sockaddr_storage; BATCH], [libc::iovec; BATCH], [libc::mmsghdr; BATCH]) =
-            unsafe { (std::mem::zeroed(), std::mem::zeroed(), std::mem::zeroed()) };
+        let batch = unsafe { &mut *self.recv_bufs.get() };
         for _ in 0..MAX_BATCHES_PER_WAKEUP {
             if self.closing.get() {
                 return;
             }
-            for (i, ((iov, msg), addr)) in iovs.iter_mut().zip(&mut msgs).zip(&mut addrs).enumerate() {
-                iov.iov_base = bufs[i * RECV_BUF..].as_mut_ptr().cast();
-                iov.iov_len = RECV_BUF;
-                msg.msg_hdr.msg_iov = iov;
-                msg.msg_hdr.msg_iovlen = 1;
-                msg.msg_hdr.msg_name = (addr as *mut sockaddr_storage).cast();
-                msg.msg_hdr.msg_namelen = size_of::<sockaddr_storage>() as socklen_t;
-            }
-            // SAFETY: BATCH messages, each with one iovec into its own slot of bufs and its own
-            // address storage, all of the sizes given.
-            let n = unsafe { libc::recvmmsg(self.fd, msgs.as_mut_ptr(), BATCH as std::ffi::c_uint, 0, ptr::null_mut()) };
-            if n < 0 {
-                let err = errno();
-                if !socket::rw_error_is_retriable(err) {
-                    evdns_warn!("Error {} ({}) while reading request.", crate::log::strerror(err), err);
+            let n = match batch.recv(self.fd, 0) {
+                Ok(n) => n,
+                Err(err) => {
+                    if !socket::rw_error_is_retriable(err) {
+                        evdns_warn!("Error {} ({}) while reading request.", crate::log::strerror(err), err);
+                    }
+                    return;
                 }
-                return;
-            }
-            let n = n as usize;
+            };
             self.in_batch.set(true);
-            for (i, msg) in msgs[..n].iter().enumerate() {
+            for i in 0..n {
                 if self.closing.get() {
                     break;
                 }
-                let packet = &bufs[i * RECV_BUF..i * RECV_BUF + msg.msg_len as usize];
-                self.handle_datagram(port, packet, &addrs[i], msg.msg_hdr.msg_namelen);
+                let d = batch.datagram(i);
+                self.handle_datagram(port, d.bytes, d.from, d.from_len);
             }
             self.in_batch.set(false);
             self.flush_outbox();

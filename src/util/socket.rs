@@ -455,3 +455,62 @@ mod tests {
         }
     }
 }
+
+/// Datagrams read `N` at a time by one `recvmmsg`, each into a slot of `LEN` bytes with its
+/// sender's address: the evdns server's queries and the resolver's replies. The caller keeps one
+/// and reuses it, so a read allocates nothing.
+pub struct RecvBatch<const N: usize, const LEN: usize> {
+    bufs: Box<[[u8; LEN]]>,
+    from: [libc::sockaddr_storage; N],
+    received: [(usize, libc::socklen_t, bool); N],
+}
+
+/// One datagram of a batch.
+pub struct Datagram<'a> {
+    /// What fitted in the slot.
+    pub bytes: &'a [u8],
+    pub from: &'a libc::sockaddr_storage,
+    pub from_len: libc::socklen_t,
+    /// The datagram was longer than its slot (MSG_TRUNC).
+    pub cut: bool,
+}
+
+impl<const N: usize, const LEN: usize> RecvBatch<N, LEN> {
+    pub fn new() -> Box<Self> {
+        Box::new(RecvBatch {
+            bufs: vec![[0; LEN]; N].into_boxed_slice(),
+            // SAFETY: sockaddr_storage is plain data; all zeroes is a valid value.
+            from: unsafe { std::mem::zeroed() },
+            received: [(0, 0, false); N],
+        })
+    }
+
+    /// Reads up to N datagrams from `fd` with `recvmmsg(flags)`: how many, or the errno.
+    pub fn recv(&mut self, fd: c_int, flags: c_int) -> Result<usize, c_int> {
+        // SAFETY: iovecs and mmsghdrs are plain data, every field used is set below.
+        let (mut iov, mut msgs): ([libc::iovec; N], [libc::mmsghdr; N]) = unsafe { (std::mem::zeroed(), std::mem::zeroed()) };
+        for (i, (iov, msg)) in iov.iter_mut().zip(&mut msgs).enumerate() {
+            *iov = libc::iovec { iov_base: self.bufs[i].as_mut_ptr().cast(), iov_len: LEN };
+            msg.msg_hdr.msg_iov = iov;
+            msg.msg_hdr.msg_iovlen = 1;
+            msg.msg_hdr.msg_name = (&raw mut self.from[i]).cast();
+            msg.msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        }
+        // SAFETY: N headers, each pointing at its own slot and address storage of the sizes given.
+        let n = unsafe { libc::recvmmsg(fd, msgs.as_mut_ptr(), N as libc::c_uint, flags, std::ptr::null_mut()) };
+        if n < 0 {
+            return Err(errno());
+        }
+        let n = n as usize;
+        for (got, msg) in self.received.iter_mut().zip(&msgs).take(n) {
+            *got = ((msg.msg_len as usize).min(LEN), msg.msg_hdr.msg_namelen, msg.msg_hdr.msg_flags & libc::MSG_TRUNC != 0);
+        }
+        Ok(n)
+    }
+
+    /// Datagram `i` of the last `recv` (i below what it returned).
+    pub fn datagram(&self, i: usize) -> Datagram<'_> {
+        let (len, from_len, cut) = self.received[i];
+        Datagram { bytes: &self.bufs[i][..len], from: &self.from[i], from_len, cut }
+    }
+}

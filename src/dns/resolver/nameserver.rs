@@ -327,14 +327,11 @@ unsafe extern "C" fn on_io(_fd: c_int, what: c_short, arg: *mut c_void) {
     }
 }
 
-/// Buffers for one recvmmsg: reused, so reading costs no allocation.
-struct RecvBatch {
-    bufs: Vec<[u8; RECV_SLOT]>,
-    from: [libc::sockaddr_storage; RECV_BATCH],
-}
+/// The datagrams of one recvmmsg, kept per thread and reused: reading costs no allocation.
+type Replies = socket::RecvBatch<RECV_BATCH, RECV_SLOT>;
 
 thread_local! {
-    static RECV: std::cell::RefCell<Option<Box<RecvBatch>>> = const { std::cell::RefCell::new(None) };
+    static RECV: std::cell::RefCell<Option<Box<Replies>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Reads every datagram waiting on the socket, a batch per system call; each from the
@@ -342,47 +339,28 @@ thread_local! {
 fn read_replies(base: &Base, st: &mut State, idx: usize) {
     RECV.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let batch = slot.get_or_insert_with(|| {
-            Box::new(RecvBatch {
-                bufs: vec![[0; RECV_SLOT]; RECV_BATCH],
-                // SAFETY: sockaddr_storage is plain data.
-                from: unsafe { std::mem::zeroed() },
-            })
-        });
+        let batch = slot.get_or_insert_with(Replies::new);
         loop {
-            let fd = st.servers[idx].fd;
-            // SAFETY: plain data, filled in below.
-            let mut iov: [libc::iovec; RECV_BATCH] = unsafe { std::mem::zeroed() };
-            // SAFETY: as above.
-            let mut msgs: [libc::mmsghdr; RECV_BATCH] = unsafe { std::mem::zeroed() };
-            for i in 0..RECV_BATCH {
-                iov[i] = libc::iovec { iov_base: batch.bufs[i].as_mut_ptr().cast(), iov_len: RECV_SLOT };
-                msgs[i].msg_hdr.msg_iov = &mut iov[i];
-                msgs[i].msg_hdr.msg_iovlen = 1;
-                msgs[i].msg_hdr.msg_name = (&raw mut batch.from[i]).cast();
-                msgs[i].msg_hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-            }
-            // SAFETY: every header points at a buffer and an address of the sizes it gives.
-            let n = unsafe { libc::recvmmsg(fd, msgs.as_mut_ptr(), RECV_BATCH as libc::c_uint, libc::MSG_DONTWAIT, std::ptr::null_mut()) };
-            if n < 0 {
-                let err = crate::mm::errno();
-                if !socket::rw_error_is_retriable(err) {
-                    failed(base, st, idx, &crate::log::strerror(err));
+            let n = match batch.recv(st.servers[idx].fd, libc::MSG_DONTWAIT) {
+                Ok(n) => n,
+                Err(err) => {
+                    if !socket::rw_error_is_retriable(err) {
+                        failed(base, st, idx, &crate::log::strerror(err));
+                    }
+                    return;
                 }
-                return;
-            }
-            for (i, msg) in msgs.iter().enumerate().take(n as usize) {
+            };
+            for i in 0..n {
+                let d = batch.datagram(i);
                 // SAFETY: recvmmsg wrote a socket address of its family's size.
-                let src = unsafe { crate::util::addr::sockaddr_from_c((&raw const batch.from[i]).cast()) };
+                let src = unsafe { crate::util::addr::sockaddr_from_c((d.from as *const libc::sockaddr_storage).cast()) };
                 if src.ok() != Some(st.servers[idx].addr) {
                     evdns_warn!("Address mismatch on received DNS packet.  Apparent source was {}", crate::util::addr::format_sockaddr_port(src));
                     continue;
                 }
-                let len = (msg.msg_len as usize).min(RECV_SLOT);
-                let cut = msg.msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
-                request::handle_reply(base, st, idx, &batch.bufs[i][..len], if cut { Via::CutUdp } else { Via::Udp });
+                request::handle_reply(base, st, idx, d.bytes, if d.cut { Via::CutUdp } else { Via::Udp });
             }
-            if (n as usize) < RECV_BATCH {
+            if n < RECV_BATCH {
                 return;
             }
         }
