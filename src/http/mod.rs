@@ -1,7 +1,23 @@
-//! evhttp: the HTTP server and client of `libevent_extra` (`event2/http.h`).
+//! evhttp (`event2/http.h`, `http_struct.h`, `http_compat.h`): an HTTP/1.0 and 1.1 server and
+//! client on bufferevents.
 //!
-//! - `uri`: `struct evhttp_uri`, RFC 3986 parsing, setters and join.
-//! - `encode`: percent-encoding, HTML escaping and query strings.
+//! Modules:
+//! - `api`: the C vocabulary (constants, callback types, `struct evhttp_request`'s layout);
+//! - `headers`: `struct evkeyvalq`, the header lists C walks;
+//! - `uri`, `encode`: URIs, percent-encoding and query strings;
+//! - `parse`: the wire grammar as pure functions over bytes (request and status lines, header
+//!   lines, chunk sizes, body framing with the request-smuggling rules, head writers);
+//! - `request`: the request object's life and accessors;
+//! - `connection`: one state machine on a bufferevent for both directions (read a head, read a
+//!   body by its framing, write a head and body, keep-alive);
+//! - `server`: `struct evhttp`, listening sockets, virtual hosts, dispatch to callbacks, replies;
+//! - `client`: outgoing connections (connect, retry with back-off, request queue).
+//!
+//! The entry points are in `src/ffi/http/`.
 
+pub mod api;
 pub mod encode;
+pub mod headers;
 pub mod uri;
+pub mod connection;
+pub mod server;

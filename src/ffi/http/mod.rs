@@ -1,0 +1,4 @@
+//! `event2/http.h`, `http_struct.h`, `http_compat.h`: the evhttp entry points, one file per
+//! part of the API, each thin over `crate::http`.
+
+pub mod headers;

@@ -1,0 +1,6 @@
+//! HTTP connections (being written).
+
+/// `struct evhttp_connection` (opaque to C).
+pub struct Connection {
+    _private: (),
+}
