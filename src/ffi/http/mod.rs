@@ -2,3 +2,4 @@
 //! part of the API, each thin over `crate::http`.
 
 pub mod headers;
+pub mod uri;

@@ -89,10 +89,13 @@ fn html_escape() {
     }
 }
 
+/// A query and the pairs it holds.
+type QueryCase = (&'static [u8], &'static [(&'static [u8], &'static [u8])]);
+
 /// Upstream's http/parse_query and http/parse_query_str tables, on the query part.
 #[test]
 fn parse_query_table() {
-    let ok: &[(&[u8], &[(&[u8], &[u8])])] = &[
+    let ok: &[QueryCase] = &[
         (b"q=test", &[(b"q", b"test")]),
         (b"q=test&foo=bar", &[(b"q", b"test"), (b"foo", b"bar")]),
         (b"q=test+foo", &[(b"q", b"test foo")]),
