@@ -23,6 +23,7 @@ pub mod listener;
 pub mod minheap;
 pub mod mm;
 pub mod signal;
+pub mod tag;
 pub mod thread;
 pub mod time;
 pub mod util;
