@@ -393,19 +393,20 @@ else
   done
 fi > "$upstream_passes"
 
-# The verdict, per test run, in awk because it is a join of four small tables:
-#   pass (of a test not in security-changed.txt) -> passed
+# The verdict, per test run, in awk because it is a join of a few small tables:
+#   pass of a test in security-changed.txt    -> failed (it has 2.1.12's unfixed behaviour);
+#                                                in a group not required yet, not yet required
+#   pass                                      -> passed
 #   skip (the test skipped itself)            -> skipped
 #   memory error reported by valgrind         -> failed in every group (known failures aside)
 #   not run for want of a network namespace   -> failed in every group
 #   failure (not a hang or crash) under valgrind of a test listed in memcheck/not-judged.txt
 #   (valgrind changes what it tests)          -> skipped, "not judged under valgrind"
+#   failure of a test in security-changed.txt at exactly the assertions listed there
+#                                             -> skipped, "security-changed" (in every group)
 #   failure in a group not required yet       -> skipped, "not yet required"
-#   failure of a test in security-changed.txt -> skipped, "security-changed", if it failed at
-#                                                exactly the assertions listed there, else failed
-#                                                (judged before the reference, which fails it too)
-#   pass of a test in security-changed.txt    -> failed (2.1.12's unfixed behaviour), or not yet
-#                                                required; never passed
+#   any other end of a test in security-changed.txt -> failed (judged before the reference,
+#                                                which fails it too)
 #   failure of a test upstream does not pass  -> skipped, "upstream does not pass it either"
 #   failure listed in known-failures.txt      -> skipped, "known failure" (reported loudly)
 #   any other failure                         -> failed
@@ -459,15 +460,14 @@ awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PRO
     else if (status == "memcheck") verdict = (key != "") ? "known-failure" : "failed"
     else if (status == "nonetns") verdict = "failed"
     else if (status == "fail" && (test in nj)) verdict = "not-judged"
+    else if ((test in sc_at) && status == "fail" && same_set(sc_seen[config SUBSEP test], sc_at[test]))
+      verdict = "security-changed"
     else if (!(group in req) || (test in nyr)) verdict = "not-yet-required"
     else if (test in sc_at) {
-      at = (config SUBSEP test) in sc_seen ? sc_seen[config SUBSEP test] : ""
-      if (status == "fail" && same_set(at, sc_at[test])) verdict = "security-changed"
-      else {
-        verdict = "failed"
-        detail = "security-changed.txt expects a failure at " sc_at[test] " only, not: " status \
-          (at != "" ? " at " at : "") (detail != "" ? ", " detail : "")
-      }
+      verdict = "failed"
+      at = sc_seen[config SUBSEP test]
+      detail = "security-changed.txt expects a failure at " sc_at[test] " only, not: " status \
+        (at != "" ? " at " at : "") (detail != "" ? ", " detail : "")
     }
     else if (!((config SUBSEP test) in upstream_ok)) verdict = "upstream-fails-too"
     else if (key != "") verdict = "known-failure"
