@@ -497,7 +497,7 @@ def http_workloads(quick):
     rss.companions = [http("server RSS, peak of the burst (VmHWM)", burst, "KiB", "lower",
                            result_name="http_rss_peak", led=True),
                       http("server RSS after the burst", burst, "KiB", "lower", result_name="http_rss_after", led=True),
-                      http("server RSS after / before the burst", burst, "x", "lower",
+                      http("server RSS after the burst, over before", burst, "x before", "lower",
                            result_name="http_rss_after_ratio", led=True)]
     todo.append(rss)
     return todo
@@ -617,12 +617,16 @@ def pair_costs(w):
     return pairs if w.better == "lower" else [1 / p for p in pairs]
 
 
+# Units of memory figures: exact, and "more/less memory" rather than "slower/faster".
+MEMORY_UNITS = ("KiB", "x before")
+
+
 def verdict(w, cost):
     if cost is None:
         if w.error:
             return "FAILED: " + w.error
         return "not run on ours: " + SKIPPED_SHORT if w.skip_ours else "-"
-    memory = w.unit == "KiB"
+    memory = w.unit in MEMORY_UNITS
     # Memory is exact; times on a shared machine drift by a few percent between runs of the
     # whole report, and single pairs swing by tens of percent. A time difference counts only
     # above 5% and when at least four pairs in five agree on its direction.
@@ -638,12 +642,13 @@ def verdict(w, cost):
     return f"{cost:.2f}x " + ("more memory" if memory else "slower")
 
 
-def results_table(all_workloads, bare_label="bare epoll", ours_over_bare=False):
-    """bare_label: the heading of the floor's column (None: no floor columns); ours_over_bare:
-    also the column ours/floor (medians), how close ours comes to no library at all."""
-    extra = " ours/floor |" if ours_over_bare else ""
+def results_table(all_workloads, bare_label="bare epoll", ours_over_bare=False, bare_short="bare"):
+    """bare_label: the heading of the floor's column (None: no floor columns), bare_short its
+    name in the ratio columns; ours_over_bare: also the column ours/<floor> (medians), how close
+    ours comes to no library at all."""
+    extra = f" ours/{bare_short} |" if ours_over_bare else ""
     lines = ["| workload | unit | upstream median (min–max) | ours median (min–max) | ours/upstream "
-             "| ours is |" + (f" {bare_label} | bare/upstream |{extra}" if bare_label else ""),
+             "| ours is |" + (f" {bare_label} | {bare_short}/upstream |{extra}" if bare_label else ""),
              "|---|---|---|---|---|---|" + ("---|---|" + "---|" * ours_over_bare if bare_label else "")]
     for w in all_workloads:
         up, ours, ratio, cost = summary(w)
@@ -944,16 +949,17 @@ def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart, s
 
 ### bench_http under wrk: requests per second
 
-{results_table([w for w in wrk_rows if w.unit == "requests/s"], bare_label="floor (http_floor.c)", ours_over_bare=True)}
+{results_table([w for w in wrk_rows if w.unit == "requests/s"], bare_label="floor (http_floor.c)", ours_over_bare=True, bare_short="floor")}
 
 ### bench_http under wrk: p99 latency
 
-{results_table([w for w in wrk_rows if w.unit == "ms"], bare_label="floor (http_floor.c)", ours_over_bare=True)}
+{results_table([w for w in wrk_rows if w.unit == "ms"], bare_label="floor (http_floor.c)", ours_over_bare=True, bare_short="floor")}
 
 ### Client, bulk transfer, memory
 
 {results_table([w for w in http if w not in wrk_rows], bare_label=None)}
-{"" if chosen & {"core", "buffers", "dns"} else chr(10) + chart_line + chr(10)}"""
+{"" if chosen & {"core", "buffers", "dns"} else chr(10) + chart_line + chr(10)}
+"""
     text = f"""# libevent_rs benchmarks ({mode})
 
 Every workload ran {reps} times, alternating upstream libevent 2.1.12 (the system's
