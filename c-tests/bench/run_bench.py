@@ -747,21 +747,29 @@ def draw_chart(all_workloads, path_png):
     names = [name for name, _ in rows][::-1]
     costs = [cost for _, cost in rows][::-1]
     colours = ["#2a9d4b" if c < 1 else "#d0453a" for c in costs]
-    ax.barh(range(len(rows)), [c - 1 for c in costs], left=1, color=colours, height=0.6)
+    # Ratios beyond 10x either way are drawn to the edge (their labels keep the true value), so
+    # that one extreme row does not squash every other bar into the middle.
+    reach = min(max(max(costs), 1 / min(costs), 1.25) * 1.1, 11)
+    drawn = [min(max(c, 1.02 / reach), reach / 1.02) for c in costs]
+    ax.barh(range(len(rows)), [c - 1 for c in drawn], left=1, color=colours, height=0.6)
     ax.axvline(1.0, color="black", linewidth=1)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(names, fontsize=8)
     ax.set_xscale("log")
-    reach = max(max(costs), 1 / min(costs), 1.25) * 1.1
     ax.set_xlim(1 / reach, reach)
-    ticks = [t for t in (0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4) if 1 / reach <= t <= reach]
+    candidates = (0.1, 0.25, 0.5, 1, 2, 4, 10) if reach > 4.5 else \
+        (0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4)
+    ticks = [t for t in candidates if 1 / reach <= t <= reach]
     ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
     ax.xaxis.set_major_formatter(matplotlib.ticker.FixedFormatter([f"{t:g}" for t in ticks]))
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xlabel("cost ratio ours / upstream (time or memory per unit of work; < 1: ours is better)")
     ax.set_title("libevent_rs against upstream libevent 2.1.12 (median of per-pair ratios)")
-    for i, c in enumerate(costs):
-        ax.text(c, i, f" {c:.2f} ", va="center", ha="left" if c >= 1 else "right", fontsize=7)
+    for i, (c, at) in enumerate(zip(costs, drawn)):
+        outward = "left" if c >= 1 else "right"
+        clipped = at != c  # label inside the bar, at the edge: outside there is no room
+        ax.text(at, i, f" {c:.2f} ", va="center", fontsize=7,
+                ha={"left": "right", "right": "left"}[outward] if clipped else outward)
     ax.grid(axis="x", which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path_png, dpi=110)
