@@ -20,3 +20,5 @@ pub mod headers;
 pub mod uri;
 pub mod connection;
 pub mod server;
+pub mod parse;
+pub mod request;
