@@ -40,7 +40,7 @@ use crate::ffi::internal::{event_deferred_cb_cancel_, event_deferred_cb_init_, e
 use crate::http::api::*;
 use crate::http::parse::{self, BodyFraming, ChunkEvent, ChunkedReader, HeadItem, HeadKind, HeadReader, Limits, MessageKind, ParseError};
 use crate::http::server::{self, Evhttp};
-use crate::http::{client, headers, request, uri};
+use crate::http::{client, headers, request};
 use crate::list::Link;
 use crate::mm;
 
@@ -614,8 +614,8 @@ unsafe fn apply_head_item(req: *mut Request, item: HeadItem<'_>, server: *mut Ev
                 if r.uri.is_null() {
                     return Err(ParseError::RequestLine);
                 }
-                uri::free(r.uri_elems);
-                r.uri_elems = uri::parse_request_target(line.uri, r.type_ == EVHTTP_REQ_CONNECT);
+                request::free_uri(r.uri_elems);
+                r.uri_elems = request::parse_target(line.uri, r.type_ == EVHTTP_REQ_CONNECT);
                 if r.uri_elems.is_null() {
                     return Err(ParseError::BadTarget);
                 }
@@ -1223,7 +1223,7 @@ pub unsafe fn reset(c: *mut Connection) {
 /// # Safety
 /// `c` is a live, guarded connection.
 pub unsafe fn fail(c: *mut Connection, error: c_int) {
-    let status = if error == EVREQ_HTTP_DATA_TOO_LONG { HTTP_ENTITYTOOLARGE } else { HTTP_BADREQUEST };
+    let status = if error == EVREQ_HTTP_DATA_TOO_LONG { 413 } else { 400 };
     // SAFETY: forwarded contract.
     unsafe { fail_with_status(c, error, status) }
 }
@@ -1234,7 +1234,7 @@ pub unsafe fn fail(c: *mut Connection, error: c_int) {
 ///
 /// # Safety
 /// `c` is a live, guarded connection.
-pub unsafe fn fail_with_status(c: *mut Connection, error: c_int, status: c_int) {
+pub unsafe fn fail_with_status(c: *mut Connection, error: c_int, status: u16) {
     // SAFETY: caller's contract.
     unsafe {
         let errsave = mm::errno();
@@ -1280,11 +1280,11 @@ pub unsafe fn fail_with_status(c: *mut Connection, error: c_int, status: c_int) 
 ///
 /// # Safety
 /// `c` is a live, guarded server connection; `req` its first request.
-unsafe fn incoming_fail(c: *mut Connection, req: *mut Request, error: c_int, status: c_int) -> bool {
+unsafe fn incoming_fail(c: *mut Connection, req: *mut Request, error: c_int, status: u16) -> bool {
     // SAFETY: caller's contract.
     unsafe {
         let r = &mut *req;
-        r.response_code = status;
+        r.response_code = c_int::from(status);
         if error == EVREQ_HTTP_TIMEOUT || error == EVREQ_HTTP_EOF {
             if !r.userdone() {
                 unqueue(c, req);
@@ -1294,7 +1294,7 @@ unsafe fn incoming_fail(c: *mut Connection, req: *mut Request, error: c_int, sta
         }
         mm::free(r.uri.cast());
         r.uri = ptr::null_mut();
-        uri::free(r.uri_elems);
+        request::free_uri(r.uri_elems);
         r.uri_elems = ptr::null_mut();
         if let Some(cb) = r.cb {
             cb(req, r.cb_arg);

@@ -19,6 +19,7 @@
 pub mod api;
 pub mod client;
 pub mod connection;
+pub mod encode;
 pub mod headers;
 pub mod parse;
 pub mod request;

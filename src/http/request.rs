@@ -15,7 +15,7 @@ use crate::buffer::Evbuffer;
 use crate::ffi::buffer::{evbuffer_free, evbuffer_new};
 use crate::http::api::*;
 use crate::http::headers;
-use crate::http::uri;
+use crate::http::uri::{Part, Uri};
 use crate::mm;
 
 /// `evhttp_request_new`: an empty request that will report to `cb`; NULL when out of memory.
@@ -59,7 +59,7 @@ pub unsafe fn free(req: *mut Request) {
         }
         mm::free(r.remote_host.cast());
         mm::free(r.uri.cast());
-        uri::free(r.uri_elems);
+        free_uri(r.uri_elems);
         mm::free(r.response_code_line.cast());
         mm::free(r.host_cache.cast());
         headers::free_list(r.input_headers);
@@ -68,6 +68,32 @@ pub unsafe fn free(req: *mut Request) {
         free_buffer(r.output_buffer);
     }
     mm::free(req.cast());
+}
+
+/// Parses a request target as the server does: non-conformant (spaces and other bytes some
+/// clients send are kept in the path and query), or the authority form for CONNECT. NULL when
+/// it is no URI.
+pub fn parse_target(target: &[u8], connect: bool) -> *mut Uri {
+    let parsed = if connect { Uri::parse_authority(target) } else { Uri::parse(target, crate::http::uri::NONCONFORMANT) };
+    parsed.map_or(ptr::null_mut(), |u| Box::into_raw(Box::new(u)))
+}
+
+/// Frees a URI from `parse_target` (NULL is nothing); `evhttp_uri_free` frees the same way.
+pub fn free_uri(u: *mut Uri) {
+    if !u.is_null() {
+        // SAFETY: u came from Box::into_raw in parse_target and is not used afterwards.
+        drop(unsafe { Box::from_raw(u) });
+    }
+}
+
+/// A part of the request's URI as a C string, NULL when the request has no URI or no such
+/// part.
+///
+/// # Safety
+/// `u` is NULL or a live URI; the result lives as long as it.
+pub unsafe fn uri_part(u: *const Uri, part: Part) -> *const std::ffi::c_char {
+    // SAFETY: caller's contract.
+    unsafe { u.as_ref() }.and_then(|u| u.get_cstr(part)).map_or(ptr::null(), CStr::as_ptr)
 }
 
 /// # Safety
@@ -142,7 +168,7 @@ pub unsafe fn host(req: *mut Request) -> *const c_char {
         if !r.host_cache.is_null() {
             return r.host_cache;
         }
-        let from_uri = uri::host(r.uri_elems);
+        let from_uri = uri_part(r.uri_elems, Part::Host);
         if !from_uri.is_null() || r.input_headers.is_null() {
             return from_uri;
         }

@@ -20,7 +20,9 @@ use crate::ffi::bufferevent::*;
 use crate::ffi::listener::{evconnlistener_free, evconnlistener_new, evconnlistener_set_cb};
 use crate::http::api::*;
 use crate::http::connection::{self, AfterWrite, Busy, Connection, State};
-use crate::http::{headers, parse, request, uri};
+use crate::http::encode::{self, Plus};
+use crate::http::uri::{Part, Uri};
+use crate::http::{headers, parse, request};
 use crate::list::List;
 use crate::listener::Listener;
 use crate::mm;
@@ -382,7 +384,7 @@ unsafe fn new_incoming(http: *mut Evhttp, fd: c_int, sa: *mut sockaddr, salen: l
             connection::free(c);
             return ptr::null_mut();
         }
-        bufferevent_socket_set_conn_address_(bev, sa, salen as c_int);
+        bufferevent_socket_set_conn_address_(bev, sa, salen as usize);
         c
     }
 }
@@ -552,19 +554,12 @@ unsafe fn find_vhost(http: *mut Evhttp, host: &[u8]) -> Result<*mut Evhttp, *mut
 ///
 /// # Safety
 /// `http` is NULL or a live server; `u` NULL or a live URI.
-pub unsafe fn is_proxy_request(http: *mut Evhttp, u: *const uri::Uri) -> bool {
-    if http.is_null() {
-        return false;
-    }
-    let (scheme, host) = (uri::scheme(u), uri::host(u));
-    if scheme.is_null() || host.is_null() {
-        return false;
-    }
-    // SAFETY: live C strings of the URI; live server (contract).
-    unsafe {
-        let scheme = CStr::from_ptr(scheme).to_bytes();
-        (scheme.eq_ignore_ascii_case(b"http") || scheme.eq_ignore_ascii_case(b"https")) && find_vhost(http, CStr::from_ptr(host).to_bytes()).is_err()
-    }
+pub unsafe fn is_proxy_request(http: *mut Evhttp, u: *const Uri) -> bool {
+    // SAFETY: caller's contract.
+    let Some(u) = (unsafe { u.as_ref() }) else { return false };
+    let (Some(scheme), Some(host)) = (u.get(Part::Scheme), u.get(Part::Host)) else { return false };
+    // SAFETY: http is NULL or live (contract).
+    (scheme.eq_ignore_ascii_case(b"http") || scheme.eq_ignore_ascii_case(b"https")) && !http.is_null() && unsafe { find_vhost(http, host) }.is_err()
 }
 
 /// The request callback of every server request: pick the virtual host and the path's
@@ -615,11 +610,13 @@ pub unsafe extern "C" fn handle_request(req: *mut Request, arg: *mut c_void) {
 unsafe fn path_callback(http: *mut Evhttp, req: *mut Request) -> Option<(RequestCb, *mut c_void)> {
     // SAFETY: caller's contract.
     unsafe {
-        let path = uri::path((*req).uri_elems);
-        let path = if path.is_null() { &b""[..] } else { CStr::from_ptr(path).to_bytes() };
+        let path = (*req).uri_elems.as_ref().and_then(|u| u.get(Part::Path)).unwrap_or_default();
         let decoded = &mut (*http).path;
-        uri::decode_path(path, decoded);
-        (*http).callbacks.iter().find(|p| p.what.as_bytes() == decoded.as_slice()).map(|p| (p.cb, p.arg))
+        decoded.resize(path.len(), 0);
+        // A path that decodes to a NUL names no callback (upstream's C string would end there,
+        // so "/a%00b" would reach the callback of "/a").
+        let n = encode::decode_text_into(path, Plus::Keep, decoded).ok()?;
+        (*http).callbacks.iter().find(|p| p.what.as_bytes() == &decoded[..n]).map(|p| (p.cb, p.arg))
     }
 }
 
@@ -631,7 +628,11 @@ unsafe fn send_not_found(req: *mut Request) {
     let mut body = Vec::with_capacity(256);
     body.extend_from_slice(b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL ");
     // SAFETY: live request with a URI (contract).
-    uri::html_escape(unsafe { CStr::from_ptr((*req).uri) }.to_bytes(), &mut body);
+    let uri = unsafe { CStr::from_ptr((*req).uri) }.to_bytes();
+    let Some(escaped) = encode::html_escaped_len(uri) else { return };
+    let at = body.len();
+    body.resize(at + escaped, 0);
+    encode::html_escape_into(uri, &mut body[at..]);
     body.extend_from_slice(b" was not found on this server.</p></body></html>\n");
     // SAFETY: forwarded contract.
     unsafe {

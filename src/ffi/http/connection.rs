@@ -1,6 +1,6 @@
 //! Client connections: `evhttp_connection_*`, `evhttp_make_request`, `evhttp_cancel_request`.
 
-use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::ffi::{c_char, c_int, c_void, CStr};
 use std::ptr;
 
 use libc::{sockaddr, timeval};
@@ -10,7 +10,7 @@ use crate::bufferevent::layout::{Bufferevent, EvdnsBase};
 use crate::ffi::bufferevent::{bufferevent_base_set, bufferevent_socket_get_conn_address_};
 use crate::ffi::util::opt_cstr;
 use crate::http::api::*;
-use crate::http::connection::{self, Busy, Connection, State};
+use crate::http::connection::{self, Connection, State};
 use crate::http::server::Evhttp;
 use crate::http::client;
 

@@ -2,3 +2,8 @@
 //! part of the API, each thin over `crate::http`.
 
 pub mod headers;
+pub mod uri;
+pub mod connection;
+pub mod internal;
+pub mod request;
+pub mod server;

@@ -8,7 +8,8 @@ use crate::buffer::Evbuffer;
 use crate::http::api::*;
 use crate::http::connection::{self, Connection};
 use crate::http::headers::KeyValQ;
-use crate::http::{request, uri};
+use crate::http::request;
+use crate::http::uri::Uri;
 
 /// The request behind a C handle, or a warning and `$ret` for NULL.
 macro_rules! req_arg {
@@ -84,13 +85,13 @@ pub unsafe extern "C" fn evhttp_request_get_uri(req: *const Request) -> *const c
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn evhttp_request_get_evhttp_uri(req: *const Request) -> *const uri::Uri {
+pub unsafe extern "C" fn evhttp_request_get_evhttp_uri(req: *const Request) -> *const Uri {
     req_arg!(req.cast_mut(), ptr::null(), "evhttp_request_get_evhttp_uri").uri_elems
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_request_get_host(req: *mut Request) -> *const c_char {
-    req_arg!(req, ptr::null(), "evhttp_request_get_host");
+    ensure_arg!(!req.is_null(), ptr::null(), "evhttp_request_get_host: NULL request");
     // SAFETY: a live request.
     unsafe { request::host(req) }
 }
