@@ -483,6 +483,15 @@ impl HeadReader {
         HeadReader { kind, size: 0, max_headers: limits.max_headers, max_uri: limits.max_uri, state }
     }
 
+    /// A reader for the fields of a head whose first line (and `size` bytes in all) was read
+    /// before, by another reader: what `evhttp_parse_headers_` needs, which upstream's callers
+    /// invoke once per batch of lines. `last_field` names the field read last, if any, so that
+    /// a continuation of it is judged as `next` would have judged it.
+    pub fn resume(kind: HeadKind, limits: &Limits, size: usize, last_field: Option<&[u8]>) -> Self {
+        let last = last_field.map(|name| if is_framing_field(name) { Folds::Framing } else { Folds::Plain });
+        HeadReader { kind, size, max_headers: limits.max_headers, max_uri: limits.max_uri, state: HeadState::Fields { last } }
+    }
+
     /// Bytes of the head so far, line endings not counted (`evhttp_request::headers_size`).
     pub fn size(&self) -> usize {
         self.size
@@ -682,6 +691,32 @@ fn final_coding(te: &[u8]) -> Result<Final, ParseError> {
         (true, _) => Final::ChunkedAfterOthers,
         (false, _) => Final::NotChunked,
     })
+}
+
+/// Whether a `Transfer-Encoding` element is the `chunked` coding: after leading SP/HTAB, the
+/// token up to SP, HTAB or `;` is `chunked` in any case (`evhttp_str_is_chunked_`, an internal
+/// export of Debian's patched 2.1.12; the connection uses `body_framing`).
+pub fn is_chunked_element(element: &[u8]) -> bool {
+    let start = element.iter().position(|&b| !is_ows(b)).unwrap_or(element.len());
+    let token = &element[start..];
+    let end = token.iter().position(|&b| matches!(b, b' ' | b'\t' | b';')).unwrap_or(token.len());
+    token[..end].eq_ignore_ascii_case(b"chunked")
+}
+
+/// Where `chunked` stands in a `Transfer-Encoding` list, as `evhttp_check_transfer_encoding_`
+/// (Debian's patched 2.1.12) reports it: 0 before the last element (refused), 1 as the last
+/// element, 2 nowhere.
+pub fn chunked_position(te: &[u8]) -> u8 {
+    let mut elements = te.split(|&b| b == b',').peekable();
+    while let Some(element) = elements.next() {
+        if elements.peek().is_none() {
+            return if is_chunked_element(element) { 1 } else { 2 };
+        }
+        if is_chunked_element(element) {
+            return 0;
+        }
+    }
+    2
 }
 
 /// `Content-Length`: one or more digits, at most `i64::MAX`.

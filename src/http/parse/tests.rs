@@ -766,3 +766,21 @@ fn http_fuzz_long() {
     let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     fuzz_run(env("HTTP_FUZZ_SEED", 1), env("HTTP_FUZZ_ITERATIONS", 1_000_000));
 }
+
+/// The two internal exports of Debian's patched 2.1.12, as its disassembly shows them behave.
+#[test]
+fn debian_transfer_encoding_helpers() {
+    assert!(is_chunked_element(b"chunked"));
+    assert!(is_chunked_element(b" \tChunKed"));
+    assert!(is_chunked_element(b"chunked;ext=1"));
+    assert!(is_chunked_element(b" chunked  "));
+    assert!(!is_chunked_element(b"chunkedx"));
+    assert!(!is_chunked_element(b"xchunked"));
+    assert!(!is_chunked_element(b""));
+    assert_eq!(chunked_position(b"chunked"), 1);
+    assert_eq!(chunked_position(b"gzip, chunked"), 1);
+    assert_eq!(chunked_position(b"chunked, gzip"), 0);
+    assert_eq!(chunked_position(b"gzip"), 2);
+    assert_eq!(chunked_position(b""), 2);
+    assert_eq!(chunked_position(b"gzip,,chunked"), 1);
+}
