@@ -326,10 +326,20 @@ impl RequestLine<'_> {
 /// Checks a request target: not empty, no space and no control byte (bytes >= 0x80 pass, as
 /// upstream's non-conformant URI parsing takes them). Writers of request lines use it too.
 pub fn check_request_target(uri: &[u8]) -> Result<(), ParseError> {
+    check_target_bytes(uri, false)
+}
+
+/// `check_request_target`, with spaces inside the target allowed when `inner_spaces`: 2.1
+/// takes the target to be everything between the first and the last space of the request line
+/// (its "non-conformant" parsing; upstream's regress test http/simple_nonconformant requests
+/// `/test nonconformant`, and Debian's fixed library still serves it). A space at either end
+/// of the target (a doubled separator) stays refused.
+fn check_target_bytes(uri: &[u8], inner_spaces: bool) -> Result<(), ParseError> {
     if uri.is_empty() {
         return Err(ParseError::RequestLine);
     }
-    if uri.iter().any(|&b| b <= b' ' || b == 0x7f) {
+    let refused = |b: u8| b < b' ' || b == 0x7f || (b == b' ' && !inner_spaces);
+    if uri.iter().any(|&b| refused(b)) || uri[0] == b' ' || uri[uri.len() - 1] == b' ' {
         return Err(ParseError::BadTarget);
     }
     Ok(())
@@ -352,7 +362,7 @@ pub fn parse_request_line(line: &[u8], max_uri: usize) -> Result<RequestLine<'_>
     if uri.len() > max_uri {
         return Err(ParseError::UriTooLong);
     }
-    check_request_target(uri)?;
+    check_target_bytes(uri, true)?;
     let (major, minor) = parse_version(version)?;
     Ok(RequestLine { method, method_bit: method_bit(method), uri, major, minor })
 }
