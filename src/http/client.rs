@@ -224,7 +224,9 @@ pub unsafe fn dispatch(c: *mut Connection) {
         if req.is_null() {
             return;
         }
-        connection::stop_detectclose(c);
+        // Reading stays on: write_buffer wants it (to notice a close while writing), so only
+        // the close detection ends (upstream disables reading here and enables it again).
+        (*c).flags &= !connection::FLAG_CLOSEDETECT;
         (*c).state = State::Writing;
         connection::make_header(c, req);
         connection::write_buffer(c, AfterWrite::RequestWritten);

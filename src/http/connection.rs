@@ -90,7 +90,7 @@ pub enum AfterWrite {
 }
 
 /// Which bufferevent callbacks are installed.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Callbacks {
     None,
     /// Reading a message (or idle): read, write and event callbacks.
@@ -127,6 +127,8 @@ pub struct Connection {
     /// The requests, the one being worked on first.
     pub(crate) requests: VecDeque<*mut Request>,
     pub(crate) after_write: AfterWrite,
+    /// What `set_callbacks` installed last.
+    pub(crate) callbacks: Callbacks,
     pub(crate) closecb: Option<ConnectionCb>,
     pub(crate) closecb_arg: *mut c_void,
     /// Processes input that arrived before reading started (`evhttp_start_read_`).
@@ -239,6 +241,7 @@ impl Connection {
             http_server: ptr::null_mut(),
             requests: VecDeque::new(),
             after_write: AfterWrite::Nothing,
+            callbacks: Callbacks::None,
             closecb: None,
             closecb_arg: ptr::null_mut(),
             // SAFETY: all zeroes is an unscheduled event_callback; initialised below.
@@ -344,8 +347,11 @@ pub unsafe fn set_callbacks(c: *mut Connection, which: Callbacks) {
         Callbacks::Connecting => (None, None, Some(client::on_connect)),
     };
     let arg = if which == Callbacks::None { ptr::null_mut() } else { c.cast() };
-    // SAFETY: live bufferevent (contract).
-    unsafe { bufferevent_setcb((*c).bufev, r, w, e, arg) };
+    // SAFETY: live connection and bufferevent (contract).
+    unsafe {
+        (*c).callbacks = which;
+        bufferevent_setcb((*c).bufev, r, w, e, arg);
+    }
 }
 
 /// Whether the connection is in any connected state.
@@ -1120,26 +1126,37 @@ unsafe fn start_detectclose(c: *mut Connection) {
     }
 }
 
+/// Enables `events` on the bufferevent unless they are enabled already: enabling re-adds the
+/// events, which costs a system call per change and, for EV_WRITE with nothing to write, a
+/// wake-up for nothing.
+///
 /// # Safety
 /// `c` is a live connection.
-pub unsafe fn stop_detectclose(c: *mut Connection) {
+unsafe fn enable(c: *mut Connection, events: c_short) {
     // SAFETY: caller's contract.
     unsafe {
-        (*c).flags &= !FLAG_CLOSEDETECT;
-        bufferevent_disable((*c).bufev, EV_READ_BIT);
+        let bev = (*c).bufev;
+        if (*bev).enabled & events != events {
+            bufferevent_enable(bev, events);
+        }
     }
 }
 
 /// `evhttp_start_read_`: read the next message; input that is already there is processed from
 /// the loop, not from inside this call (that could recurse).
 ///
+/// Writing stays enabled, unlike upstream, which disables it here and enables it again for the
+/// next message. With nothing to write, an enabled socket bufferevent waits for nothing; and
+/// when the next reply or request is added to its output, it writes at once in the same loop
+/// iteration instead of first registering for, and waiting on, writability: one epoll_wait and
+/// two epoll_ctl fewer per message.
+///
 /// # Safety
 /// `c` is a live connection with a first request.
 pub unsafe fn start_read(c: *mut Connection) {
     // SAFETY: caller's contract.
     unsafe {
-        bufferevent_disable((*c).bufev, EV_WRITE_BIT);
-        bufferevent_enable((*c).bufev, EV_READ_BIT);
+        enable(c, EV_READ_BIT);
         (*c).state = State::ReadingFirstline;
         let req = first_request(c);
         if !req.is_null() {
@@ -1176,7 +1193,7 @@ pub unsafe fn write_buffer(c: *mut Connection, after: AfterWrite) {
     unsafe {
         (*c).after_write = after;
         set_callbacks(c, Callbacks::Writing);
-        bufferevent_enable((*c).bufev, EV_READ_BIT | EV_WRITE_BIT);
+        enable(c, EV_READ_BIT | EV_WRITE_BIT);
     }
 }
 

@@ -19,7 +19,7 @@ use crate::ffi::buffer::*;
 use crate::ffi::bufferevent::*;
 use crate::ffi::listener::{evconnlistener_free, evconnlistener_new, evconnlistener_set_cb};
 use crate::http::api::*;
-use crate::http::connection::{self, AfterWrite, Busy, Connection, State};
+use crate::http::connection::{self, AfterWrite, Busy, Callbacks, Connection, State};
 use crate::http::encode::{self, Plus};
 use crate::http::uri::{Part, Uri};
 use crate::http::{headers, parse, request};
@@ -569,15 +569,32 @@ pub unsafe fn is_proxy_request(http: *mut Evhttp, u: *const Uri) -> bool {
 /// # Safety
 /// Called by a connection with a live request of the live server `arg`.
 pub unsafe extern "C" fn handle_request(req: *mut Request, arg: *mut c_void) {
-    let mut http = arg.cast::<Evhttp>();
     // SAFETY: see above.
     unsafe {
-        let r = &mut *req;
-        r.set_userdone(false);
-        if r.evcon.is_null() {
+        (*req).set_userdone(false);
+        let c = (*req).evcon;
+        if c.is_null() {
             return;
         }
-        bufferevent_disable((*r.evcon).bufev, crate::event::EV_READ);
+        let _busy = Busy::new(c);
+        dispatch_request(arg.cast(), req);
+        // Nothing more is read while the program answers (pipelined requests wait in the
+        // socket), as upstream, which disables reading before it calls the program. Disabling
+        // only when the answer did not start in the callback saves enabling again at once.
+        if connection::alive(c) && (*c).callbacks != Callbacks::Writing && (*c).state == State::Writing {
+            bufferevent_disable((*c).bufev, crate::event::EV_READ);
+        }
+    }
+}
+
+/// Hands a request to its callback, or answers it (error, 501, 404).
+///
+/// # Safety
+/// `http` is a live server, `req` a live request of one of its connections.
+unsafe fn dispatch_request(mut http: *mut Evhttp, req: *mut Request) {
+    // SAFETY: caller's contract.
+    unsafe {
+        let r = &mut *req;
         if r.type_ == 0 || r.uri.is_null() {
             // A failed request (connection::incoming_fail): answer its error.
             send_error(req, r.response_code, None);
@@ -930,5 +947,32 @@ pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
         if n == 0 {
             return &buf[at..];
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn virtual_host_patterns_match_as_upstream() {
+        assert!(wildcard_match(b"foo.com", b"foo.com"));
+        assert!(wildcard_match(b"foo.com", b"FOO.com"));
+        assert!(!wildcard_match(b"foo.com", b"foo.comx"));
+        assert!(wildcard_match(b"bar.*.foo.com", b"bar.magic.foo.com"));
+        assert!(wildcard_match(b"bar.*.foo.com", b"bar..foo.com"));
+        assert!(!wildcard_match(b"bar.*.foo.com", b"bar.foo.com"));
+        assert!(wildcard_match(b"*", b""));
+        assert!(wildcard_match(b"*.example", b"a.b.example"));
+        assert!(!wildcard_match(b"", b"a"));
+        assert!(wildcard_match(b"", b""));
+    }
+
+    #[test]
+    fn decimal_digits() {
+        let mut buf = [0u8; 20];
+        assert_eq!(decimal(0, &mut buf), b"0");
+        assert_eq!(decimal(1234567, &mut buf), b"1234567");
+        assert_eq!(decimal(u64::MAX, &mut buf), b"18446744073709551615");
     }
 }
