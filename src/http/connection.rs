@@ -1127,17 +1127,21 @@ unsafe fn start_detectclose(c: *mut Connection) {
 }
 
 /// Enables `events` on the bufferevent unless they are enabled already: enabling re-adds the
-/// events, which costs a system call per change and, for EV_WRITE with nothing to write, a
-/// wake-up for nothing.
+/// events, which costs a system call per change; writing is enabled without watching the
+/// socket while there is nothing to write (see `start_read`).
 ///
 /// # Safety
 /// `c` is a live connection.
-unsafe fn enable(c: *mut Connection, events: c_short) {
+pub(crate) unsafe fn enable(c: *mut Connection, events: c_short) {
     // SAFETY: caller's contract.
     unsafe {
         let bev = (*c).bufev;
-        if (*bev).enabled & events != events {
-            bufferevent_enable(bev, events);
+        let missing = events & !(*bev).enabled;
+        if missing & EV_READ_BIT != 0 {
+            bufferevent_enable(bev, EV_READ_BIT);
+        }
+        if missing & EV_WRITE_BIT != 0 {
+            crate::bufferevent::socket::enable_write_idle(bev);
         }
     }
 }

@@ -375,9 +375,12 @@ unsafe fn new_incoming(http: *mut Evhttp, fd: c_int, sa: *mut sockaddr, salen: l
         (*c).state = State::ReadingFirstline;
         (*c).fd = fd;
         let bev = (*c).bufev;
-        if bufferevent_setfd(bev, fd) != 0
+        // Writing is off while the socket is set (a new bufferevent has it on, and setfd
+        // would watch the socket for writability), then on without watching (see
+        // connection::start_read): the first reply is written as soon as it is added.
+        if bufferevent_disable(bev, crate::event::EV_WRITE) != 0
+            || bufferevent_setfd(bev, fd) != 0
             || bufferevent_enable(bev, crate::event::EV_READ) != 0
-            || bufferevent_disable(bev, crate::event::EV_WRITE) != 0
         {
             // The socket is the caller's to close on failure.
             (*c).fd = -1;
@@ -386,6 +389,7 @@ unsafe fn new_incoming(http: *mut Evhttp, fd: c_int, sa: *mut sockaddr, salen: l
             return ptr::null_mut();
         }
         bufferevent_socket_set_conn_address_(bev, sa, salen as usize);
+        connection::enable(c, crate::event::EV_WRITE);
         c
     }
 }
