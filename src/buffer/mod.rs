@@ -160,6 +160,13 @@ impl Evbuffer {
         self.bit(if at_front { FREEZE_START } else { FREEZE_END })
     }
 
+    /// Whether the program added change callbacks (`evbuffer_add_cb`, `evbuffer_setcb`), or
+    /// changed its flags or freezing: evhttp reuses a request's buffers for the next request
+    /// on its connection only when nothing of the kind is attached to them.
+    pub fn is_plain(&self) -> bool {
+        self.callbacks.is_null() && self.flags == 0 && self.bits & (FREEZE_START | FREEZE_END) == 0
+    }
+
     /// `evbuffer_freeze` / `evbuffer_unfreeze`.
     pub fn set_frozen(&mut self, at_front: bool, frozen: bool) {
         self.set_bit(if at_front { FREEZE_START } else { FREEZE_END }, frozen);

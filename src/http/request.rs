@@ -12,7 +12,7 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use std::ptr;
 
 use crate::buffer::Evbuffer;
-use crate::ffi::buffer::{evbuffer_free, evbuffer_new};
+use crate::ffi::buffer::{evbuffer_drain, evbuffer_free, evbuffer_get_length, evbuffer_new};
 use crate::http::api::*;
 use crate::http::headers;
 use crate::http::uri::{Part, Uri};
@@ -106,6 +106,66 @@ unsafe fn free_buffer(buf: *mut Evbuffer) {
         // SAFETY: caller's contract.
         unsafe { evbuffer_free(buf) };
     }
+}
+
+/// Makes a server request the library is done with into the fresh request that reads the next
+/// message of the same connection, keeping its allocations (the struct, header lists and
+/// buffers, and the peer's address): a keep-alive connection then allocates nothing per request
+/// but what each message's contents need. As with a free, the program must not use the old
+/// request any more. False (and nothing changed) when the program attached something to a
+/// buffer (a callback, flags) that a new request must not inherit: the caller frees it instead.
+///
+/// # Safety
+/// `req` is a live server request on no queue, no callback of it running.
+pub unsafe fn recycle(req: *mut Request) -> bool {
+    // SAFETY: caller's contract; the buffers and lists are live.
+    unsafe {
+        let r = &mut *req;
+        if r.flags & EVHTTP_REQ_DEFER_FREE != 0 || !(*r.input_buffer).is_plain() || !(*r.output_buffer).is_plain() {
+            return false;
+        }
+        mm::free(r.uri.cast());
+        free_uri(r.uri_elems);
+        mm::free(r.response_code_line.cast());
+        mm::free(r.host_cache.cast());
+        headers::clear(r.input_headers);
+        headers::clear(r.output_headers);
+        evbuffer_drain(r.input_buffer, evbuffer_get_length(r.input_buffer));
+        evbuffer_drain(r.output_buffer, evbuffer_get_length(r.output_buffer));
+        let kept = Request {
+            next: [ptr::null_mut(); 2],
+            evcon: r.evcon,
+            flags: EVHTTP_REQ_OWN_CONNECTION,
+            input_headers: r.input_headers,
+            output_headers: r.output_headers,
+            remote_host: r.remote_host,
+            remote_port: r.remote_port,
+            host_cache: ptr::null_mut(),
+            kind: EVHTTP_REQUEST,
+            type_: 0,
+            headers_size: 0,
+            body_size: 0,
+            uri: ptr::null_mut(),
+            uri_elems: ptr::null_mut(),
+            major: 0,
+            minor: 0,
+            response_code: 0,
+            response_code_line: ptr::null_mut(),
+            input_buffer: r.input_buffer,
+            ntoread: 0,
+            bits: BIT_USERDONE,
+            output_buffer: r.output_buffer,
+            cb: r.cb,
+            cb_arg: r.cb_arg,
+            chunk_cb: None,
+            header_cb: None,
+            error_cb: None,
+            on_complete_cb: None,
+            on_complete_cb_arg: ptr::null_mut(),
+        };
+        *r = kept;
+    }
+    true
 }
 
 /// Frees a request the library is done with, unless the program owns it.

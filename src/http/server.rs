@@ -782,11 +782,20 @@ pub unsafe fn send_done(c: *mut Connection) {
         }
         let r = &*req;
         let need_close = (r.version_before(1, 1) && !connection::wants_keepalive(r.input_headers)) || connection::request_wants_close(req);
-        request::free(req);
-        if !connection::alive(c) {
+        if !connection::alive(c) || need_close {
+            request::free(req);
+            if connection::alive(c) {
+                connection::free(c);
+            }
             return;
         }
-        if need_close || !associate_new_request(c) {
+        if request::recycle(req) {
+            (*c).requests.push_back(req);
+            connection::start_read(c);
+            return;
+        }
+        request::free(req);
+        if !associate_new_request(c) {
             connection::free(c);
         }
     }
