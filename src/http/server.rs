@@ -51,6 +51,9 @@ pub struct Evhttp {
     _sockets: [*mut c_void; 2],
     _callbacks: [*mut c_void; 2],
     pub(crate) connections: List<Connection>,
+    /// Connections now, and the most since there were none (see `forget_connection`).
+    n_connections: usize,
+    peak_connections: usize,
     sockets: Vec<*mut BoundSocket>,
     callbacks: Vec<PathCb>,
     vhosts: Vec<*mut Evhttp>,
@@ -92,6 +95,8 @@ impl Evhttp {
             _sockets: [ptr::null_mut(); 2],
             _callbacks: [ptr::null_mut(); 2],
             connections: List::default(),
+            n_connections: 0,
+            peak_connections: 0,
             sockets: Vec::new(),
             callbacks: Vec::new(),
             vhosts: Vec::new(),
@@ -148,13 +153,51 @@ unsafe fn free_bound(bound: *mut BoundSocket) {
     }
 }
 
-/// Unlinks a connection being freed from its server.
+/// The most connections a server may have had before the last one's close gives memory back
+/// to the system: a burst, not the ordinary coming and going of a few clients.
+const BURST_CONNECTIONS: usize = 256;
+
+/// Links a new connection to its server.
+///
+/// # Safety
+/// `c` is a live connection in no server's list.
+unsafe fn add_connection(http: *mut Evhttp, c: *mut Connection) {
+    // SAFETY: caller's contract.
+    unsafe {
+        (*c).http_server = http;
+        (*http).connections.push_back(c, connection::link_of);
+        (*http).n_connections += 1;
+        (*http).peak_connections = (*http).peak_connections.max((*http).n_connections);
+    }
+}
+
+/// Unlinks a connection being freed from its server. When the last connection of a burst goes,
+/// the memory the burst used goes back to the system (`mm::trim`), so that a server's resident
+/// size returns to what it was before the burst (2.1's stays at the peak). The trim runs from
+/// the loop a little later: the connections' bufferevents are finalized (and their memory
+/// freed) by the loop after they are freed.
 ///
 /// # Safety
 /// `c` is in `http`'s list.
 pub unsafe fn forget_connection(http: *mut Evhttp, c: *mut Connection) {
     // SAFETY: caller's contract.
-    unsafe { (*http).connections.remove(c, connection::link_of) };
+    unsafe {
+        (*http).connections.remove(c, connection::link_of);
+        (*http).n_connections -= 1;
+        if (*http).n_connections == 0 {
+            if (*http).peak_connections >= BURST_CONNECTIONS && !(*http).base.is_null() {
+                let soon = timeval { tv_sec: 0, tv_usec: 10_000 };
+                crate::ffi::event::event_base_once((*http).base, -1, crate::event::EV_TIMEOUT, Some(trim_after_burst), ptr::null_mut(), &soon);
+            }
+            (*http).peak_connections = 0;
+        }
+    }
+}
+
+/// The timer `forget_connection` sets after a burst. It touches no server: the one that set it
+/// may be gone.
+unsafe extern "C" fn trim_after_burst(_fd: c_int, _what: std::ffi::c_short, _arg: *mut c_void) {
+    mm::trim();
 }
 
 // ---- sockets --------------------------------------------------------------------------------
@@ -338,8 +381,7 @@ unsafe fn accept_connection(http: *mut Evhttp, fd: c_int, sa: *mut sockaddr, soc
         if util_time_is_set(&(*http).timeout) {
             crate::http::client::set_timeout(c, Some(&(*http).timeout));
         }
-        (*c).http_server = http;
-        (*http).connections.push_back(c, connection::link_of);
+        add_connection(http, c);
         if !associate_new_request(c) {
             connection::free(c);
         }
