@@ -324,7 +324,7 @@ pub unsafe fn cancel(req: *mut Request) {
         if !c.is_null() {
             if connection::first_request(c) == req {
                 let _busy = Busy::new(c);
-                connection::fail(c, EVREQ_HTTP_REQUEST_CANCEL);
+                connection::fail(c, RequestError::RequestCancel);
                 return;
             }
             connection::unqueue(c, req);

@@ -481,7 +481,7 @@ pub unsafe fn handle_event(c: *mut Connection, bev: *mut Bufferevent, what: c_sh
             return;
         }
         if what & BEV_EVENT_TIMEOUT != 0 {
-            fail(c, EVREQ_HTTP_TIMEOUT);
+            fail(c, RequestError::Timeout);
         } else if what & (BEV_EVENT_EOF | BEV_EVENT_ERROR) != 0 {
             if (*c).flags & EVHTTP_CON_READ_ON_WRITE_ERROR != 0 && !req.is_null() {
                 if what & BEV_EVENT_WRITING != 0 {
@@ -494,9 +494,9 @@ pub unsafe fn handle_event(c: *mut Connection, bev: *mut Bufferevent, what: c_sh
                     return;
                 }
             }
-            fail(c, EVREQ_HTTP_EOF);
+            fail(c, RequestError::Eof);
         } else if what != BEV_EVENT_CONNECTED {
-            fail(c, EVREQ_HTTP_BUFFER_ERROR);
+            fail(c, RequestError::BufferError);
         }
     }
 }
@@ -511,7 +511,7 @@ unsafe fn read_on_write_error(c: *mut Connection, req: *mut Request) {
     unsafe {
         if (*c).flags & FLAG_READING_ERROR != 0 {
             (*c).flags &= !FLAG_READING_ERROR;
-            fail(c, EVREQ_HTTP_EOF);
+            fail(c, RequestError::Eof);
             return;
         }
         (*req).kind = EVHTTP_RESPONSE;
@@ -681,7 +681,7 @@ unsafe fn read_head(c: *mut Connection, req: *mut Request) {
         match result {
             Err(e) => {
                 debugx!("evhttp: bad head from {}: {}", (*c).address.to_string_lossy(), e);
-                fail_with_status(c, EVREQ_HTTP_INVALID_HEADER, e.status());
+                fail_with_status(c, RequestError::InvalidHeader, e.status());
             }
             Ok(false) => {
                 if (*c).head.size() > 0 {
@@ -706,7 +706,7 @@ unsafe fn head_complete(c: *mut Connection, req: *mut Request) {
         if let Some(header_cb) = (*req).header_cb {
             if header_cb(req, (*req).cb_arg) < 0 {
                 if alive(c) {
-                    fail(c, EVREQ_HTTP_EOF);
+                    fail(c, RequestError::Eof);
                 }
                 return;
             }
@@ -729,7 +729,7 @@ unsafe fn head_complete(c: *mut Connection, req: *mut Request) {
             // ones is as suspect as any.
             if let Err(e) = framing(req) {
                 debugx!("evhttp: bad framing from {}: {}", (*c).address.to_string_lossy(), e);
-                fail(c, EVREQ_HTTP_INVALID_HEADER);
+                fail(c, RequestError::InvalidHeader);
                 return;
             }
             done(c);
@@ -785,7 +785,7 @@ unsafe fn get_body(c: *mut Connection, req: *mut Request) {
             Ok(f) => f,
             Err(e) => {
                 debugx!("evhttp: bad framing from {}: {}", (*c).address.to_string_lossy(), e);
-                fail_with_status(c, EVREQ_HTTP_INVALID_HEADER, e.status());
+                fail_with_status(c, RequestError::InvalidHeader, e.status());
                 return;
             }
         };
@@ -944,7 +944,7 @@ unsafe fn read_body(c: *mut Connection, req: *mut Request) {
                 }
                 Chunked::Failed(e) => {
                     debugx!("evhttp: bad chunked body from {}: {}", (*c).address.to_string_lossy(), e);
-                    fail_with_status(c, EVREQ_HTTP_DATA_TOO_LONG, e.status());
+                    fail_with_status(c, RequestError::DataTooLong, e.status());
                 }
                 Chunked::Cancelled | Chunked::More => {}
             }
@@ -991,7 +991,7 @@ unsafe fn read_trailer(c: *mut Connection, req: *mut Request) {
         match result {
             Err(e) => {
                 debugx!("evhttp: bad trailer from {}: {}", (*c).address.to_string_lossy(), e);
-                fail_with_status(c, EVREQ_HTTP_DATA_TOO_LONG, e.status());
+                fail_with_status(c, RequestError::DataTooLong, e.status());
             }
             Ok(false) => {}
             Ok(true) => {
@@ -1011,7 +1011,7 @@ unsafe fn lingering_fail(c: *mut Connection, req: *mut Request) {
     // SAFETY: caller's contract.
     unsafe {
         if (*c).flags & EVHTTP_CON_LINGERING_CLOSE == 0 {
-            fail(c, EVREQ_HTTP_DATA_TOO_LONG);
+            fail(c, RequestError::DataTooLong);
             return;
         }
         let buf = input(c);
@@ -1021,7 +1021,7 @@ unsafe fn lingering_fail(c: *mut Connection, req: *mut Request) {
         r.body_size += n;
         evbuffer_drain(buf, n);
         if r.ntoread == 0 {
-            fail(c, EVREQ_HTTP_DATA_TOO_LONG);
+            fail(c, RequestError::DataTooLong);
         }
     }
 }
@@ -1243,8 +1243,8 @@ pub unsafe fn reset(c: *mut Connection) {
 ///
 /// # Safety
 /// `c` is a live, guarded connection.
-pub unsafe fn fail(c: *mut Connection, error: c_int) {
-    let status = if error == EVREQ_HTTP_DATA_TOO_LONG { 413 } else { 400 };
+pub unsafe fn fail(c: *mut Connection, error: RequestError) {
+    let status = if error == RequestError::DataTooLong { 413 } else { 400 };
     // SAFETY: forwarded contract.
     unsafe { fail_with_status(c, error, status) }
 }
@@ -1255,7 +1255,7 @@ pub unsafe fn fail(c: *mut Connection, error: c_int) {
 ///
 /// # Safety
 /// `c` is a live, guarded connection.
-pub unsafe fn fail_with_status(c: *mut Connection, error: c_int, status: u16) {
+pub unsafe fn fail_with_status(c: *mut Connection, error: RequestError, status: u16) {
     // SAFETY: caller's contract.
     unsafe {
         let errsave = mm::errno();
@@ -1274,7 +1274,7 @@ pub unsafe fn fail_with_status(c: *mut Connection, error: c_int, status: u16) {
         let error_cb = (*req).error_cb;
         let cb_arg = (*req).cb_arg;
         // A cancelled request's callback does not run.
-        let cb = if error == EVREQ_HTTP_REQUEST_CANCEL { None } else { (*req).cb };
+        let cb = if error == RequestError::RequestCancel { None } else { (*req).cb };
         free_request(c, req);
         reset(c);
         if alive(c) {
@@ -1301,12 +1301,12 @@ pub unsafe fn fail_with_status(c: *mut Connection, error: c_int, status: u16) {
 ///
 /// # Safety
 /// `c` is a live, guarded server connection; `req` its first request.
-unsafe fn incoming_fail(c: *mut Connection, req: *mut Request, error: c_int, status: u16) -> bool {
+unsafe fn incoming_fail(c: *mut Connection, req: *mut Request, error: RequestError, status: u16) -> bool {
     // SAFETY: caller's contract.
     unsafe {
         let r = &mut *req;
         r.response_code = c_int::from(status);
-        if error == EVREQ_HTTP_TIMEOUT || error == EVREQ_HTTP_EOF {
+        if error == RequestError::Timeout || error == RequestError::Eof {
             if !r.userdone() {
                 unqueue(c, req);
                 r.evcon = ptr::null_mut();

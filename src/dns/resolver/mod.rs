@@ -271,6 +271,7 @@ impl Base {
         let (requests, servers) = {
             let mut st = b.lock();
             let st = &mut *st;
+            nameserver::forget_probes(st);
             let servers = nameserver::take_all(b, st);
             st.shutting_down = true;
             let mut reqs = st.waiting.drain();

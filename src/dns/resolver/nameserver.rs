@@ -435,6 +435,16 @@ fn flush_outboxes(base: &Base, st: &mut State) {
     }
 }
 
+/// Forgets every server's probe without finishing it, for evdns_base_free: the probes stay in
+/// the request tables and are freed there with the other requests, at once. Finishing them
+/// (take_all) would leave their release to a deferred callback of an event loop that may never
+/// run again (the program frees its event base next): a leak of each probe in flight.
+pub(super) fn forget_probes(st: &mut State) {
+    for ns in st.servers.iter_mut() {
+        ns.probe = std::ptr::null_mut();
+    }
+}
+
 /// Takes every server out of the base, with the lock held: callbacks of theirs that are
 /// waiting for the lock will see them removed. Their probes are finished silently.
 // Boxed: the loop holds pointers to each server's events, which must not move.

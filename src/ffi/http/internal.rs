@@ -76,7 +76,10 @@ pub unsafe extern "C" fn evhttp_parse_headers_(req: *mut Request, buffer: *mut E
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_connection_fail_(c: *mut Connection, error: c_int) {
     ensure_arg!(!c.is_null(), (), "evhttp_connection_fail_: NULL connection");
-    ensure_arg!((EVREQ_HTTP_TIMEOUT..=EVREQ_HTTP_DATA_TOO_LONG).contains(&error), (), "evhttp_connection_fail_: bad error {}", error);
+    let Some(error) = RequestError::from_c(error) else {
+        warnx!("evhttp_connection_fail_: bad error {}", error);
+        return;
+    };
     // SAFETY: live connection (C contract).
     unsafe {
         let _busy = Busy::new(c);
