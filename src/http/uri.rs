@@ -13,6 +13,16 @@
 //! A setter stores its value in an allocation of its own and leaves the others alone, so a
 //! pointer a getter returned stays valid until that same part is set again or the URI is freed,
 //! as with upstream's one-string-per-part layout.
+//!
+//! Fuzzing: [`fuzz_parse`] is the entry point (both parse modes, the authority form, every
+//! getter, the setters fed the parsed parts, join and re-parse, and the encode/decode/escape and
+//! query functions of `encode`). `cargo test --release uri_fuzz` runs it over the corpus
+//! (`uri/corpus.txt`, real URIs and request targets, plus upstream's tables) and 30 000
+//! deterministic mutations; as long as you like:
+//!
+//! ```text
+//! URI_FUZZ_ITERATIONS=10000000 URI_FUZZ_SEED=7 cargo test --release uri_fuzz_long -- --ignored
+//! ```
 
 use std::ffi::CStr;
 use std::io::Write as _;
@@ -241,19 +251,15 @@ impl Uri {
         let path = at..at + run_len(&input[at..], Run::Path, flags);
         at = path.end;
         let mut last = UriError::Path;
-        if input.get(at) == Some(&b'?') {
-            let start = at + 1;
-            let query = start..start + run_len(&input[start..], Run::Query, flags);
-            at = query.end;
-            found.set(Part::Query, query);
-            last = UriError::Query;
-        }
-        if input.get(at) == Some(&b'#') {
-            let start = at + 1;
-            let fragment = start..start + run_len(&input[start..], Run::Fragment, flags);
-            at = fragment.end;
-            found.set(Part::Fragment, fragment);
-            last = UriError::Fragment;
+        // "?" query, then "#" fragment, each optional.
+        for (delimiter, part, run, error) in [(b'?', Part::Query, Run::Query, UriError::Query), (b'#', Part::Fragment, Run::Fragment, UriError::Fragment)] {
+            if input.get(at) == Some(&delimiter) {
+                let start = at + 1;
+                let range = start..start + run_len(&input[start..], run, flags);
+                at = range.end;
+                found.set(part, range);
+                last = error;
+            }
         }
         if at != input.len() {
             return Err(last);

@@ -77,40 +77,97 @@ pub unsafe extern "C" fn evhttp_uri_parse(source_uri: *const c_char) -> *mut Evh
     unsafe { evhttp_uri_parse_with_flags(source_uri, 0) }
 }
 
-/// One getter and one setter per string part.
-macro_rules! uri_part_fns {
-    ($($get:ident, $set:ident => $part:ident;)*) => {
-        $(
-            #[no_mangle]
-            pub unsafe extern "C" fn $get(uri: *const EvhttpUri) -> *const c_char {
-                ensure_arg!(!uri.is_null(), ptr::null(), concat!(stringify!($get), ": NULL uri"));
-                // SAFETY: a live URI of ours (C contract); the string lives until this part is
-                // set again or the URI is freed, as upstream documents.
-                unsafe { (*uri).get_cstr(Part::$part) }.map_or(ptr::null(), |s| s.as_ptr())
-            }
-
-            #[no_mangle]
-            pub unsafe extern "C" fn $set(uri: *mut EvhttpUri, value: *const c_char) -> c_int {
-                ensure_arg!(!uri.is_null(), -1, concat!(stringify!($set), ": NULL uri"));
-                // SAFETY: value is NULL or a NUL-terminated string (C contract).
-                let value = (!value.is_null()).then(|| unsafe { arg_bytes(value) });
-                // SAFETY: a live URI of ours, not aliased during the call (C contract).
-                match unsafe { (*uri).set(Part::$part, value) } {
-                    Ok(()) => 0,
-                    Err(_) => -1,
-                }
-            }
-        )*
-    };
+/// A string part for a getter: NULL when unset.
+///
+/// # Safety
+/// `uri` is NULL or a live URI of ours.
+unsafe fn get_part(uri: *const EvhttpUri, part: Part, caller: &str) -> *const c_char {
+    ensure_arg!(!uri.is_null(), ptr::null(), "{caller}: NULL uri");
+    // SAFETY: a live URI (contract); the string lives until this part is set again or the URI
+    // is freed, as upstream documents.
+    unsafe { (*uri).get_cstr(part) }.map_or(ptr::null(), |s| s.as_ptr())
 }
 
-uri_part_fns! {
-    evhttp_uri_get_scheme, evhttp_uri_set_scheme => Scheme;
-    evhttp_uri_get_userinfo, evhttp_uri_set_userinfo => Userinfo;
-    evhttp_uri_get_host, evhttp_uri_set_host => Host;
-    evhttp_uri_get_path, evhttp_uri_set_path => Path;
-    evhttp_uri_get_query, evhttp_uri_set_query => Query;
-    evhttp_uri_get_fragment, evhttp_uri_set_fragment => Fragment;
+/// A setter: 0, or -1 when the value is not valid for the part (or `uri` is NULL).
+///
+/// # Safety
+/// `uri` is NULL or a live URI of ours, not aliased during the call; `value` is NULL or a
+/// NUL-terminated string.
+unsafe fn set_part(uri: *mut EvhttpUri, part: Part, value: *const c_char, caller: &str) -> c_int {
+    ensure_arg!(!uri.is_null(), -1, "{caller}: NULL uri");
+    // SAFETY: contract.
+    let value = (!value.is_null()).then(|| unsafe { arg_bytes(value) });
+    // SAFETY: contract.
+    match unsafe { (*uri).set(part, value) } {
+        Ok(()) => 0,
+        Err(e) => {
+            debugx!("{caller}: invalid value ({e:?})");
+            -1
+        }
+    }
+}
+
+// The getters and setters, one pair per part.
+
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_get_scheme(uri: *const EvhttpUri) -> *const c_char {
+    // SAFETY: the prototype's contract is get_part's.
+    unsafe { get_part(uri, Part::Scheme, "evhttp_uri_get_scheme") }
+}
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_set_scheme(uri: *mut EvhttpUri, scheme: *const c_char) -> c_int {
+    // SAFETY: the prototype's contract is set_part's.
+    unsafe { set_part(uri, Part::Scheme, scheme, "evhttp_uri_set_scheme") }
+}
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_get_userinfo(uri: *const EvhttpUri) -> *const c_char {
+    // SAFETY: the prototype's contract is get_part's.
+    unsafe { get_part(uri, Part::Userinfo, "evhttp_uri_get_userinfo") }
+}
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_set_userinfo(uri: *mut EvhttpUri, userinfo: *const c_char) -> c_int {
+    // SAFETY: the prototype's contract is set_part's.
+    unsafe { set_part(uri, Part::Userinfo, userinfo, "evhttp_uri_set_userinfo") }
+}
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_get_host(uri: *const EvhttpUri) -> *const c_char {
+    // SAFETY: the prototype's contract is get_part's.
+    unsafe { get_part(uri, Part::Host, "evhttp_uri_get_host") }
+}
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_set_host(uri: *mut EvhttpUri, host: *const c_char) -> c_int {
+    // SAFETY: the prototype's contract is set_part's.
+    unsafe { set_part(uri, Part::Host, host, "evhttp_uri_set_host") }
+}
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_get_path(uri: *const EvhttpUri) -> *const c_char {
+    // SAFETY: the prototype's contract is get_part's.
+    unsafe { get_part(uri, Part::Path, "evhttp_uri_get_path") }
+}
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_set_path(uri: *mut EvhttpUri, path: *const c_char) -> c_int {
+    // SAFETY: the prototype's contract is set_part's.
+    unsafe { set_part(uri, Part::Path, path, "evhttp_uri_set_path") }
+}
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_get_query(uri: *const EvhttpUri) -> *const c_char {
+    // SAFETY: the prototype's contract is get_part's.
+    unsafe { get_part(uri, Part::Query, "evhttp_uri_get_query") }
+}
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_set_query(uri: *mut EvhttpUri, query: *const c_char) -> c_int {
+    // SAFETY: the prototype's contract is set_part's.
+    unsafe { set_part(uri, Part::Query, query, "evhttp_uri_set_query") }
+}
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_get_fragment(uri: *const EvhttpUri) -> *const c_char {
+    // SAFETY: the prototype's contract is get_part's.
+    unsafe { get_part(uri, Part::Fragment, "evhttp_uri_get_fragment") }
+}
+#[no_mangle]
+pub unsafe extern "C" fn evhttp_uri_set_fragment(uri: *mut EvhttpUri, fragment: *const c_char) -> c_int {
+    // SAFETY: the prototype's contract is set_part's.
+    unsafe { set_part(uri, Part::Fragment, fragment, "evhttp_uri_set_fragment") }
 }
 
 #[no_mangle]
