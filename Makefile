@@ -2,7 +2,7 @@
 CARGO ?= cargo
 LIB := target/release/libevent_rs.so
 
-.PHONY: all build demo test bench clean
+.PHONY: all build demo test bench fuzz clean
 all: build
 
 # Upstream's file names, so that programs linked with libevent*-2.1.so.7 load our library when
@@ -26,6 +26,14 @@ test:
 
 bench: build
 	c-tests/bench.sh
+
+# The long fuzz runs (make test runs each target's bounded run): every parser's ignored
+# *_fuzz_long cargo test, FUZZ_ITERATIONS mutated inputs each, from seed FUZZ_SEED.
+FUZZ_ITERATIONS ?= 10000000
+FUZZ_SEED ?= 7
+fuzz:
+	$(foreach t,DNS HTTP URI EVTAG,$(t)_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(t)_FUZZ_SEED=$(FUZZ_SEED)) \
+	  $(CARGO) test --release fuzz_long -- --ignored
 
 clean:
 	$(CARGO) clean

@@ -9,7 +9,7 @@
 # not define yet run on upstream only, with a note in the report (nm -D decides, nothing fails).
 #   BENCH_QUICK=1   3 repetitions of shorter workloads (a few minutes), for development.
 #   BENCH_ONLY=RE   only the workloads and studies whose name or section matches (e.g. buffers,
-#                   dns).
+#                   dns, http).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 MODE=rs require_library
@@ -34,6 +34,10 @@ command -v strace >/dev/null || apt_install strace ||
 # Debian's DNS load generator for the evdns server; without it only our own client loads it.
 command -v dnsperf >/dev/null || apt_install dnsperf ||
   echo "bench: dnsperf unavailable: the DNS server is loaded by c-tests/bench/dns_plain.c only" >&2
+# Debian's HTTP load generator, for upstream's bench_http; without it the HTTP section keeps only
+# its client, bulk and memory rows.
+command -v wrk >/dev/null || apt_install wrk ||
+  echo "bench: wrk unavailable: bench_http is not loaded (no HTTP server rows)" >&2
 # The chart needs matplotlib; Debian's package serves the system python, which may not be first on PATH.
 has_matplotlib() { "$1" -c 'import matplotlib' 2>/dev/null; }
 PYTHON=python3
@@ -51,22 +55,27 @@ CFLAGS=(-O2 -g -Wall -Wextra)
 SYSTEM_LIBS=(-L"$SYSTEM_LIB_DIR" -levent -levent_pthreads -lpthread)
 echo "bench: compiling the programs against /usr/include (upstream's headers)"
 for program in timer_churn idle_fds active_storm cross_thread signal_rate pending_rss \
-    bev_bulk bev_echo evbuffer_ops bev_idle_rss dns_server dns_resolve; do
+    bev_bulk bev_echo evbuffer_ops bev_idle_rss dns_server dns_resolve http_bulk http_rss; do
   gcc "${CFLAGS[@]}" "$CTESTS/bench/$program.c" -o "$out/$program" "${SYSTEM_LIBS[@]}"
 done
-# No libevent in these: the bare epoll loop, and the DNS peer both libraries share.
+# No libevent in these: the bare epoll loop, the DNS peer both libraries share, the HTTP floor.
 gcc "${CFLAGS[@]}" "$CTESTS/bench/bare_epoll.c" -o "$out/bare_epoll"
 gcc "${CFLAGS[@]}" "$CTESTS/bench/dns_plain.c" -o "$out/dns_plain"
+gcc "${CFLAGS[@]}" "$CTESTS/bench/http_floor.c" -o "$out/http_floor"
+# The HTTP runs' driver starts the programs next to it.
+install -m 755 "$CTESTS/bench/http_load.py" "$out/http_load.py"
 gcc "${CFLAGS[@]}" -shared -fPIC "$CTESTS/bench/threads_on.c" -o "$out/threads_on.so" "${SYSTEM_LIBS[@]}"
 
 # Upstream's own benchmark programs, from Debian's source package (unchanged).
 extra=()
 if tree=$("$CTESTS/fetch-upstream.sh"); then
-  for program in bench bench_cascade; do
+  for program in bench bench_cascade bench_http; do
     gcc -O2 -g -w "$tree/test/$program.c" -o "$out/$program" "${SYSTEM_LIBS[@]}"
   done
+  # It includes an internal header of the tree (util-internal.h).
+  gcc -O2 -g -w -I"$tree" -I"$tree/compat" "$tree/test/bench_httpclient.c" -o "$out/bench_httpclient" "${SYSTEM_LIBS[@]}"
 else
-  echo "bench: could not fetch upstream's source: test/bench.c and bench_cascade.c are left out" >&2
+  echo "bench: could not fetch upstream's source: test/bench.c, bench_cascade.c, bench_http.c and bench_httpclient.c are left out" >&2
   extra+=(--no-upstream-programs)
 fi
 

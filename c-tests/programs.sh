@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Real programs on the library: upstream's samples hello-world, le-proxy and dns-example (built
+# Real programs on the library: upstream's samples hello-world, le-proxy, dns-example,
+# http-server and http-connect and its HTTP benchmark's bench_http and bench_httpclient (built
 # from Debian's source package against upstream's own headers, linked with the system libevent)
 # and Debian's tmux and fstrm_capture (unmodified), each doing real work and checked on what it
 # produced (c-tests/programs/*_check.py). dns-example runs in its server mode and its client
@@ -15,8 +16,9 @@
 # libraries libevent-rs does not replace yet (NOT_YET_OURS below) are listed as a note instead.
 #
 # Every run happens in its own private network namespace (loopback only; hello-world listens on
-# port 9995 of every interface, dns-example on UDP port 10053, and its client must reach no
-# nameserver but the test's), under a timeout. LIBEVENT_UNDER_TEST=system runs the same
+# port 9995 of every interface, dns-example on UDP port 10053, http-server and bench_http on
+# 0.0.0.0, bench_httpclient connects to the fixed 127.0.0.1:8080, and dns-example's client must
+# reach no nameserver but the test's), under a timeout. LIBEVENT_UNDER_TEST=system runs the same
 # checks with the programs as they are (no LD_PRELOAD) on the system libevent, which checks the
 # checks. Last line: "programs: N passed, M failed, K skipped"; exit status 1 if M > 0.
 set -euo pipefail
@@ -29,11 +31,22 @@ export PYTHONDONTWRITEBYTECODE=1
 # removes "openssl" from this list.
 NOT_YET_OURS="openssl"
 
+# Programs that need issue 10's evhttp: until our library has it, their failures on it are
+# printed as "nyr" (not yet required) and counted as skipped. Emptied, one line, once they pass.
+NOT_YET_REQUIRED="http-server http-connect bench_http"
+
 out="$BUILD/$MODE/programs"
 mkdir -p "$out"
 passed=0 failed=0 skipped=0
 pass() { echo "  ok    $1"; passed=$((passed + 1)); }
-fail() { echo "  FAIL  $1"; failed=$((failed + 1)); }
+# A label starts with the program's name, up to a blank or a colon.
+fail() {
+  if [ "$MODE" = rs ] && [[ " $NOT_YET_REQUIRED " == *" ${1%%[ :]*} "* ]]; then
+    echo "  nyr   $1 (not yet required)"; skipped=$((skipped + 1))
+  else
+    echo "  FAIL  $1"; failed=$((failed + 1))
+  fi
+}
 skip() { echo "  skip  $1"; skipped=$((skipped + 1)); }
 
 if [ "$MODE" = system ]; then
@@ -67,7 +80,9 @@ defined="$out/defined.txt"
 for lib in "${defining_libs[@]}"; do nm -D --defined-only "$lib"; done | awk '{print $NF}' | sort -u > "$defined"
 
 # symbol_check <label> <binary>: every libevent function the binary imports is defined by the
-# library under test (those of NOT_YET_OURS libraries are only listed).
+# library under test (those of NOT_YET_OURS libraries are only listed). Sets lacking to the
+# number it does not define, for run_check.
+lacking=0
 symbol_check() {
   local label=$1 binary=$2 imports="$out/$1.imports"
   nm -D --undefined-only "$binary" | awk '{sub(/@.*/, "", $NF); print $NF}' | sort -u |
@@ -79,6 +94,7 @@ symbol_check() {
     grep -qxF "$name" "$defined" && continue
     if [[ " $NOT_YET_OURS " == *" $library "* ]]; then later+=("$name"); else missing+=("$name"); fi
   done < "$imports"
+  lacking=${#missing[@]}
   local note=""
   [ ${#later[@]} -eq 0 ] ||
     note="; not checked: ${#later[@]} of libevent_${NOT_YET_OURS// /\/} (${later[*]}), no part of libevent-rs yet, served by the system's file"
@@ -107,7 +123,10 @@ run_check() {
     timeout -k 5 120 "${NETNS[@]}" sh -c "$NETNS_SCRIPT" sh \
       python3 "$CTESTS/programs/$script" --expect "$expect" $(way_options "$way") "$@" \
       > "$log" 2>&1 < /dev/null || rc=$?
-    if [ $rc -eq 0 ]; then
+    if [ $rc -eq 0 ] && [ "$way" = LD_PRELOAD ] && [ "$lacking" -gt 0 ]; then
+      # The system's library served the functions ours lacks: no proof for ours.
+      fail "$what: worked, but with the system's code for the $lacking functions our library lacks: $(tail -1 "$log")"
+    elif [ $rc -eq 0 ]; then
       pass "$what: $(tail -1 "$log")"
     else
       fail "$what (exit status $rc)"
@@ -123,12 +142,12 @@ if tree=$("$CTESTS/fetch-upstream.sh"); then
   mkdir -p "$out/include/event2"
   sed -f "$tree/make-event-config.sed" < "$tree/config.h" > "$out/include/event2/event-config.h"
   SAMPLE_FLAGS=(-O1 -g -w -I"$out/include" -I"$tree/include" -I"$tree" -I"$tree/compat")
-  # sample <name> <check script> <libraries...>: builds sample/<name>.c, linked as upstream's
-  # build links it, then its symbol check and its runs.
+  # sample <dir>/<name> <check script> <libraries...>: builds <dir>/<name>.c of upstream's tree
+  # (sample/ or test/), linked as upstream's build links it, then its symbol check and its runs.
   sample() {
-    local name=$1 script=$2
+    local source=$1 name=${1##*/} script=$2
     shift 2
-    if gcc "${SAMPLE_FLAGS[@]}" "$tree/sample/$name.c" -o "$out/$name" -L"$SYSTEM_LIB_DIR" "$@" \
+    if gcc "${SAMPLE_FLAGS[@]}" "$tree/$source.c" -o "$out/$name" -L"$SYSTEM_LIB_DIR" "$@" \
         > "$out/$name.build.log" 2>&1; then
       symbol_check "$name" "$out/$name"
       run_check "$name" "$script" "$out/$name"
@@ -136,14 +155,19 @@ if tree=$("$CTESTS/fetch-upstream.sh"); then
       fail "$name: does not build: $(tail -3 "$out/$name.build.log")"
     fi
   }
-  sample hello-world hello_world_check.py -levent
+  sample sample/hello-world hello_world_check.py -levent
   # le-proxy includes OpenSSL's headers even when run without -s.
   if [ -f /usr/include/openssl/ssl.h ]; then
-    sample le-proxy le_proxy_check.py -levent_openssl -levent -lssl -lcrypto
+    sample sample/le-proxy le_proxy_check.py -levent_openssl -levent -lssl -lcrypto
   else
     skip "le-proxy: OpenSSL's headers are missing (install libssl-dev)"
   fi
-  sample dns-example dns_example_check.py -levent
+  sample sample/dns-example dns_example_check.py -levent
+  sample sample/http-server http_server_check.py -levent
+  sample sample/http-connect http_connect_check.py -levent
+  # Upstream's HTTP benchmark: its evhttp server, and its client (bufferevents only).
+  sample test/bench_http bench_http_check.py -levent
+  sample test/bench_httpclient bench_httpclient_check.py -levent
 else
   fail "upstream's samples: could not fetch Debian's libevent source package (c-tests/fetch-upstream.sh)"
 fi

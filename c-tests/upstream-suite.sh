@@ -51,9 +51,12 @@ PATTERNS=("$@")
 
 # The core of the event loop, evbuffer, bufferevents and listeners (all of libevent_core), and
 # evdns: failures here fail `make test` unless listed in known-failures.txt. The other groups
-# (http, rpc, evtag, ...) belong to later milestones; their failures are reported as "not yet
-# required".
-REQUIRED_GROUPS="main signal heap et thread util finalize evbuffer listener bufferevent dns programs"
+# belong to later milestones; their failures are reported as "not yet required".
+# Issue 10's groups (evhttp, evrpc, evtag) become required by this one line, set to
+# "http rpc evtag" once they pass; UPSTREAM_REQUIRE="http rpc evtag" requires them for one run.
+ISSUE10_GROUPS=""
+REQUIRED_GROUPS="main signal heap et thread util finalize evbuffer listener bufferevent dns programs $ISSUE10_GROUPS ${UPSTREAM_REQUIRE:-}"
+REQUIRED_GROUPS=$(echo $REQUIRED_GROUPS)  # the blanks of empty additions collapsed
 # test.sh's programs, in its order.
 # After them, test-ratelim with each argument set of upstream's CMakeLists.txt (test.sh does not
 # run it): a program test named test-ratelim__<set> runs the test-ratelim binary.
@@ -350,6 +353,9 @@ finished=$(date +%s)
 expected_run="$CTESTS/expected/regress-2.1.12-upstream-run.txt"
 [ -f "$expected_run" ] || expected_run="$ROOT/../shared/abi/regress-2.1.12-upstream-run.txt"
 known_failures="$CTESTS/known-failures.txt"
+# Tests of 2.1.12 that assert behaviour its security fixes changed: both Debian's patched
+# library and ours must fail them, at exactly the assertions listed (security-changed.txt).
+security_changed="$CTESTS/security-changed.txt"
 
 # One line per test run: config, test, status, seconds, detail.
 all_results="$out_dir/all-results.tsv"
@@ -359,6 +365,18 @@ while read -r c t; do
   [ ! -f "$res" ] || read -r status secs detail < "$res" || true
   printf '%s\t%s\t%s\t%s\t%s\n' "$c" "$t" "$status" "$secs" "${detail:-}"
 done < "$queue" > "$all_results"
+
+# The assertions each failing security-changed test failed at ("regress_http.c:2409,..."), from
+# tinytest's "FAIL <path>:<line>:" lines, for the verdict below.
+sc_observed="$out_dir/security-changed-observed.tsv"
+awk '!/^[ \t]*(#|$)/ {print $1}' "$security_changed" | sort -u > "$out_dir/security-changed-tests.txt"
+awk -F'\t' 'NR == FNR {listed[$1] = 1; next} ($2 in listed) && $3 == "fail" {print $1 "\t" $2}' \
+    "$out_dir/security-changed-tests.txt" "$all_results" |
+  while IFS=$'\t' read -r c t; do
+    failed_at=$(grep -oE '^ *FAIL [^ :]+:[0-9]+:' "$raw_dir/$c/${t//\//__}.log" |
+      sed -E 's|^ *FAIL ([^ :]*/)?([^/ :]+:[0-9]+):$|\2|' | sort -u | paste -sd, - || true)
+    printf '%s\t%s\t%s\n' "$c" "$t" "$failed_at"
+  done > "$sc_observed"
 
 # What upstream's library passes, per configuration: the reference results recorded by running
 # this suite against the system library (LIBEVENT_UNDER_TEST=system writes them to
@@ -375,14 +393,20 @@ else
   done
 fi > "$upstream_passes"
 
-# The verdict, per test run, in awk because it is a join of four small tables:
+# The verdict, per test run, in awk because it is a join of a few small tables:
+#   pass of a test in security-changed.txt    -> failed (it has 2.1.12's unfixed behaviour);
+#                                                in a group not required yet, not yet required
 #   pass                                      -> passed
 #   skip (the test skipped itself)            -> skipped
 #   memory error reported by valgrind         -> failed in every group (known failures aside)
 #   not run for want of a network namespace   -> failed in every group
 #   failure (not a hang or crash) under valgrind of a test listed in memcheck/not-judged.txt
 #   (valgrind changes what it tests)          -> skipped, "not judged under valgrind"
+#   failure of a test in security-changed.txt at exactly the assertions listed there
+#                                             -> skipped, "security-changed" (in every group)
 #   failure in a group not required yet       -> skipped, "not yet required"
+#   any other end of a test in security-changed.txt -> failed (judged before the reference,
+#                                                which fails it too)
 #   failure of a test upstream does not pass  -> skipped, "upstream does not pass it either"
 #   failure listed in known-failures.txt      -> skipped, "known failure" (reported loudly)
 #   any other failure                         -> failed
@@ -391,8 +415,23 @@ not_judged=/dev/null
 [ "$VALGRIND" = 0 ] || not_judged=$VALGRIND_NOT_JUDGED
 awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PROGRAMS" \
     -v kf_file="$known_failures" -v up_file="$upstream_passes" -v kf_report="$out_dir/known-failures-report.txt" \
-    -v nj_file="$not_judged" '
+    -v nj_file="$not_judged" -v sc_file="$security_changed" -v sc_seen_file="$sc_observed" '
+  # Same members, whatever the order: two comma-separated lists of assertions.
+  function same_set(a, b,   x, y, n, m, i, in_b) {
+    n = split(a, x, ","); m = split(b, y, ",")
+    if (n != m || n == 0) return 0
+    for (i = 1; i <= m; i++) in_b[y[i]] = 1
+    for (i = 1; i <= n; i++) if (!(x[i] in in_b)) return 0
+    return 1
+  }
   BEGIN {
+    while ((getline line < sc_file) > 0) {
+      if (line ~ /^[ \t]*(#|$)/) continue
+      split(line, f, /[ \t]+/)
+      reason = line; sub(/^[ \t]*[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]*/, "", reason)
+      sc_advisory[f[1]] = f[2]; sc_at[f[1]] = f[3]; sc_why[f[1]] = f[2] ": " reason
+    }
+    while ((getline line < sc_seen_file) > 0) { split(line, f, "\t"); sc_seen[f[1] SUBSEP f[2]] = f[3] }
     while ((getline line < nj_file) > 0) {
       if (line ~ /^[ \t]*(#|$)/) continue
       split(line, f, /[ \t]+/); reason = line; sub(/^[^ \t]+[ \t]+/, "", reason); nj[f[1]] = reason
@@ -412,17 +451,30 @@ awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PRO
     group = test; sub(/\/.*/, "", group)
     key = (config SUBSEP test) in kf ? config SUBSEP test : (("*" SUBSEP test) in kf ? "*" SUBSEP test : "")
     if (key != "") { kf_seen[key]++; if (status == "pass") kf_passed[key]++ }
-    if (status == "pass") verdict = "passed"
+    if (status == "pass" && (test in sc_at)) {
+      verdict = (group in req) ? "failed" : "not-yet-required"
+      detail = "passed: it asserts the behaviour " sc_advisory[test] " changed (security-changed.txt)"
+    }
+    else if (status == "pass") verdict = "passed"
     else if (status == "skip") verdict = "skipped"
     else if (status == "memcheck") verdict = (key != "") ? "known-failure" : "failed"
     else if (status == "nonetns") verdict = "failed"
     else if (status == "fail" && (test in nj)) verdict = "not-judged"
+    else if ((test in sc_at) && status == "fail" && same_set(sc_seen[config SUBSEP test], sc_at[test]))
+      verdict = "security-changed"
     else if (!(group in req) || (test in nyr)) verdict = "not-yet-required"
+    else if (test in sc_at) {
+      verdict = "failed"
+      at = sc_seen[config SUBSEP test]
+      detail = "security-changed.txt expects a failure at " sc_at[test] " only, not: " status \
+        (at != "" ? " at " at : "") (detail != "" ? ", " detail : "")
+    }
     else if (!((config SUBSEP test) in upstream_ok)) verdict = "upstream-fails-too"
     else if (key != "") verdict = "known-failure"
     else verdict = "failed"
-    # The last column: why a failure is excused (known-failures.txt or not-judged.txt).
-    note = verdict == "not-judged" ? nj[test] : (key != "" ? kf[key] : "")
+    # The last column: why a failure is excused (known-failures.txt, not-judged.txt or
+    # security-changed.txt).
+    note = verdict == "not-judged" ? nj[test] : (verdict == "security-changed" ? sc_why[test] : (key != "" ? kf[key] : ""))
     print config "\t" group "\t" test "\t" status "\t" verdict "\t" detail "\t" note
   }
   END {
@@ -436,7 +488,8 @@ awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PRO
 
 # Against the system library, these results are the reference for judging ours (see above).
 if [ "$MODE" = system ]; then
-  { echo "# config<TAB>test<TAB>status of upstream's tests against Debian's libevent 2.1.12 (c-tests/upstream-suite.sh)"
+  version=$(dpkg-query -W -f='${Version}' libevent-2.1-7 2>/dev/null || echo "version unknown")
+  { echo "# config<TAB>test<TAB>status of upstream's tests against Debian's libevent $version (c-tests/upstream-suite.sh)"
     cut -f1-3 "$all_results" | sort; } > "$out_dir/reference.tsv"
 fi
 
@@ -476,8 +529,8 @@ awk -F'\t' -v configs="$CONFIGS" '
 count() { awk -F'\t' -v v="$1" '$5 == v' "$verdicts" | wc -l; }
 n_pass=$(count passed); n_fail=$(count failed); n_skip_self=$(count skipped)
 n_nyr=$(count not-yet-required); n_known=$(count known-failure); n_upstream=$(count upstream-fails-too)
-n_not_judged=$(count not-judged)
-n_skip=$((n_skip_self + n_nyr + n_known + n_upstream + n_not_judged))
+n_not_judged=$(count not-judged); n_security=$(count security-changed)
+n_skip=$((n_skip_self + n_nyr + n_known + n_upstream + n_not_judged + n_security))
 
 echo
 echo "skipped by the tests themselves: $n_skip_self"
@@ -489,6 +542,10 @@ fi
 if [ "$n_not_judged" -gt 0 ]; then
   echo "failing under valgrind, not judged there (memcheck/not-judged.txt; no memory errors): $n_not_judged"
   awk -F'\t' '$5 == "not-judged" {printf "  %-18s %-40s %s\n", $1, $3, $7}' "$verdicts"
+fi
+if [ "$n_security" -gt 0 ]; then
+  echo "asserting 2.1.12 behaviour that security fixes changed, failing where they must (security-changed.txt, counted as skipped): $n_security"
+  awk -F'\t' '$5 == "security-changed" {printf "  %-18s %-40s %s\n", $1, $3, $7}' "$verdicts"
 fi
 if [ "$n_known" -gt 0 ]; then
   echo "KNOWN FAILURES (c-tests/known-failures.txt, counted as skipped, must shrink): $n_known"

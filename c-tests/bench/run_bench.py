@@ -63,6 +63,16 @@ class Workload:
     error: str = ""
     skip_ours: str = ""  # why the program cannot run on libevent_rs (functions it lacks), if it cannot
     result_name: str = ""  # the RESULT line to read, for programs printing several; else the first
+    # The programs that run on the library, when argv[0] is not one (http_load.py starts them).
+    lib_programs: tuple = ()
+    # Other RESULT lines of the same run, each the value of a workload of its own ("led"
+    # workloads, which are never run by themselves).
+    companions: list = field(default_factory=list)
+    led: bool = False
+    max_reps: int = 0  # run in only this many repetitions (0: all), for the slow sections
+
+    def programs(self):
+        return self.lib_programs or (self.argv[0],)
 
 
 class RunFailed(Exception):
@@ -102,7 +112,8 @@ def run_program(bin_dir, argv, env, timeout=RUN_TIMEOUT):
 
 
 def measure(bin_dir, workload, lib):
-    """One run of a workload on one library (lib None: the floor, with no library); returns its value."""
+    """One run of a workload on one library (lib None: the floor, with no library); returns its
+    value, and records its companions' values from the same run."""
     if lib is None:
         out, _ = run_program(bin_dir, workload.floor_argv, program_env(bin_dir, NO_LIBRARY, False))
     else:
@@ -112,6 +123,13 @@ def measure(bin_dir, workload, lib):
             raise RunFailed(f"{workload.name}: threads_on.so did not switch locking on")
     if workload.pipe_chain:
         return pipe_chain_value(out, workload)
+    values = [result_value(out, w) for w in [workload] + workload.companions]
+    for companion, value in zip(workload.companions, values[1:]):
+        companion.samples.setdefault(lib.key if lib else "bare", []).append(value)
+    return values[0]
+
+
+def result_value(out, workload):
     name = re.escape(workload.result_name) if workload.result_name else r"\S+"
     result = re.search(rf"^RESULT name={name} value=(\S+) unit=(\S+)$", out, re.M)
     if not result:
@@ -431,6 +449,60 @@ def dns_callgrind_studies():
                        lambda resolutions: resolutions, section="dns", threads=False)]
 
 
+# HTTP (section "http"): upstream's test/bench_http.c loaded by wrk, its bench_httpclient.c,
+# and c-tests/bench/http_bulk.c and http_rss.c. http_load.py runs a server and its load
+# generator pinned to different CPUs; http_floor.c (no library) is the floor.
+HTTP_CONNECTIONS = (1, 50, 500)
+HTTP_REPS = 3  # of the full run's 5: the section must stay under ~10 minutes on 2 cores
+HTTP_CLIENT_BODY = 1024
+HTTP_BURST = 10000
+
+
+def size_label(length):
+    return f"{length // 1024} KiB" if length >= 1024 else f"{length} B"
+
+
+def http_workloads(quick):
+    seconds = 1 if quick else 2
+    if quick:
+        bodies = {"keepalive": [(0, "/ind"), (102400, "/ref")], "close": [(1024, "/ind")]}
+    else:
+        bodies = {"keepalive": [(0, "/ind"), (1024, "/ind"), (102400, "/ind"), (102400, "/ref")],
+                  "close": [(0, "/ind"), (1024, "/ind"), (102400, "/ref")]}
+
+    def http(name, argv, unit, better, **more):
+        return Workload(name, "http", argv, unit, better, section="http", max_reps=HTTP_REPS, **more)
+    todo = []
+    for mode in (("keepalive", "close") if shutil.which("wrk") else ()):
+        for connections in HTTP_CONNECTIONS:
+            for length, path in bodies[mode]:
+                what = (f"bench_http {path} {size_label(length)}, {connections} connection{'s' * (connections > 1)}"
+                        f"{'' if mode == 'keepalive' else ', Connection: close'}")
+                args = [length, path, connections, mode, seconds]
+                common = dict(floor_argv=["http_load.py", "wrk", "floor"] + args, lib_programs=("bench_http",))
+                argv = ["http_load.py", "wrk", "bench_http"] + args
+                rps = http(what, argv, "requests/s", "higher", result_name="http_rps", **common)
+                rps.companions.append(http(what + ", p99", argv, "ms", "lower", result_name="http_p99",
+                                           led=True, **common))
+                todo.append(rps)
+    todo.append(http(f"bench_httpclient, 20 000 requests, 200 connections, {size_label(HTTP_CLIENT_BODY)} bodies",
+                     ["http_load.py", "client", HTTP_CLIENT_BODY], "requests/s", "higher",
+                     result_name="http_client_rps", lib_programs=("bench_httpclient",)))
+    for direction, what in (("down", "download"), ("up", "upload")):
+        todo.append(http(f"evhttp 1 GiB {what}, 16 requests of 64 MiB on one connection",
+                         ["http_bulk", direction, 1024, 64], "MiB/s", "higher"))
+    burst = ["http_rss", HTTP_BURST]
+    rss = http(f"server RSS before a burst of {HTTP_BURST:,} concurrent requests", burst, "KiB", "lower",
+               result_name="http_rss_before")
+    rss.companions = [http("server RSS, peak of the burst (VmHWM)", burst, "KiB", "lower",
+                           result_name="http_rss_peak", led=True),
+                      http("server RSS after the burst", burst, "KiB", "lower", result_name="http_rss_after", led=True),
+                      http("server RSS after / before the burst", burst, "x", "lower",
+                           result_name="http_rss_after_ratio", led=True)]
+    todo.append(rss)
+    return todo
+
+
 # ---------------------------------------------------------------------------------------------
 # System calls per MiB of a bulk transfer
 
@@ -566,11 +638,13 @@ def verdict(w, cost):
     return f"{cost:.2f}x " + ("more memory" if memory else "slower")
 
 
-def results_table(all_workloads, bare_label="bare epoll"):
-    """bare_label: the heading of the floor's column (None: no floor columns)."""
+def results_table(all_workloads, bare_label="bare epoll", ours_over_bare=False):
+    """bare_label: the heading of the floor's column (None: no floor columns); ours_over_bare:
+    also the column ours/floor (medians), how close ours comes to no library at all."""
+    extra = " ours/floor |" if ours_over_bare else ""
     lines = ["| workload | unit | upstream median (min–max) | ours median (min–max) | ours/upstream "
-             "| ours is |" + (f" {bare_label} | bare/upstream |" if bare_label else ""),
-             "|---|---|---|---|---|---|" + ("---|---|" if bare_label else "")]
+             "| ours is |" + (f" {bare_label} | bare/upstream |{extra}" if bare_label else ""),
+             "|---|---|---|---|---|---|" + ("---|---|" + "---|" * ours_over_bare if bare_label else "")]
     for w in all_workloads:
         up, ours, ratio, cost = summary(w)
         better = "↓" if w.better == "lower" else "↑"
@@ -581,6 +655,8 @@ def results_table(all_workloads, bare_label="bare epoll"):
                f"{'-' if ratio is None else f'{ratio:.3f}'} | {verdict(w, cost)} |")
         if bare_label:
             row += f" {spread(bare) if bare else ''} | {'' if bare_ratio is None else f'{bare_ratio:.3f}'} |"
+        if bare_label and ours_over_bare:
+            row += f" {statistics.median(ours) / statistics.median(bare):.3f} |" if bare and ours else " |"
         lines.append(row)
     return "\n".join(lines)
 
@@ -765,6 +841,34 @@ no such row: its peer is already that bare responder for both libraries, so its 
 resolver's own cost and the kernel's."""
 
 
+HTTP_INTRO = f"""The server rows: upstream's `test/bench_http.c`, unmodified (an evhttp server whose `/ind`
+copies its content into each reply and `/ref` adds it by reference; `-l` sets the content's
+length, no `-l` gives an empty body), loaded by Debian's `wrk` (one thread, `--latency`) for
+2 s per run (1 s in quick mode) with 1, 50 and 500 connections, each kept alive, or with `-H 'Connection: close'`: a
+new connection per request. `c-tests/bench/http_load.py` starts both, pinned with `taskset`:
+the server to CPU 0, wrk to CPU 1 (two cores: they would otherwise compete for one, and the
+figures would swing with the scheduler). Before each run the body is fetched once and compared
+byte for byte with the content; a run with any non-2xx answer or socket error fails. The
+floor: `c-tests/bench/http_floor.c`, a bare epoll server with no library that answers every
+request (whatever ends with an empty line) with the same bytes bench_http sends, under the
+same load, alternated with the other runs; "ours/floor" is ours' median over the floor's (for
+requests/s, 1.0 would be a library costing nothing). The client row: upstream's
+`test/bench_httpclient.c` (socket bufferevents, 20 000 HTTP/1.0 requests, 200 connections at a
+time, its own "throughput" figure) against `http_floor` (no library: the same peer for both),
+each answer's size checked. Bulk: `c-tests/bench/http_bulk.c`, an evhttp server and an
+`evhttp_connection` in one process on one base over loopback TCP, moving 1 GiB each way as 16
+requests of 64 MiB on one connection: downloads sent with `evbuffer_add_reference` and taken
+through `evhttp_request_set_chunked_cb` as they arrive, uploads added by reference and
+buffered whole by the server (as evhttp does with request bodies), every byte checked. Memory:
+`c-tests/bench/http_rss.c`, an evhttp server holding {HTTP_BURST:,} requests that arrive at once
+(plain-socket clients in a child process, `Connection: close`), then answering all with 1 KiB
+bodies: VmRSS before, VmHWM at the peak, VmRSS once every connection is closed and the loop idled
+200 ms. Each of these ran {HTTP_REPS} times (the other sections' full runs: 5), so the section
+stays within about ten minutes. Issue 10's goals: keep-alive requests/s >= 1.5x upstream's at every size, p99
+no worse, and within 80% of the floor; with Connection: close >= 1.2x; bench_httpclient >= 1.5x;
+bulk >= 2x; RSS after the burst within 10% of before."""
+
+
 BUFFERS_INTRO = """All of these run server and clients on one event_base in one thread (both ends of every
 connection in the one process), over TCP on 127.0.0.1 inside a private network namespace:
 `bev_bulk` (64 KiB `bufferevent_write` calls topped up from the write callback, write low
@@ -785,6 +889,7 @@ def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart, s
     core = [w for w in all_workloads if w.section == "core"]
     buffers = [w for w in all_workloads if w.section == "buffers"]
     dns = [w for w in all_workloads if w.section == "dns"]
+    http = [w for w in all_workloads if w.section == "http"]
 
     def skipped_note(section_workloads, section_studies=()):
         skipped = sorted({x.skip_ours for x in list(section_workloads) + list(section_studies) if x.skip_ours})
@@ -793,7 +898,7 @@ def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart, s
             "import; run anyway they would stop at the first call):\n\n" + "\n".join(f"- {r}" for r in skipped))
     # A section appears when it ran anything (a BENCH_ONLY run leaves the others out); a full
     # run has them all.
-    chosen = {section for section in ("core", "buffers", "dns")
+    chosen = {section for section in ("core", "buffers", "dns", "http")
               if any(x.section == section for x in list(all_workloads) + list(studies))}
     checks = "\n".join(f"| {label} | {key} | {paths} |" for label, key, paths in lib_rows)
     chart_line = (f"![cost ratio ours/upstream]({os.path.basename(chart)})" if chart
@@ -832,6 +937,23 @@ def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart, s
 
 {callgrind_tables([s for s in studies if s.section == "dns"])}
 """
+    wrk_rows = [w for w in http if w.argv[:2] == ["http_load.py", "wrk"]]
+    http_part = "" if "http" not in chosen else f"""## HTTP: evhttp server and client
+
+{HTTP_INTRO}{skipped_note(http)}{"" if wrk_rows else chr(10) + chr(10) + "**wrk is not installed**: no server rows (bench.sh installs it as root)."}
+
+### bench_http under wrk: requests per second
+
+{results_table([w for w in wrk_rows if w.unit == "requests/s"], bare_label="floor (http_floor.c)", ours_over_bare=True)}
+
+### bench_http under wrk: p99 latency
+
+{results_table([w for w in wrk_rows if w.unit == "ms"], bare_label="floor (http_floor.c)", ours_over_bare=True)}
+
+### Client, bulk transfer, memory
+
+{results_table([w for w in http if w not in wrk_rows], bare_label=None)}
+{"" if chosen & {"core", "buffers", "dns"} else chr(10) + chart_line + chr(10)}"""
     text = f"""# libevent_rs benchmarks ({mode})
 
 Every workload ran {reps} times, alternating upstream libevent 2.1.12 (the system's
@@ -852,7 +974,7 @@ instruction counts below are the repeatable figures.
 |---|---|
 {facts}
 
-{core_part}{buffers_part}{dns_part}{core_callgrind_part}## Which library served the runs
+{core_part}{buffers_part}{dns_part}{http_part}{core_callgrind_part}## Which library served the runs
 
 Checked with `LD_DEBUG=libs` (the dynamic linker's list of initialised objects) before the timed
 runs; every run of our own programs also prints the object that provides `event_base_new`
@@ -888,7 +1010,7 @@ def main():
                         help="directory for report.md, the chart, raw.json and callgrind/ profiles")
     parser.add_argument("--quick", action="store_true", help="3 repetitions, shorter workloads, no 10k-pipe chains with threads")
     parser.add_argument("--no-upstream-programs", action="store_true",
-                        help="test/bench.c and bench_cascade.c could not be built")
+                        help="upstream's test/bench*.c could not be built")
     parser.add_argument("--only", metavar="REGEX",
                         help="run only the workloads and studies whose name (or section) matches, for development")
     args = parser.parse_args()
@@ -906,9 +1028,11 @@ def main():
     max_pipes = 10000 if hard_limit == resource.RLIM_INFINITY else min(10000, (hard_limit - 50) // 2)
     # bev_idle_rss holds one end of each connection (the peers are in a child process).
     idle_connections = 10000 if hard_limit == resource.RLIM_INFINITY else min(10000, hard_limit - 64)
-    todo = workloads(args.quick, max_pipes) + buffer_workloads(args.quick, idle_connections) + dns_workloads(args.quick)
+    todo = (workloads(args.quick, max_pipes) + buffer_workloads(args.quick, idle_connections)
+            + dns_workloads(args.quick) + http_workloads(args.quick))
     if args.no_upstream_programs:
-        todo = [w for w in todo if w.argv[0] not in ("bench", "bench_cascade")]
+        upstream_programs = {"bench", "bench_cascade", "bench_http", "bench_httpclient"}
+        todo = [w for w in todo if not upstream_programs & set(w.programs())]
     studies = callgrind_studies()
     syscalls = syscall_studies(args.quick)
     if args.only:
@@ -917,6 +1041,8 @@ def main():
         todo = [w for w in todo if chosen(w.name, w.section)]
         studies = [s for s in studies if chosen(s.title, s.section)]
         syscalls = [s for s in syscalls if chosen(s.title, "buffers")]
+    # Each run of a workload also gives its companions' values: they follow it in the tables.
+    todo = [x for w in todo for x in [w] + w.companions]
 
     probes = [("bench_cascade.c", ["bench_cascade", "-n", 10], False),
               ("bench.c", ["bench", "-n", 10, "-w", 10], False),
@@ -925,16 +1051,20 @@ def main():
               ("evbuffer_ops.c", ["evbuffer_ops", "add_drain", 1], False),
               ("bev_bulk.c", ["bev_bulk", "tcp", 1], False),
               ("dns_server.c", ["dns_server", "plain", 100], False),
-              ("dns_resolve.c", ["dns_resolve", 100, 10], False)]
+              ("dns_resolve.c", ["dns_resolve", 100, 10], False),
+              ("http_bulk.c", ["http_bulk", "down", 1, 1], False),
+              ("http_rss.c", ["http_rss", 10], False)]
     if args.no_upstream_programs:
         probes = probes[3:]
 
     # What our library cannot run yet, from the symbols alone (before anything runs).
-    programs = {w.argv[0] for w in todo} | {s.program() for s in studies + syscalls} | {p[1][0] for p in probes}
+    programs = ({p for w in todo for p in w.programs()} | {s.program() for s in studies + syscalls}
+                | {p[1][0] for p in probes})
     programs = {p for p in programs if os.path.exists(os.path.join(args.bin, p))}  # bench.c may be missing
     skip_ours = missing_in_ours(args.bin, args.ours, programs)
     for item in todo + studies + syscalls:
-        item.skip_ours = skip_ours.get(item.argv[0] if isinstance(item, Workload) else item.program(), "")
+        item.skip_ours = "; ".join(filter(None, (skip_ours.get(p, "") for p in
+                                                 (item.programs() if isinstance(item, Workload) else [item.program()]))))
     for program, reason in sorted(skip_ours.items()):
         if reason:
             print(f"bench: {program} runs on upstream only: {reason}")
@@ -950,7 +1080,7 @@ def main():
     for rep in range(reps):
         print(f"bench: repetition {rep + 1}/{reps} ({time.monotonic() - started:.0f} s)", flush=True)
         for w in todo:
-            if w.error:
+            if w.error or w.led or (w.max_reps and rep >= w.max_reps):
                 continue
             try:
                 for lib in libraries:
@@ -961,6 +1091,8 @@ def main():
                     w.samples.setdefault("bare", []).append(measure(args.bin, w, None))
             except RunFailed as failure:
                 w.error = str(failure)
+                for companion in w.companions:
+                    companion.error = w.error
                 print(f"  FAILED {failure}", flush=True)
 
     counter = syscall_count.pick_counter()

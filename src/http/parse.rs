@@ -328,10 +328,20 @@ impl RequestLine<'_> {
 /// Checks a request target: not empty, no space and no control byte (bytes >= 0x80 pass, as
 /// upstream's non-conformant URI parsing takes them). Writers of request lines use it too.
 pub fn check_request_target(uri: &[u8]) -> Result<(), ParseError> {
+    check_target_bytes(uri, false)
+}
+
+/// `check_request_target`, with spaces inside the target allowed when `inner_spaces`: 2.1
+/// takes the target to be everything between the first and the last space of the request line
+/// (its "non-conformant" parsing; upstream's regress test http/simple_nonconformant requests
+/// `/test nonconformant`, and Debian's fixed library still serves it). A space at either end
+/// of the target (a doubled separator) stays refused.
+fn check_target_bytes(uri: &[u8], inner_spaces: bool) -> Result<(), ParseError> {
     if uri.is_empty() {
         return Err(ParseError::RequestLine);
     }
-    if uri.iter().any(|&b| b <= b' ' || b == 0x7f) {
+    let refused = |b: u8| b < b' ' || b == 0x7f || (b == b' ' && !inner_spaces);
+    if uri.iter().any(|&b| refused(b)) || uri[0] == b' ' || uri[uri.len() - 1] == b' ' {
         return Err(ParseError::BadTarget);
     }
     Ok(())
@@ -354,7 +364,7 @@ pub fn parse_request_line(line: &[u8], max_uri: usize) -> Result<RequestLine<'_>
     if uri.len() > max_uri {
         return Err(ParseError::UriTooLong);
     }
-    check_request_target(uri)?;
+    check_target_bytes(uri, true)?;
     let (major, minor) = parse_version(version)?;
     Ok(RequestLine { method, method_bit: method_bit(method), uri, major, minor })
 }
@@ -483,6 +493,15 @@ impl HeadReader {
             _ => HeadState::FirstLine,
         };
         HeadReader { kind, size: 0, max_headers: limits.max_headers, max_uri: limits.max_uri, state }
+    }
+
+    /// A reader for the fields of a head whose first line (and `size` bytes in all) was read
+    /// before, by another reader: what `evhttp_parse_headers_` needs, which upstream's callers
+    /// invoke once per batch of lines. `last_field` names the field read last, if any, so that
+    /// a continuation of it is judged as `next` would have judged it.
+    pub fn resume(kind: HeadKind, limits: &Limits, size: usize, last_field: Option<&[u8]>) -> Self {
+        let last = last_field.map(|name| if is_framing_field(name) { Folds::Framing } else { Folds::Plain });
+        HeadReader { kind, size, max_headers: limits.max_headers, max_uri: limits.max_uri, state: HeadState::Fields { last } }
     }
 
     /// Bytes of the head so far, line endings not counted (`evhttp_request::headers_size`).
@@ -661,6 +680,32 @@ fn ends_in_chunked(te: &[u8]) -> Result<bool, ParseError> {
         last_chunked = Some(coding.eq_ignore_ascii_case(b"chunked"));
     }
     last_chunked.ok_or(ParseError::BadTransferEncoding)
+}
+
+/// Whether a `Transfer-Encoding` element is the `chunked` coding: after leading SP/HTAB, the
+/// token up to SP, HTAB or `;` is `chunked` in any case (`evhttp_str_is_chunked_`, an internal
+/// export of Debian's patched 2.1.12; the connection uses `body_framing`).
+pub fn is_chunked_element(element: &[u8]) -> bool {
+    let start = element.iter().position(|&b| !is_ows(b)).unwrap_or(element.len());
+    let token = &element[start..];
+    let end = token.iter().position(|&b| matches!(b, b' ' | b'\t' | b';')).unwrap_or(token.len());
+    token[..end].eq_ignore_ascii_case(b"chunked")
+}
+
+/// Where `chunked` stands in a `Transfer-Encoding` list, as `evhttp_check_transfer_encoding_`
+/// (Debian's patched 2.1.12) reports it: 0 before the last element (refused), 1 as the last
+/// element, 2 nowhere.
+pub fn chunked_position(te: &[u8]) -> u8 {
+    let mut elements = te.split(|&b| b == b',').peekable();
+    while let Some(element) = elements.next() {
+        if elements.peek().is_none() {
+            return if is_chunked_element(element) { 1 } else { 2 };
+        }
+        if is_chunked_element(element) {
+            return 0;
+        }
+    }
+    2
 }
 
 /// `Content-Length`: one or more digits, at most `i64::MAX`.

@@ -92,7 +92,6 @@ fn request_line_separators_are_single_spaces() {
     for (line, err) in [
         (&b"GET  /test HTTP/1.1"[..], ParseError::BadTarget),
         (b"GET /test  HTTP/1.1", ParseError::BadTarget),
-        (b"GET /a b HTTP/1.1", ParseError::BadTarget),
         (b" GET /test HTTP/1.1", ParseError::RequestLine),
         (b"GET\t/test HTTP/1.1", ParseError::RequestLine),
         (b"GET /test\tHTTP/1.1", ParseError::RequestLine),
@@ -106,6 +105,10 @@ fn request_line_separators_are_single_spaces() {
     ] {
         assert_eq!(parse_request_line(line, usize::MAX), Err(err), "{:?}", String::from_utf8_lossy(line));
     }
+    // Spaces inside the target pass, as 2.1 splits the line at its first and last space
+    // (upstream's http/simple_nonconformant); the separators around it stay single.
+    assert_eq!(parse_request_line(b"GET /a b HTTP/1.1", usize::MAX).unwrap().uri, b"/a b");
+    assert_eq!(check_request_target(b"/a b"), Err(ParseError::BadTarget));
     // Raw UTF-8 in a target passes, as upstream's non-conformant URI parsing takes it.
     assert!(parse_request_line("GET /caf\u{e9} HTTP/1.1".as_bytes(), usize::MAX).is_ok());
 }
@@ -771,4 +774,22 @@ fn http_fuzz() {
 fn http_fuzz_long() {
     let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     fuzz_run(env("HTTP_FUZZ_SEED", 1), env("HTTP_FUZZ_ITERATIONS", 1_000_000));
+}
+
+/// The two internal exports of Debian's patched 2.1.12, as its disassembly shows them behave.
+#[test]
+fn debian_transfer_encoding_helpers() {
+    assert!(is_chunked_element(b"chunked"));
+    assert!(is_chunked_element(b" \tChunKed"));
+    assert!(is_chunked_element(b"chunked;ext=1"));
+    assert!(is_chunked_element(b" chunked  "));
+    assert!(!is_chunked_element(b"chunkedx"));
+    assert!(!is_chunked_element(b"xchunked"));
+    assert!(!is_chunked_element(b""));
+    assert_eq!(chunked_position(b"chunked"), 1);
+    assert_eq!(chunked_position(b"gzip, chunked"), 1);
+    assert_eq!(chunked_position(b"chunked, gzip"), 0);
+    assert_eq!(chunked_position(b"gzip"), 2);
+    assert_eq!(chunked_position(b""), 2);
+    assert_eq!(chunked_position(b"gzip,,chunked"), 1);
 }
