@@ -39,9 +39,10 @@
 //! and a response without framing headers but with a `Connection` header other than `close`
 //! has no body. Stricter than 2.1.12, as 2.1.13 and upstream's master are or as RFC 9112 asks:
 //!
-//! - request line: exactly `method SP target SP HTTP/<digit>.<digit>`, method a token, target
-//!   without spaces or control bytes, target longer than the limit -> 414; major version above
-//!   1 refused as upstream does;
+//! - request line: `method SP target SP HTTP/<digit>.<digit>`, method a token, single spaces
+//!   around the target, no control bytes in it (spaces inside it pass, as 2.1 takes everything
+//!   between the first and the last space), target longer than the limit -> 414; major
+//!   version above 1 refused as upstream does;
 //! - status line: `HTTP/<digit>.<digit> SP 3DIGIT [SP reason]`, code 100..=999;
 //! - fields: name a non-empty token (so no whitespace before the colon), value trimmed of SP and
 //!   HTAB on both sides; a NUL or a bare CR anywhere in a field or continuation line is refused,
@@ -662,24 +663,24 @@ pub fn body_framing<'a>(
 
 /// Whether a `Transfer-Encoding` value, a comma list of codings (each a token, optionally
 /// with `;` parameters), ends in `chunked`. Empty elements are skipped, as list syntax asks;
-/// `chunked` followed by a comma is refused (it may only be applied last, and once), and so is
-/// a list without any coding.
+/// a list without any coding is refused, and so is `chunked` followed by a comma (it may only
+/// be applied last, and once: `chunked_position`'s 0, as 2.1.13 judges it).
 fn ends_in_chunked(te: &[u8]) -> Result<bool, ParseError> {
-    let mut last_chunked = None;
+    let mut codings = 0;
     for element in te.split(|&b| b == b',') {
-        if last_chunked == Some(true) {
-            return Err(ParseError::NotChunked);
-        }
         if trim_ows(element).is_empty() {
             continue;
         }
-        let coding = trim_ows(&element[..memchr(b';', element).unwrap_or(element.len())]);
-        if !is_token(coding) {
+        if !is_token(trim_ows(&element[..memchr(b';', element).unwrap_or(element.len())])) {
             return Err(ParseError::BadTransferEncoding);
         }
-        last_chunked = Some(coding.eq_ignore_ascii_case(b"chunked"));
+        codings += 1;
     }
-    last_chunked.ok_or(ParseError::BadTransferEncoding)
+    match (codings, chunked_position(te)) {
+        (0, _) => Err(ParseError::BadTransferEncoding),
+        (_, 0) => Err(ParseError::NotChunked),
+        (_, position) => Ok(position == 1),
+    }
 }
 
 /// Whether a `Transfer-Encoding` element is the `chunked` coding: after leading SP/HTAB, the
