@@ -407,7 +407,8 @@ pub enum HeaderLine<'a> {
     /// `name: value`, the value trimmed of SP and HTAB.
     Field { name: &'a [u8], value: &'a [u8] },
     /// An obs-fold line (it started with SP or HTAB), trimmed: the caller appends it to the
-    /// field before it, with one SP between when both are non-empty.
+    /// field before it after one SP (upstream's join; `parse_message` leaves the SP out next
+    /// to an empty part, so that a rewritten head reads back the same).
     Continuation(&'a [u8]),
 }
 
@@ -452,7 +453,7 @@ pub enum HeadItem<'a> {
     Request(RequestLine<'a>),
     Status(StatusLine<'a>),
     Field { name: &'a [u8], value: &'a [u8] },
-    /// Append to the last field, with one SP between when both are non-empty.
+    /// Append to the last field after one SP (see `HeaderLine::Continuation`).
     Continuation(&'a [u8]),
     /// A trailer line, checked and dropped: there is nothing to keep.
     Trailer,

@@ -3,6 +3,7 @@
 //! messages (corpus.rs) and the bounded and long fuzz runs.
 
 use super::*;
+use crate::util::fuzz::{self, Rng};
 
 mod corpus;
 
@@ -694,21 +695,6 @@ fn every_error_has_a_reason() {
     assert_eq!(BodyTooLarge.to_string(), "body too large");
 }
 
-/// xorshift64*: deterministic mutations without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 /// Bytes and pieces that matter to HTTP framing, spliced in by the mutator.
 const TOKENS: [&[u8]; 16] = [
     b"\r\n", b"\n", b"\r", b"\0", b" ", b"\t", b":", b";", b",", b"0\r\n\r\n", b"Transfer-Encoding: chunked\r\n", b"Content-Length: 5\r\n",
@@ -722,7 +708,7 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
         let at = rng.below(v.len() + 1);
         match rng.below(7) {
             0 => v.truncate(at),
-            1 if at < v.len() => v[at] = rng.next() as u8,
+            1 if at < v.len() => v[at] = rng.next_u64() as u8,
             2 => {
                 let t = TOKENS[rng.below(TOKENS.len())];
                 v.splice(at..at, t.iter().copied());
@@ -736,31 +722,19 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
                 let piece: Vec<u8> = v[from..(from + 1 + rng.below(24)).min(v.len())].to_vec();
                 v.splice(at..at, piece);
             }
-            _ => v.insert(at, rng.next() as u8),
+            _ => v.insert(at, rng.next_u64() as u8),
         }
     }
     v
 }
 
-fn fuzz_one(input: &[u8]) {
-    fuzz_request(input);
-    fuzz_response(input);
-}
-
+/// Both entry points over the corpus and mutations of it.
 fn fuzz_run(seed: u64, iterations: u64) {
-    let corpus = corpus::all();
-    for m in &corpus {
-        fuzz_one(&m.bytes);
-    }
-    let mut rng = Rng(seed | 1);
-    for _ in 0..iterations {
-        let base = &corpus[rng.below(corpus.len())].bytes;
-        let mut input = mutate(&mut rng, base);
-        if rng.below(4) == 0 {
-            input = mutate(&mut rng, &input);
-        }
-        fuzz_one(&input);
-    }
+    let corpus: Vec<Vec<u8>> = corpus::all().into_iter().map(|c| c.bytes).collect();
+    fuzz::run(&corpus, seed, iterations, mutate, |input| {
+        fuzz_request(input);
+        fuzz_response(input);
+    });
 }
 
 #[test]
@@ -772,8 +746,8 @@ fn http_fuzz() {
 #[test]
 #[ignore]
 fn http_fuzz_long() {
-    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    fuzz_run(env("HTTP_FUZZ_SEED", 1), env("HTTP_FUZZ_ITERATIONS", 1_000_000));
+    let (seed, iterations) = fuzz::long_run_settings("HTTP", 1_000_000);
+    fuzz_run(seed, iterations);
 }
 
 /// The two internal exports of Debian's patched 2.1.12, as its disassembly shows them behave.

@@ -34,6 +34,23 @@ def write(name, data):
     print(f"  {name}.http: {len(data)} bytes")
 
 
+def receive(sock, until=None):
+    """Everything `sock` delivers until the peer closes, the socket's timeout passes, or the
+    bytes end with `until`."""
+    data = b""
+    try:
+        while True:
+            piece = sock.recv(65536)
+            if not piece:
+                break
+            data += piece
+            if until and data.endswith(until):
+                break
+    except socket.timeout:
+        pass
+    return data
+
+
 class Recorder:
     """One connection at a time: everything the client sends until it pauses."""
 
@@ -49,15 +66,7 @@ class Recorder:
         while True:
             conn, _ = self.sock.accept()
             conn.settimeout(QUIET)
-            data = b""
-            try:
-                while True:
-                    piece = conn.recv(65536)
-                    if not piece:
-                        break
-                    data += piece
-            except socket.timeout:
-                pass
+            data = receive(conn)
             try:
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             except OSError:
@@ -177,17 +186,7 @@ def fetch(port, raw, until=None):
     on a connection it keeps open, until the bytes end with `until`)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     s.sendall(raw)
-    data = b""
-    try:
-        while True:
-            piece = s.recv(65536)
-            if not piece:
-                break
-            data += piece
-            if until and data.endswith(until):
-                break
-    except socket.timeout:
-        pass
+    data = receive(s, until)
     s.close()
     return data
 
@@ -287,13 +286,9 @@ def response_captures():
     expect = b"POST /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
     s = socket.create_connection(("127.0.0.1", ev), timeout=5)
     s.sendall(expect)
-    data = s.recv(65536)  # the 100 Continue, then the body, then the answer
+    data = receive(s, b"\r\n\r\n")  # the 100 Continue, then the body, then the answer
     s.sendall(b"hello")
-    while True:
-        piece = s.recv(65536)
-        if not piece:
-            break
-        data += piece
+    data += receive(s)
     s.close()
     write("resp-post-evhttp-continue", data)
 
