@@ -549,7 +549,7 @@ impl HeadReader {
                 HeadItem::End
             }
             HeadState::Fields { last } => self.field(line, last)?,
-            HeadState::Done => unreachable!("checked above"),
+            HeadState::Done => return Ok(None),
         };
         Ok(Some((item, used)))
     }
@@ -1007,17 +1007,19 @@ pub fn parse_message(buf: &[u8], incoming: Incoming, limits: &Limits) -> Result<
             }
             HeadItem::Field { name, value } => headers.push((name.to_vec(), value.to_vec())),
             HeadItem::Continuation(more) => {
-                let (_, value) = headers.last_mut().expect("HeadReader refuses orphan continuations");
+                // HeadReader refuses a continuation before the first field.
+                let Some((_, value)) = headers.last_mut() else { return Err(ParseError::OrphanContinuation) };
                 if !more.is_empty() && !value.is_empty() {
                     value.push(b' ');
                 }
                 value.extend_from_slice(more);
             }
-            HeadItem::Trailer => unreachable!("not a trailer section"),
+            HeadItem::Trailer => {}
             HeadItem::End => break,
         }
     }
-    let start = start.expect("the first line comes before End");
+    // The first line always comes before End.
+    let Some(start) = start else { return Err(ParseError::RequestLine) };
     let msg = match (&start, incoming) {
         (StartLine::Status { code, .. }, Incoming::Response { request_method }) => {
             MessageKind::Response { status: *code, request_method }
