@@ -39,19 +39,24 @@
 //! and a response without framing headers but with a `Connection` header other than `close`
 //! has no body. Stricter than 2.1.12, as 2.1.13 and upstream's master are or as RFC 9112 asks:
 //!
-//! - request line: exactly `method SP target SP HTTP/<digit>.<digit>`, method a token, target
-//!   without spaces or control bytes, target longer than the limit -> 414; major version above
-//!   1 refused as upstream does;
+//! - request line: `method SP target SP HTTP/<digit>.<digit>`, method a token, single spaces
+//!   around the target, no control bytes in it (spaces inside it pass, as 2.1 takes everything
+//!   between the first and the last space), target longer than the limit -> 414; major
+//!   version above 1 refused as upstream does;
 //! - status line: `HTTP/<digit>.<digit> SP 3DIGIT [SP reason]`, code 100..=999;
 //! - fields: name a non-empty token (so no whitespace before the colon), value trimmed of SP and
 //!   HTAB on both sides; a NUL or a bare CR anywhere in a field or continuation line is refused,
 //!   not cut (upstream 1810, CVE-2026-63385); a continuation with no field before it is refused;
-//! - `Transfer-Encoding`: more than one field refused; the list must end in `chunked` (requests:
-//!   400 otherwise, 501 when other codings come before `chunked`; responses: read until close
-//!   when it does not end in `chunked`); `chunked` twice refused; together with
-//!   `Content-Length` refused (CVE-2026-63382);
-//! - `Content-Length`: digits only, at most `i64::MAX` (upstream stores it signed); several
-//!   fields must agree (equal ones are accepted, as RFC 9112 6.3 allows);
+//! - `Transfer-Encoding` (CVE-2026-63382, as 2.1.13 reads it where not said otherwise): a comma
+//!   list of codings, empty elements ignored, `chunked` (parameters allowed) only as the last
+//!   element; a list ending in `chunked` frames the body as chunks whatever comes before it
+//!   (`gzip, chunked`: the application gets the gzip bytes, as from 2.1.13); a request whose
+//!   list does not end in `chunked` is refused (RFC 9112 6.3; 2.1.13 read it as bodiless), a
+//!   response's is read until close. Stricter than 2.1.13: a second `Transfer-Encoding` field
+//!   is refused (2.1.13 took `gzip` then `chunked`), and so are codings that are not tokens;
+//! - `Transfer-Encoding` together with `Content-Length`: refused (as 2.1.13);
+//! - `Content-Length`: digits only, at most `i64::MAX` (upstream stores it signed); a second
+//!   field is refused even with the same value (as 2.1.13 and master);
 //! - chunks: size lines end in CRLF, a bare LF is refused (CVE-2026-63382); sizes are hex digits
 //!   only (no `0x`, sign or leading space), at most `i64::MAX`; extensions after `;` are
 //!   allowed and ignored; each chunk's data is followed by exactly CRLF.
@@ -135,20 +140,19 @@ pub enum ParseError {
     FoldedFramingHeader,
     /// `Transfer-Encoding` given in more than one field.
     DuplicateTransferEncoding,
-    /// A `Transfer-Encoding` list with an empty or malformed element.
+    /// A `Transfer-Encoding` with no coding, or a coding that is not a token.
     BadTransferEncoding,
-    /// A request whose `Transfer-Encoding` does not end in `chunked`, or has it twice.
+    /// `chunked` before another coding (or twice) in `Transfer-Encoding`, or a request whose
+    /// list does not end in `chunked`.
     NotChunked,
-    /// A request with codings before `chunked`, which evhttp does not decode.
-    UnsupportedTransferCoding,
     /// `Transfer-Encoding` together with `Content-Length`.
     TransferEncodingWithContentLength,
     /// A `Content-Length` that is not digits only.
     BadContentLength,
     /// A `Content-Length` above `i64::MAX`.
     ContentLengthOverflow,
-    /// Several `Content-Length` fields with different values.
-    ConflictingContentLength,
+    /// More than one `Content-Length` field.
+    DuplicateContentLength,
     /// A chunk size line that is not hex digits with optional extensions.
     BadChunkSize,
     /// A chunk size above `i64::MAX`.
@@ -163,13 +167,13 @@ pub enum ParseError {
 
 impl ParseError {
     /// The status a server answers with: 413 for a body over the limit, 414 for a target
-    /// over the limit, 501 for methods and codings evhttp does not implement, 400 otherwise
-    /// (a header section over the limit included, as upstream answers it).
+    /// over the limit, 501 for a method 2.1 does not know, 400 otherwise (a header section
+    /// over the limit included, as upstream answers it).
     pub fn status(&self) -> u16 {
         match self {
             ParseError::BodyTooLarge => 413,
             ParseError::UriTooLong => 414,
-            ParseError::UnknownMethod | ParseError::UnsupportedTransferCoding => 501,
+            ParseError::UnknownMethod => 501,
             _ => 400,
         }
     }
@@ -198,13 +202,12 @@ impl ParseError {
             ParseError::DuplicateTransferEncoding => "Transfer-Encoding given twice",
             ParseError::BadTransferEncoding => "malformed Transfer-Encoding",
             ParseError::NotChunked => "Transfer-Encoding does not end in chunked",
-            ParseError::UnsupportedTransferCoding => "unsupported transfer coding",
             ParseError::TransferEncodingWithContentLength => {
                 "Transfer-Encoding with Content-Length"
             }
             ParseError::BadContentLength => "malformed Content-Length",
             ParseError::ContentLengthOverflow => "Content-Length too large",
-            ParseError::ConflictingContentLength => "conflicting Content-Length headers",
+            ParseError::DuplicateContentLength => "Content-Length given twice",
             ParseError::BadChunkSize => "malformed chunk size",
             ParseError::ChunkSizeOverflow => "chunk size too large",
             ParseError::ChunkLineTooLong => "chunk size line too long",
@@ -404,7 +407,8 @@ pub enum HeaderLine<'a> {
     /// `name: value`, the value trimmed of SP and HTAB.
     Field { name: &'a [u8], value: &'a [u8] },
     /// An obs-fold line (it started with SP or HTAB), trimmed: the caller appends it to the
-    /// field before it, with one SP between when both are non-empty.
+    /// field before it after one SP (upstream's join; `parse_message` leaves the SP out next
+    /// to an empty part, so that a rewritten head reads back the same).
     Continuation(&'a [u8]),
 }
 
@@ -449,7 +453,7 @@ pub enum HeadItem<'a> {
     Request(RequestLine<'a>),
     Status(StatusLine<'a>),
     Field { name: &'a [u8], value: &'a [u8] },
-    /// Append to the last field, with one SP between when both are non-empty.
+    /// Append to the last field after one SP (see `HeaderLine::Continuation`).
     Continuation(&'a [u8]),
     /// A trailer line, checked and dropped: there is nothing to keep.
     Trailer,
@@ -545,7 +549,7 @@ impl HeadReader {
                 HeadItem::End
             }
             HeadState::Fields { last } => self.field(line, last)?,
-            HeadState::Done => unreachable!("checked above"),
+            HeadState::Done => return Ok(None),
         };
         Ok(Some((item, used)))
     }
@@ -604,8 +608,8 @@ pub fn response_has_body(status: u16, request_method: u16) -> bool {
 }
 
 /// Frames a message from its fields (names and values as `HeadReader` gave them, folds
-/// joined). The header checks (one `Transfer-Encoding`, agreeing `Content-Length`s, never
-/// both) apply to every message, bodiless responses included.
+/// joined). The header checks (one `Transfer-Encoding`, one `Content-Length`, never both)
+/// apply to every message, bodiless responses included.
 pub fn body_framing<'a>(
     headers: impl Iterator<Item = (&'a [u8], &'a [u8])>,
     msg: MessageKind,
@@ -619,9 +623,8 @@ pub fn body_framing<'a>(
                 return Err(ParseError::DuplicateTransferEncoding);
             }
         } else if name.eq_ignore_ascii_case(b"content-length") {
-            let n = parse_content_length(value)?;
-            if length.replace(n).is_some_and(|before| before != n) {
-                return Err(ParseError::ConflictingContentLength);
+            if length.replace(parse_content_length(value)?).is_some() {
+                return Err(ParseError::DuplicateContentLength);
             }
         } else if connection.is_none() && name.eq_ignore_ascii_case(b"connection") {
             connection = Some(value);
@@ -640,12 +643,10 @@ pub fn body_framing<'a>(
         MessageKind::Request => false,
     };
     if let Some(te) = te {
-        return match final_coding(te)? {
-            Final::ChunkedOnly => Ok(BodyFraming::Chunked),
-            Final::ChunkedAfterOthers if response => Ok(BodyFraming::Chunked),
-            Final::ChunkedAfterOthers => Err(ParseError::UnsupportedTransferCoding),
-            Final::NotChunked if response => Ok(BodyFraming::UntilClose),
-            Final::NotChunked => Err(ParseError::NotChunked),
+        return match (ends_in_chunked(te)?, response) {
+            (true, _) => Ok(BodyFraming::Chunked),
+            (false, true) => Ok(BodyFraming::UntilClose),
+            (false, false) => Err(ParseError::NotChunked),
         };
     }
     Ok(match length {
@@ -661,46 +662,26 @@ pub fn body_framing<'a>(
     })
 }
 
-/// How a `Transfer-Encoding` list ends.
-enum Final {
-    ChunkedOnly,
-    ChunkedAfterOthers,
-    NotChunked,
-}
-
-/// Classifies a `Transfer-Encoding` value: a comma list of codings, each a token with
-/// optional `;` parameters. Empty elements and malformed codings are refused, and so is
-/// `chunked` twice (it may be applied once only).
-fn final_coding(te: &[u8]) -> Result<Final, ParseError> {
-    let mut count = 0;
-    let mut chunked_at = None;
+/// Whether a `Transfer-Encoding` value, a comma list of codings (each a token, optionally
+/// with `;` parameters), ends in `chunked`. Empty elements are skipped, as list syntax asks;
+/// a list without any coding is refused, and so is `chunked` followed by a comma (it may only
+/// be applied last, and once: `chunked_position`'s 0, as 2.1.13 judges it).
+fn ends_in_chunked(te: &[u8]) -> Result<bool, ParseError> {
+    let mut codings = 0;
     for element in te.split(|&b| b == b',') {
-        let (coding, params) = match memchr(b';', element) {
-            Some(at) => (&element[..at], true),
-            None => (element, false),
-        };
-        let coding = trim_ows(coding);
-        if !is_token(coding) {
+        if trim_ows(element).is_empty() {
+            continue;
+        }
+        if !is_token(trim_ows(&element[..memchr(b';', element).unwrap_or(element.len())])) {
             return Err(ParseError::BadTransferEncoding);
         }
-        if coding.eq_ignore_ascii_case(b"chunked") {
-            // chunked takes no parameters (a proxy could read `chunked;x` as another coding)
-            // and is applied once at most.
-            if params {
-                return Err(ParseError::BadTransferEncoding);
-            }
-            if chunked_at.replace(count).is_some() {
-                return Err(ParseError::NotChunked);
-            }
-        }
-        count += 1;
+        codings += 1;
     }
-    let last_chunked = chunked_at == Some(count - 1);
-    Ok(match (last_chunked, count) {
-        (true, 1) => Final::ChunkedOnly,
-        (true, _) => Final::ChunkedAfterOthers,
-        (false, _) => Final::NotChunked,
-    })
+    match (codings, chunked_position(te)) {
+        (0, _) => Err(ParseError::BadTransferEncoding),
+        (_, 0) => Err(ParseError::NotChunked),
+        (_, position) => Ok(position == 1),
+    }
 }
 
 /// Whether a `Transfer-Encoding` element is the `chunked` coding: after leading SP/HTAB, the
@@ -1026,17 +1007,19 @@ pub fn parse_message(buf: &[u8], incoming: Incoming, limits: &Limits) -> Result<
             }
             HeadItem::Field { name, value } => headers.push((name.to_vec(), value.to_vec())),
             HeadItem::Continuation(more) => {
-                let (_, value) = headers.last_mut().expect("HeadReader refuses orphan continuations");
+                // HeadReader refuses a continuation before the first field.
+                let Some((_, value)) = headers.last_mut() else { return Err(ParseError::OrphanContinuation) };
                 if !more.is_empty() && !value.is_empty() {
                     value.push(b' ');
                 }
                 value.extend_from_slice(more);
             }
-            HeadItem::Trailer => unreachable!("not a trailer section"),
+            HeadItem::Trailer => {}
             HeadItem::End => break,
         }
     }
-    let start = start.expect("the first line comes before End");
+    // The first line always comes before End.
+    let Some(start) = start else { return Err(ParseError::RequestLine) };
     let msg = match (&start, incoming) {
         (StartLine::Status { code, .. }, Incoming::Response { request_method }) => {
             MessageKind::Response { status: *code, request_method }
