@@ -21,6 +21,7 @@ pub mod list;
 pub mod listener;
 pub mod minheap;
 pub mod mm;
+pub mod rpc;
 pub mod signal;
 pub mod thread;
 pub mod time;

@@ -27,6 +27,7 @@ pub mod dns;
 pub mod event;
 pub mod internal;
 pub mod listener;
+pub mod rpc;
 pub mod thread;
 pub mod util;
 pub mod variadic;
