@@ -17,6 +17,7 @@ pub mod dns;
 pub mod event;
 pub mod evmap;
 pub mod ffi;
+pub mod http;
 pub mod list;
 pub mod listener;
 pub mod minheap;

@@ -116,6 +116,25 @@ pub unsafe fn strdup(s: *const c_char) -> *mut c_char {
     p
 }
 
+/// Copies `bytes` into a NUL-terminated string from `malloc` (NULL when out of memory). The
+/// bytes should hold no NUL, or C sees the string end there.
+pub fn strdup_bytes(bytes: &[u8]) -> *mut c_char {
+    let Some(size) = bytes.len().checked_add(1) else {
+        set_errno(libc::ENOMEM);
+        return std::ptr::null_mut();
+    };
+    let p = malloc(size).cast::<u8>();
+    if !p.is_null() {
+        // SAFETY: p has room for len+1 bytes; bytes is a valid slice that cannot overlap fresh
+        // memory.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len());
+            *p.add(bytes.len()) = 0;
+        }
+    }
+    p.cast()
+}
+
 pub fn set_errno(e: i32) {
     // SAFETY: __errno_location returns this thread's errno slot.
     unsafe { *libc::__errno_location() = e };

@@ -1,8 +1,8 @@
 /* libevent-rs ABI check: prints the layout of every struct and the value of every constant
  * that the public headers event.h, event_struct.h, event_compat.h, util.h, thread.h,
  * keyvalq_struct.h, bufferevent.h, bufferevent_struct.h, bufferevent_compat.h, listener.h,
- * buffer.h, buffer_compat.h, dns.h, dns_compat.h, dns_struct.h, rpc.h, rpc_struct.h and
- * rpc_compat.h define. run.sh builds it once against upstream's installed
+ * buffer.h, buffer_compat.h, dns.h, dns_compat.h, dns_struct.h, http.h, http_struct.h,
+ * http_compat.h, rpc.h, rpc_struct.h and rpc_compat.h define. run.sh builds it once against upstream's installed
  * headers and once against include/, and compares the two outputs line by line.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <event2/event.h>
@@ -22,6 +22,9 @@
 #include <event2/dns.h>
 #include <event2/dns_compat.h>
 #include <event2/dns_struct.h>
+#include <event2/http.h>
+#include <event2/http_struct.h>
+#include <event2/http_compat.h>
 #include <event2/rpc.h>
 #include <event2/rpc_struct.h>
 #include <event2/rpc_compat.h>
@@ -29,6 +32,7 @@
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 /* The C type of an expression, as far as these headers use types: a field or constant whose
  * type changes (short -> int, const lost, other callback signature) prints differently. */
@@ -87,8 +91,20 @@
 		"void (*)(struct evdns_server_request *, void *)",		\
 	void (*)(int, struct evutil_addrinfo *, void *):			\
 		"void (*)(int, struct evutil_addrinfo *, void *)",		\
-	struct evbuffer **: "struct evbuffer **",					\
 	struct evhttp_request *: "struct evhttp_request *",			\
+	struct evhttp_request **: "struct evhttp_request **",			\
+	struct evhttp_connection *: "struct evhttp_connection *",		\
+	struct evkeyvalq *: "struct evkeyvalq *",				\
+	struct evhttp_uri *: "struct evhttp_uri *",				\
+	void (*)(struct evhttp_request *, void *):				\
+		"void (*)(struct evhttp_request *, void *)",			\
+	int (*)(struct evhttp_request *, void *):				\
+		"int (*)(struct evhttp_request *, void *)",			\
+	void (*)(enum evhttp_request_error, void *):				\
+		"void (*)(enum evhttp_request_error, void *)",			\
+	void (*)(struct evhttp_bound_socket *, void *):				\
+		"void (*)(struct evhttp_bound_socket *, void *)",		\
+	struct evbuffer **: "struct evbuffer **",					\
 	struct evrpc *: "struct evrpc *", struct evrpc **: "struct evrpc **",	\
 	struct evrpc_base *: "struct evrpc_base *",				\
 	struct evrpc_hook_meta *: "struct evrpc_hook_meta *",			\
@@ -101,6 +117,21 @@
 	void (*)(struct evrpc_req_generic *, void *):				\
 		"void (*)(struct evrpc_req_generic *, void *)",			\
 	default: "(aggregate)")
+
+/* The bytes of a struct evhttp_request from its output_buffer field back to the end of
+ * ntoread (where the bit-fields live), in hex: shows which bit a bit-field set. */
+static const char *bitfield_bits(const struct evhttp_request *r)
+{
+	static char out[64];
+	const unsigned char *p = (const unsigned char *)r;
+	size_t from = offsetof(struct evhttp_request, ntoread) + sizeof(r->ntoread);
+	size_t to = offsetof(struct evhttp_request, output_buffer), i, n = 0;
+
+	for (i = from; i < to && n + 3 < sizeof(out); i++)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%02x", p[i]);
+	out[n] = '\0';
+	return out;
+}
 
 static void type_size(const char *name, size_t size, size_t align)
 {
@@ -363,6 +394,52 @@ static void struct_evrpc(void)
 	STRING(SHOW(EVTAG_GET(m, f, v)));
 }
 
+/* http_struct.h's request; the bit-fields chunked and userdone have no offset to print, the
+ * fields around them and the struct's size pin them down. */
+static void struct_evhttp_request(void)
+{
+	TYPE(struct evhttp_request);
+	FIELD(struct evhttp_request, next);
+	FIELD(struct evhttp_request, next.tqe_next);
+	FIELD(struct evhttp_request, next.tqe_prev);
+	FIELD(struct evhttp_request, evcon);
+	FIELD(struct evhttp_request, flags);
+	FIELD(struct evhttp_request, input_headers);
+	FIELD(struct evhttp_request, output_headers);
+	FIELD(struct evhttp_request, remote_host);
+	FIELD(struct evhttp_request, remote_port);
+	FIELD(struct evhttp_request, host_cache);
+	FIELD(struct evhttp_request, kind);
+	FIELD(struct evhttp_request, type);
+	FIELD(struct evhttp_request, headers_size);
+	FIELD(struct evhttp_request, body_size);
+	FIELD(struct evhttp_request, uri);
+	FIELD(struct evhttp_request, uri_elems);
+	FIELD(struct evhttp_request, major);
+	FIELD(struct evhttp_request, minor);
+	FIELD(struct evhttp_request, response_code);
+	FIELD(struct evhttp_request, response_code_line);
+	FIELD(struct evhttp_request, input_buffer);
+	FIELD(struct evhttp_request, ntoread);
+	FIELD(struct evhttp_request, output_buffer);
+	FIELD(struct evhttp_request, cb);
+	FIELD(struct evhttp_request, cb_arg);
+	FIELD(struct evhttp_request, chunk_cb);
+	FIELD(struct evhttp_request, header_cb);
+	FIELD(struct evhttp_request, error_cb);
+	FIELD(struct evhttp_request, on_complete_cb);
+	FIELD(struct evhttp_request, on_complete_cb_arg);
+
+	/* Which bit of the word after ntoread each bit-field is. */
+	struct evhttp_request r;
+	memset(&r, 0, sizeof(r));
+	r.chunked = 1;
+	printf("bitfield struct evhttp_request.chunked: %s\n", bitfield_bits(&r));
+	memset(&r, 0, sizeof(r));
+	r.userdone = 1;
+	printf("bitfield struct evhttp_request.userdone: %s\n", bitfield_bits(&r));
+}
+
 static void types(void)
 {
 	INT_TYPE(ev_uint64_t);
@@ -411,6 +488,15 @@ static void types(void)
 	FN_TYPE(evdns_debug_log_fn_type);
 	FN_TYPE(evdns_request_callback_fn_type);
 	FN_TYPE(evdns_getaddrinfo_cb);
+
+	TYPE(enum evhttp_cmd_type);
+	TYPE(enum evhttp_request_kind);
+	TYPE(enum evhttp_request_error);
+	{
+		/* A function type, not a pointer one. */
+		evhttp_bound_socket_foreach_fn *fn_ = 0;
+		printf("typedef evhttp_bound_socket_foreach_fn: %s\n", TYPE_NAME(fn_));
+	}
 }
 
 static void constants(void)
@@ -624,6 +710,49 @@ static void constants(void)
 	CONST(EVDNS_CLASS_INET);
 	CONST(EVDNS_FLAGS_AA);
 	CONST(EVDNS_FLAGS_RD);
+
+	/* http.h, http_struct.h */
+	CONST(HTTP_OK);
+	CONST(HTTP_NOCONTENT);
+	CONST(HTTP_MOVEPERM);
+	CONST(HTTP_MOVETEMP);
+	CONST(HTTP_NOTMODIFIED);
+	CONST(HTTP_BADREQUEST);
+	CONST(HTTP_NOTFOUND);
+	CONST(HTTP_BADMETHOD);
+	CONST(HTTP_ENTITYTOOLARGE);
+	CONST(HTTP_EXPECTATIONFAILED);
+	CONST(HTTP_INTERNAL);
+	CONST(HTTP_NOTIMPLEMENTED);
+	CONST(HTTP_SERVUNAVAIL);
+	CONST(EVHTTP_REQ_GET);
+	CONST(EVHTTP_REQ_POST);
+	CONST(EVHTTP_REQ_HEAD);
+	CONST(EVHTTP_REQ_PUT);
+	CONST(EVHTTP_REQ_DELETE);
+	CONST(EVHTTP_REQ_OPTIONS);
+	CONST(EVHTTP_REQ_TRACE);
+	CONST(EVHTTP_REQ_CONNECT);
+	CONST(EVHTTP_REQ_PATCH);
+	CONST(EVHTTP_REQUEST);
+	CONST(EVHTTP_RESPONSE);
+	CONST(EVREQ_HTTP_TIMEOUT);
+	CONST(EVREQ_HTTP_EOF);
+	CONST(EVREQ_HTTP_INVALID_HEADER);
+	CONST(EVREQ_HTTP_BUFFER_ERROR);
+	CONST(EVREQ_HTTP_REQUEST_CANCEL);
+	CONST(EVREQ_HTTP_DATA_TOO_LONG);
+	CONST(EVHTTP_SERVER_LINGERING_CLOSE);
+	CONST(EVHTTP_CON_REUSE_CONNECTED_ADDR);
+	CONST(EVHTTP_CON_READ_ON_WRITE_ERROR);
+	CONST(EVHTTP_CON_LINGERING_CLOSE);
+	CONST(EVHTTP_CON_PUBLIC_FLAGS_END);
+	CONST(EVHTTP_URI_NONCONFORMANT);
+	CONST(EVHTTP_REQ_OWN_CONNECTION);
+	CONST(EVHTTP_PROXY_REQUEST);
+	CONST(EVHTTP_USER_OWNED);
+	CONST(EVHTTP_REQ_DEFER_FREE);
+	CONST(EVHTTP_REQ_NEEDS_FREE);
 }
 
 /* Function-like macros that expand to expressions: their results on fixed inputs. */
@@ -658,6 +787,7 @@ int main(void)
 	struct_bufferevent();
 	struct_evbuffer();
 	struct_evdns_server();
+	struct_evhttp_request();
 	struct_evrpc();
 	types();
 	constants();

@@ -25,6 +25,7 @@ pub mod bufferevent;
 pub mod buffer;
 pub mod dns;
 pub mod event;
+pub mod http;
 pub mod internal;
 pub mod listener;
 pub mod rpc;
