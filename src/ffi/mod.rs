@@ -29,6 +29,7 @@ pub mod http;
 pub mod internal;
 pub mod listener;
 pub mod rpc;
+pub mod tag;
 pub mod thread;
 pub mod util;
 pub mod variadic;
