@@ -3,8 +3,8 @@
 //! An RPC (`struct evrpc_request_wrapper`, the "context") goes through these stages:
 //! - `Unsent`: made by evrpc_make_request_ctx; the program may still change its pool and
 //!   callback.
-//! - `Queued`: sent with evrpc_make_request, waiting for an idle connection of its pool (one
-//!   carrying no RPC of the pool).
+//! - `Queued`: sent with evrpc_make_request, waiting for an idle connection of its pool (no
+//!   request on it, no RPC of the pool holding it).
 //! - `Sending`: given a connection and an HTTP request holding the marshalled request; the
 //!   pool's output hooks run on it, and may pause it. The HTTP request is ours.
 //! - `InFlight`: POSTed; the HTTP request is the connection's, and the pool's timeout runs.
@@ -134,12 +134,10 @@ impl EvrpcPool {
         // SAFETY: live connection; the pool's base outlives the pool.
         unsafe {
             if !p.base.is_null() {
-                http::connection_set_base(evcon, p.base);
+                http::connection_move_to(evcon, p.base);
             }
-            // Until evrpc_pool_set_timeout the connection keeps its own timeouts. (Upstream
-            // also keeps a timeout set on the connection itself over the pool's; the HTTP
-            // layer offers no way yet to ask a connection whether it has one.)
-            if p.timeout.get() != -1 {
+            // A timeout set on the connection itself wins over the pool's.
+            if !http::connection_has_timeout(evcon) {
                 http::connection_set_timeout(evcon, p.timeout.get());
             }
             schedule(pool);
@@ -165,11 +163,13 @@ impl EvrpcPool {
         self.timeout.set(secs);
     }
 
-    /// A connection carrying none of the pool's RPCs.
+    /// A connection with no request on it and none of the pool's RPCs (one paused in an
+    /// output hook has not reached its connection yet).
     fn idle_connection(&self) -> Option<*mut EvhttpConnection> {
         let active = self.active.borrow();
-        // SAFETY: active RPCs are live.
-        self.connections.borrow().iter().copied().find(|&c| !active.iter().any(|&r| unsafe { (*r).evcon.get() } == c))
+        // SAFETY: the pool's connections and active RPCs are live.
+        let busy = |c: *mut EvhttpConnection| unsafe { !http::connection_is_idle(c) || active.iter().any(|&r| (*r).evcon.get() == c) };
+        self.connections.borrow().iter().copied().find(|&c| !busy(c))
     }
 
     fn detach(&self, ctx: *mut EvrpcRequestWrapper) {
