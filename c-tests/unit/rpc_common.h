@@ -166,6 +166,28 @@ static inline int run_one(struct evrpc_pool *pool, int (*send)(struct evrpc_pool
 	return last_error;
 }
 
+/* ---- hooks ---- */
+
+/* Stops every RPC it sees. */
+static inline int stop_hook(void *ctx, struct evhttp_request *req, struct evbuffer *body, void *arg)
+{
+	(void)ctx;
+	(void)req;
+	(void)body;
+	(void)arg;
+	return EVRPC_TERMINATE;
+}
+
+/* Pauses every RPC it sees, for good. */
+static inline int pause_forever(void *ctx, struct evhttp_request *req, struct evbuffer *body, void *arg)
+{
+	(void)ctx;
+	(void)req;
+	(void)body;
+	(void)arg;
+	return EVRPC_PAUSE;
+}
+
 /* ---- plain HTTP to the RPC server ---- */
 
 static int http_code;

@@ -210,15 +210,6 @@ static void test_pause(void)
 
 /* ---- 4. hooks stopping RPCs ---- */
 
-static int stop_hook(void *ctx, struct evhttp_request *req, struct evbuffer *body, void *arg)
-{
-	(void)ctx;
-	(void)req;
-	(void)body;
-	(void)arg;
-	return EVRPC_TERMINATE;
-}
-
 static void test_terminate(void)
 {
 	struct evrpc_pool *pool = pool_with(1);

@@ -184,15 +184,6 @@ static void test_no_connection(void)
 
 /* ---- hooks stopping, meta data of every size ---- */
 
-static int stop_hook(void *ctx, struct evhttp_request *req, struct evbuffer *body, void *arg)
-{
-	(void)ctx;
-	(void)req;
-	(void)body;
-	(void)arg;
-	return EVRPC_TERMINATE;
-}
-
 static int bad_result_hook(void *ctx, struct evhttp_request *req, struct evbuffer *body, void *arg)
 {
 	(void)ctx;
@@ -311,15 +302,6 @@ static void spin(int ms)
 	event_base_dispatch(base);
 }
 
-static int pause_hook(void *ctx, struct evhttp_request *req, struct evbuffer *body, void *arg)
-{
-	(void)ctx;
-	(void)req;
-	(void)body;
-	(void)arg;
-	return EVRPC_PAUSE;
-}
-
 static void test_free_pending(void)
 {
 	struct msg *m = new_msg();
@@ -364,13 +346,13 @@ static void test_free_pending(void)
 
 	/* Paused on the way out, then on the way in. */
 	pool = pool_with(1);
-	evrpc_add_hook(pool, EVRPC_OUTPUT, pause_hook, NULL);
+	evrpc_add_hook(pool, EVRPC_OUTPUT, pause_forever, NULL);
 	CHECK(EVRPC_MAKE_REQUEST(Message, pool, m, k, never_called, NULL) == 0);
 	spin(50);
 	evrpc_pool_free(pool);
 
 	pool = pool_with(1);
-	evrpc_add_hook(pool, EVRPC_INPUT, pause_hook, NULL);
+	evrpc_add_hook(pool, EVRPC_INPUT, pause_forever, NULL);
 	CHECK(EVRPC_MAKE_REQUEST(Message, pool, m, k, never_called, NULL) == 0);
 	spin(200);
 	evrpc_pool_free(pool);
@@ -404,6 +386,19 @@ static int free_pool_hook(void *ctx, struct evhttp_request *req, struct evbuffer
 	return EVRPC_CONTINUE;
 }
 
+/* Makes n RPCs on a pool that its first hook of `type` frees. */
+static void free_from_hook(enum EVRPC_HOOK_TYPE type, struct msg *m, struct kill **k, int n)
+{
+	int i;
+	doomed = pool_with(1);
+	evrpc_add_hook(doomed, type, free_pool_hook, NULL);
+	done_count = 0;
+	for (i = 0; i < n; i++)
+		CHECK(EVRPC_MAKE_REQUEST(Message, doomed, m, k[i], never_called, NULL) == 0);
+	spin(300);
+	CHECK(done_count == 1);
+}
+
 static void test_free_from_callbacks(void)
 {
 	struct msg *m = new_msg();
@@ -419,22 +414,11 @@ static void test_free_from_callbacks(void)
 	spin(300);
 	CHECK(done_count == 1);
 
-	/* From an input hook: the RPC it was looking at goes without its callback. */
-	doomed = pool_with(1);
-	evrpc_add_hook(doomed, EVRPC_INPUT, free_pool_hook, NULL);
-	done_count = 0;
-	CHECK(EVRPC_MAKE_REQUEST(Message, doomed, m, k[0], never_called, NULL) == 0);
-	CHECK(EVRPC_MAKE_REQUEST(Message, doomed, m, k[1], never_called, NULL) == 0);
-	spin(300);
-	CHECK(done_count == 1);
-
-	/* And from an output hook, before anything was sent. */
-	doomed = pool_with(1);
-	evrpc_add_hook(doomed, EVRPC_OUTPUT, free_pool_hook, NULL);
-	done_count = 0;
-	CHECK(EVRPC_MAKE_REQUEST(Message, doomed, m, k[2], never_called, NULL) == 0);
-	CHECK(done_count == 1);
-	spin(50);
+	/* From an input hook: the RPC it was looking at goes without its callback, and so does the
+	 * one queued behind it. From an output hook, before anything was sent (the pool is gone
+	 * when EVRPC_MAKE_REQUEST returns, so one RPC only). */
+	free_from_hook(EVRPC_INPUT, m, k, 2);
+	free_from_hook(EVRPC_OUTPUT, m, k, 1);
 
 	for (i = 0; i < 3; i++)
 		kill_free(k[i]);
@@ -475,7 +459,7 @@ static void test_free_base(void)
 	void *h;
 
 	/* One request paused in a server hook, one held by its handler. */
-	h = evrpc_add_hook(rpcbase, EVRPC_INPUT, pause_hook, NULL);
+	h = evrpc_add_hook(rpcbase, EVRPC_INPUT, pause_forever, NULL);
 	done_count = 0;
 	expect_done = 0;
 	CHECK(EVRPC_MAKE_REQUEST(Message, pool, m, k1, got_kill, NULL) == 0);

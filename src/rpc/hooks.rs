@@ -284,3 +284,6 @@ impl MetaSlot {
     }
 }
 
+
+#[cfg(test)]
+mod tests;

@@ -78,3 +78,6 @@ pub const EVRPC_STATUS_ERR_HOOKABORTED: std::ffi::c_int = 4;
 const _: () = assert!(std::mem::size_of::<EvrpcStatus>() == 16);
 const _: () = assert!(std::mem::offset_of!(EvrpcStatus, http_req) == 8);
 
+
+#[cfg(test)]
+mod tests;
