@@ -564,8 +564,8 @@ pub unsafe fn read_head_lines(req: *mut Request, buf: *mut Evbuffer, reader: &mu
                 Ok(None) => break,
                 Ok(Some((item, used))) => {
                     at += used;
-                    // SAFETY: live request and server (contract).
                     let first_line = matches!(item, HeadItem::Request(_) | HeadItem::Status(_));
+                    // SAFETY: live request and server (contract).
                     if let Err(e) = unsafe { apply_head_item(req, item, server) } {
                         outcome = Err(e);
                         break;
@@ -1322,8 +1322,14 @@ pub unsafe fn make_header(c: *mut Connection, req: *mut Request) {
         }
         evbuffer_add(output(c), head.as_ptr().cast(), head.len());
         (*c).scratch = head;
-        if expectation(req, false) != Some(true) && evbuffer_get_length((*req).output_buffer) > 0 {
-            evbuffer_add_buffer(output(c), (*req).output_buffer);
+        let body = (*req).output_buffer;
+        if (*req).kind == EVHTTP_RESPONSE && !request::response_needs_body(req) {
+            // A reply to HEAD, or a 1xx, 204 or 304, has no body whatever the program gave it:
+            // the client reads none, so those bytes would be taken for the next response (2.1
+            // sent them).
+            evbuffer_drain(body, evbuffer_get_length(body));
+        } else if expectation(req, false) != Some(true) && evbuffer_get_length(body) > 0 {
+            evbuffer_add_buffer(output(c), body);
         }
     }
 }

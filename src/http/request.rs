@@ -79,9 +79,12 @@ pub fn parse_target(target: &[u8], connect: bool) -> *mut Uri {
 }
 
 /// Frees a URI from `parse_target` (NULL is nothing); `evhttp_uri_free` frees the same way.
-pub fn free_uri(u: *mut Uri) {
+///
+/// # Safety
+/// `u` is NULL or came from `parse_target` and is not used afterwards.
+pub unsafe fn free_uri(u: *mut Uri) {
     if !u.is_null() {
-        // SAFETY: u came from Box::into_raw in parse_target and is not used afterwards.
+        // SAFETY: caller's contract.
         drop(unsafe { Box::from_raw(u) });
     }
 }
@@ -117,9 +120,11 @@ pub unsafe fn free_auto(req: *mut Request) {
     }
 }
 
-/// Replaces a C string field, which holds NULL or a string from `mm`, with a copy of `value`
-/// (NULL when out of memory).
-pub fn set_string(field: &mut *mut c_char, value: &[u8]) {
+/// Replaces a C string field with a copy of `value` (NULL when out of memory).
+///
+/// # Safety
+/// `field` holds NULL or a string from `mm` that nothing else uses.
+pub unsafe fn set_string(field: &mut *mut c_char, value: &[u8]) {
     mm::free((*field).cast());
     *field = mm::strdup_bytes(value);
 }
@@ -135,7 +140,8 @@ pub unsafe fn set_response_code(req: *mut Request, code: c_int, reason: Option<&
     r.kind = EVHTTP_RESPONSE;
     r.response_code = code;
     let reason = reason.unwrap_or_else(|| reason_phrase(code).as_bytes());
-    set_string(&mut r.response_code_line, reason);
+    // SAFETY: the request's own string (contract).
+    unsafe { set_string(&mut r.response_code_line, reason) };
     if r.response_code_line.is_null() {
         warnx!("evhttp_response_code_: out of memory");
     }

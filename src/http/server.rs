@@ -287,6 +287,7 @@ unsafe extern "C" fn on_accept(_lev: *mut Listener, fd: c_int, sa: *mut sockaddr
 /// # Safety
 /// `sa` holds `len` readable bytes of a socket address.
 unsafe fn name_from_addr(sa: *const sockaddr, len: libc::socklen_t) -> Option<(Vec<u8>, u16)> {
+    // SAFETY: all zeroes is an empty sockaddr_storage.
     let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
     let len = (len as usize).min(std::mem::size_of_val(&storage));
     // SAFETY: copying len readable bytes into local storage of at least that size.

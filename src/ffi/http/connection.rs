@@ -16,6 +16,10 @@ use crate::http::client;
 
 /// The connection behind a C handle, or a warning and `$ret` for NULL.
 macro_rules! conn_arg {
+    ($c:expr, (), $func:literal) => {{
+        ensure_arg!(!$c.is_null(), (), concat!($func, ": NULL connection"));
+        $c
+    }};
     ($c:expr, $ret:expr, $func:literal) => {{
         ensure_arg!(!$c.is_null(), $ret, concat!($func, ": NULL connection"));
         $c

@@ -13,6 +13,11 @@ use crate::http::uri::Uri;
 
 /// The request behind a C handle, or a warning and `$ret` for NULL.
 macro_rules! req_arg {
+    ($req:expr, (), $func:literal) => {{
+        ensure_arg!(!$req.is_null(), (), concat!($func, ": NULL request"));
+        // SAFETY: a non-NULL request handle the program has not freed (the C API's contract).
+        unsafe { &mut *$req }
+    }};
     ($req:expr, $ret:expr, $func:literal) => {{
         ensure_arg!(!$req.is_null(), $ret, concat!($func, ": NULL request"));
         // SAFETY: a non-NULL request handle the program has not freed (the C API's contract).

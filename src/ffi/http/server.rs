@@ -17,6 +17,10 @@ use crate::listener::Listener;
 
 /// The server behind a C handle, or a warning and `$ret` for NULL.
 macro_rules! http_arg {
+    ($http:expr, (), $func:literal) => {{
+        ensure_arg!(!$http.is_null(), (), concat!($func, ": NULL server"));
+        $http
+    }};
     ($http:expr, $ret:expr, $func:literal) => {{
         ensure_arg!(!$http.is_null(), $ret, concat!($func, ": NULL server"));
         $http
