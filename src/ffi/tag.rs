@@ -12,20 +12,37 @@ use libc::timeval;
 use crate::buffer::Evbuffer;
 use crate::tag::buffer as tagbuf;
 
-/// Stores `v` through an optional out-pointer.
+/// Upstream's result of a reader that yields a value and a length: the value stored through
+/// `p` (unless NULL: some out-pointers are optional) and the length returned (lengths are at
+/// most MAX_RECORD_LEN, so it fits), or -1 with nothing stored.
 ///
 /// # Safety
 /// `p` must be NULL or valid for writing a `T`.
-unsafe fn store<T>(p: *mut T, v: T) {
+unsafe fn stored<T>(r: Option<(T, usize)>, p: *mut T) -> c_int {
+    let Some((v, len)) = r else { return -1 };
     if !p.is_null() {
         // SAFETY: non-NULL, so writable (contract).
         unsafe { p.write(v) };
     }
+    c_int::try_from(len).unwrap_or(c_int::MAX)
 }
 
-/// The int result of a decoded length: lengths are at most MAX_RECORD_LEN, so it fits.
-fn int_len(len: usize) -> c_int {
-    c_int::try_from(len).unwrap_or(c_int::MAX)
+/// Upstream's result of a reader that yields only a value: stored through `p`, and 0; or -1.
+///
+/// # Safety
+/// `p` must be NULL or valid for writing a `T`.
+unsafe fn stored_status<T>(r: Option<T>, p: *mut T) -> c_int {
+    // SAFETY: the same contract.
+    unsafe { stored(r.map(|v| (v, 0)), p) }
+}
+
+/// 0 for success, -1 for failure.
+fn status(ok: bool) -> c_int {
+    if ok {
+        0
+    } else {
+        -1
+    }
 }
 
 #[no_mangle]
@@ -123,11 +140,7 @@ pub unsafe extern "C" fn evtag_marshal_timeval(evbuf: *mut Evbuffer, tag: u32, t
 pub unsafe extern "C" fn evtag_decode_tag(ptag: *mut u32, evbuf: *mut Evbuffer) -> c_int {
     ensure_arg!(!evbuf.is_null(), -1, "evtag_decode_tag: NULL buffer");
     // SAFETY: live buffer (checked non-NULL; contract); ptag NULL or writable.
-    unsafe {
-        let Some((tag, len)) = tagbuf::decode_tag(evbuf, true) else { return -1 };
-        store(ptag, tag);
-        int_len(len)
-    }
+    unsafe { stored(tagbuf::decode_tag(evbuf, true), ptag) }
 }
 
 /// The tag at the front, not drained; returns the bytes it takes, or -1. `ptag` may be NULL.
@@ -135,11 +148,7 @@ pub unsafe extern "C" fn evtag_decode_tag(ptag: *mut u32, evbuf: *mut Evbuffer) 
 pub unsafe extern "C" fn evtag_peek(evbuf: *mut Evbuffer, ptag: *mut u32) -> c_int {
     ensure_arg!(!evbuf.is_null(), -1, "evtag_peek: NULL buffer");
     // SAFETY: as in evtag_decode_tag.
-    unsafe {
-        let Some((tag, len)) = tagbuf::decode_tag(evbuf, false) else { return -1 };
-        store(ptag, tag);
-        int_len(len)
-    }
+    unsafe { stored(tagbuf::decode_tag(evbuf, false), ptag) }
 }
 
 #[no_mangle]
@@ -147,11 +156,7 @@ pub unsafe extern "C" fn evtag_decode_int(pnumber: *mut u32, evbuf: *mut Evbuffe
     ensure_arg!(!evbuf.is_null(), -1, "evtag_decode_int: NULL buffer");
     ensure_arg!(!pnumber.is_null(), -1, "evtag_decode_int: NULL result pointer");
     // SAFETY: live buffer and writable result (checked non-NULL; contract).
-    unsafe {
-        let Some(n) = tagbuf::decode_int(evbuf) else { return -1 };
-        store(pnumber, n);
-    }
-    0
+    unsafe { stored_status(tagbuf::decode_int(evbuf), pnumber) }
 }
 
 #[no_mangle]
@@ -159,11 +164,7 @@ pub unsafe extern "C" fn evtag_decode_int64(pnumber: *mut u64, evbuf: *mut Evbuf
     ensure_arg!(!evbuf.is_null(), -1, "evtag_decode_int64: NULL buffer");
     ensure_arg!(!pnumber.is_null(), -1, "evtag_decode_int64: NULL result pointer");
     // SAFETY: as above.
-    unsafe {
-        let Some(n) = tagbuf::decode_int64(evbuf) else { return -1 };
-        store(pnumber, n);
-    }
-    0
+    unsafe { stored_status(tagbuf::decode_int64(evbuf), pnumber) }
 }
 
 /// The whole length of the record at the front (header and payload), which need not be in the
@@ -174,11 +175,7 @@ pub unsafe extern "C" fn evtag_peek_length(evbuf: *mut Evbuffer, plength: *mut u
     ensure_arg!(!plength.is_null(), -1, "evtag_peek_length: NULL result pointer");
     // SAFETY: live buffer and writable result (checked non-NULL; contract). The record length
     // fits: the payload is at most MAX_RECORD_LEN, the header 10 bytes.
-    unsafe {
-        let Some(h) = tagbuf::peek_header(evbuf) else { return -1 };
-        store(plength, h.record_len() as u32);
-    }
-    0
+    unsafe { stored_status(tagbuf::peek_header(evbuf).map(|h| h.record_len() as u32), plength) }
 }
 
 /// The payload length of the record at the front; 0 or -1.
@@ -187,11 +184,7 @@ pub unsafe extern "C" fn evtag_payload_length(evbuf: *mut Evbuffer, plength: *mu
     ensure_arg!(!evbuf.is_null(), -1, "evtag_payload_length: NULL buffer");
     ensure_arg!(!plength.is_null(), -1, "evtag_payload_length: NULL result pointer");
     // SAFETY: as in evtag_peek_length.
-    unsafe {
-        let Some(h) = tagbuf::peek_header(evbuf) else { return -1 };
-        store(plength, h.payload_len);
-    }
-    0
+    unsafe { stored_status(tagbuf::peek_header(evbuf).map(|h| h.payload_len), plength) }
 }
 
 // ---- records --------------------------------------------------------------------------------
@@ -201,22 +194,14 @@ pub unsafe extern "C" fn evtag_payload_length(evbuf: *mut Evbuffer, plength: *mu
 pub unsafe extern "C" fn evtag_unmarshal_header(evbuf: *mut Evbuffer, ptag: *mut u32) -> c_int {
     ensure_arg!(!evbuf.is_null(), -1, "evtag_unmarshal_header: NULL buffer");
     // SAFETY: live buffer (checked non-NULL; contract); ptag NULL or writable.
-    unsafe {
-        let Some((tag, len)) = tagbuf::unmarshal_header(evbuf) else { return -1 };
-        store(ptag, tag);
-        int_len(len)
-    }
+    unsafe { stored(tagbuf::unmarshal_header(evbuf), ptag) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn evtag_consume(evbuf: *mut Evbuffer) -> c_int {
     ensure_arg!(!evbuf.is_null(), -1, "evtag_consume: NULL buffer");
     // SAFETY: live buffer (checked non-NULL; contract).
-    if unsafe { tagbuf::consume(evbuf) } {
-        0
-    } else {
-        -1
-    }
+    status(unsafe { tagbuf::consume(evbuf) })
 }
 
 /// Moves the payload of the record at the front of `src` to `dst`; returns its length, or -1.
@@ -228,11 +213,7 @@ pub unsafe extern "C" fn evtag_unmarshal(src: *mut Evbuffer, ptag: *mut u32, dst
     // pointer into src that the append may invalidate.
     ensure_arg!(src != dst, -1, "evtag_unmarshal: source and destination are the same buffer");
     // SAFETY: distinct live buffers (checked; contract); ptag NULL or writable.
-    unsafe {
-        let Some((tag, len)) = tagbuf::unmarshal(src, dst) else { return -1 };
-        store(ptag, tag);
-        int_len(len)
-    }
+    unsafe { stored(tagbuf::unmarshal(src, dst), ptag) }
 }
 
 /// Returns the bytes the number's encoding took (not 0: upstream's result), or -1.
@@ -241,11 +222,7 @@ pub unsafe extern "C" fn evtag_unmarshal_int(evbuf: *mut Evbuffer, need_tag: u32
     ensure_arg!(!evbuf.is_null(), -1, "evtag_unmarshal_int: NULL buffer");
     ensure_arg!(!pinteger.is_null(), -1, "evtag_unmarshal_int: NULL result pointer");
     // SAFETY: live buffer and writable result (checked non-NULL; contract).
-    unsafe {
-        let Some((n, len)) = tagbuf::unmarshal_int(evbuf, need_tag) else { return -1 };
-        store(pinteger, n);
-        int_len(len)
-    }
+    unsafe { stored(tagbuf::unmarshal_int(evbuf, need_tag), pinteger) }
 }
 
 /// As evtag_unmarshal_int.
@@ -254,11 +231,7 @@ pub unsafe extern "C" fn evtag_unmarshal_int64(evbuf: *mut Evbuffer, need_tag: u
     ensure_arg!(!evbuf.is_null(), -1, "evtag_unmarshal_int64: NULL buffer");
     ensure_arg!(!pinteger.is_null(), -1, "evtag_unmarshal_int64: NULL result pointer");
     // SAFETY: as above.
-    unsafe {
-        let Some((n, len)) = tagbuf::unmarshal_int64(evbuf, need_tag) else { return -1 };
-        store(pinteger, n);
-        int_len(len)
-    }
+    unsafe { stored(tagbuf::unmarshal_int64(evbuf, need_tag), pinteger) }
 }
 
 #[no_mangle]
@@ -267,11 +240,7 @@ pub unsafe extern "C" fn evtag_unmarshal_fixed(src: *mut Evbuffer, need_tag: u32
     ensure_arg!(!data.is_null() || len == 0, -1, "evtag_unmarshal_fixed: NULL destination");
     // SAFETY: live buffer (checked non-NULL; contract); data has len writable bytes (the
     // API's contract).
-    if unsafe { tagbuf::unmarshal_fixed(src, need_tag, data.cast::<u8>(), len) } {
-        0
-    } else {
-        -1
-    }
+    status(unsafe { tagbuf::unmarshal_fixed(src, need_tag, data.cast::<u8>(), len) })
 }
 
 /// `*pstring` gets a NUL-terminated copy of the payload from the library's allocator
@@ -281,21 +250,15 @@ pub unsafe extern "C" fn evtag_unmarshal_string(evbuf: *mut Evbuffer, need_tag: 
     ensure_arg!(!evbuf.is_null(), -1, "evtag_unmarshal_string: NULL buffer");
     ensure_arg!(!pstring.is_null(), -1, "evtag_unmarshal_string: NULL result pointer");
     // SAFETY: live buffer and writable result (checked non-NULL; contract).
-    unsafe {
-        let Some(s) = tagbuf::unmarshal_string(evbuf, need_tag) else { return -1 };
-        store(pstring, s.as_ptr());
-    }
-    0
+    unsafe { stored_status(tagbuf::unmarshal_string(evbuf, need_tag).map(|s| s.as_ptr()), pstring) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn evtag_unmarshal_timeval(evbuf: *mut Evbuffer, need_tag: u32, ptv: *mut timeval) -> c_int {
     ensure_arg!(!evbuf.is_null(), -1, "evtag_unmarshal_timeval: NULL buffer");
     ensure_arg!(!ptv.is_null(), -1, "evtag_unmarshal_timeval: NULL result pointer");
-    // SAFETY: live buffer and writable result (checked non-NULL; contract).
-    unsafe {
-        let Some((sec, usec)) = tagbuf::unmarshal_timeval(evbuf, need_tag) else { return -1 };
-        store(ptv, timeval { tv_sec: sec.into(), tv_usec: usec.into() });
-    }
-    0
+    // SAFETY: live buffer (checked non-NULL; contract).
+    let tv = unsafe { tagbuf::unmarshal_timeval(evbuf, need_tag) }.map(|(sec, usec)| timeval { tv_sec: sec.into(), tv_usec: usec.into() });
+    // SAFETY: ptv is writable (checked non-NULL; contract).
+    unsafe { stored_status(tv, ptv) }
 }
