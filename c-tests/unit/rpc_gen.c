@@ -2,7 +2,8 @@
  * test/regress.rpc (rpc_gen.gen.sh makes it at build time; it is compiled with this file
  * against our headers, -Wall -Werror). An RPC server and pools of client connections on
  * 127.0.0.1: replies decoded, hooks of all four kinds with meta data and paused/resumed
- * RPCs, queueing on a busy connection, timeouts, what the server answers to malformed,
+ * RPCs, queueing on a busy connection, timeouts (the pool's, over a connection keeping its
+ * own), what the server answers to malformed,
  * non-POST and unknown RPCs and to an incomplete reply. Everything is freed at the end (which
  * UNIT_VALGRIND=1 checks: the generated code frees what evtag allocates with free(), so
  * counting through event_set_mem_functions cannot). Passes against upstream
@@ -286,6 +287,14 @@ static void test_queue(void)
 
 /* ---- 6. timeouts ---- */
 
+static void stop_loop(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	event_base_loopexit(base, NULL);
+}
+
 static void test_timeout(void)
 {
 	struct evrpc_pool *pool = pool_with(1);
@@ -298,6 +307,33 @@ static void test_timeout(void)
 		EVRPC_REQUEST_DONE(held);
 	/* The pool carries on over the same connection. */
 	CHECK(run_one(pool, evrpc_send_request_Message) == EVRPC_STATUS_ERR_NONE);
+	evrpc_pool_free(pool);
+
+	/* A connection with a timeout of its own keeps it; the pool's (1 s) still ends the RPC,
+	 * long before the connection's (60 s) and the loop's deadline (10 s). */
+	pool = evrpc_pool_new(base);
+	evrpc_pool_set_timeout(pool, 1);
+	{
+		struct evhttp_connection *evcon = evhttp_connection_new("127.0.0.1", port);
+		struct timeval ten = {10, 0};
+		struct event *deadline = evtimer_new(base, stop_loop, NULL);
+		struct msg *m = new_msg();
+		struct kill *k = kill_new();
+		evhttp_connection_set_timeout(evcon, 60);
+		evrpc_pool_add_connection(pool, evcon);
+		held = NULL;
+		done_count = 0;
+		expect_done = 1;
+		CHECK(EVRPC_MAKE_REQUEST(NeverReply, pool, m, k, got_kill, NULL) == 0);
+		evtimer_add(deadline, &ten);
+		event_base_dispatch(base);
+		event_free(deadline);
+		CHECK(done_count == 1 && last_error == EVRPC_STATUS_ERR_TIMEOUT);
+		if (held)
+			EVRPC_REQUEST_DONE(held);
+		msg_free(m);
+		kill_free(k);
+	}
 	evrpc_pool_free(pool);
 }
 
