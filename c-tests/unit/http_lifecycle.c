@@ -1,8 +1,9 @@
 /* evhttp objects freed at awkward moments, on loopback: a client that disconnects in the middle
  * of its request body, a server that closes in the middle of a reply (chunked and with a
  * Content-Length), server and client callbacks that free the connection, the server or the
- * request under the library's feet (request, chunk, header and close callbacks), evhttp_free
- * with requests in flight. The library must not crash, must tell clients what happened
+ * request under the library's feet (request, chunk, header and close callbacks), callbacks
+ * that free their request (the server's instead of answering, the client's although the
+ * library frees it), evhttp_free with requests in flight. The library must not crash, must tell clients what happened
  * (request callback with NULL, error callback with the reason), and must release every
  * socket (counted through /proc/self/fd) and, under valgrind, every byte. */
 #include <dirent.h>
@@ -99,6 +100,9 @@ static void server_cb(struct evhttp_request *req, void *arg)
 	} else if (!strcmp(uri, "/free-connection")) {
 		/* Frees the request with it. */
 		evhttp_connection_free(evcon);
+	} else if (!strcmp(uri, "/free-request")) {
+		/* Freed instead of answered: the connection lives on until the client goes. */
+		evhttp_request_free(req);
 	} else if (!strcmp(uri, "/free-server")) {
 		evhttp_free(http);
 		http = NULL;
@@ -162,6 +166,14 @@ static void free_own_connection_cb(struct evhttp_request *req, void *arg)
 {
 	client_cb(req, NULL);
 	evhttp_connection_free(arg);
+}
+
+/* Frees the request the library hands it (and would free itself: 2.1 then freed it twice). */
+static void free_request_cb(struct evhttp_request *req, void *arg)
+{
+	client_cb(req, arg);
+	if (req)
+		evhttp_request_free(req);
 }
 
 static void cancel_in_chunk_cb(struct evhttp_request *req, void *arg)
@@ -228,6 +240,11 @@ int main(void)
 	raw_partial_request("GET /ok HTTP/1.1\r\nHost: a\r\nX-Half: ");
 	CHECK(server_calls == 0);
 	CHECK(open_fds() == fds);
+	/* The server's callback frees its request instead of answering: when the client goes, so
+	 * does the connection. */
+	raw_partial_request("GET /free-request HTTP/1.1\r\nHost: a\r\n\r\n");
+	CHECK(server_calls == 1);
+	CHECK(open_fds() == fds);
 
 	/* The server closes in the middle of a chunked reply, and of one with a Content-Length:
 	 * the client's callback gets NULL after its error callback got EOF. */
@@ -258,6 +275,14 @@ int main(void)
 	req->cb_arg = evcon;
 	run_for(300);
 	CHECK(client_done == 1 && client_status == 200);
+
+	/* The client's callback frees its request (not its own to free): freed once. */
+	reset_client();
+	req = evhttp_request_new(free_request_cb, NULL);
+	evcon = get("/ok", req);
+	run_for(300);
+	CHECK(client_done == 1 && client_status == 200);
+	evhttp_connection_free(evcon);
 
 	/* A chunk callback cancels the request: no request callback, no error. */
 	reset_client();

@@ -109,6 +109,18 @@ pub type BevCb = unsafe extern "C" fn(*mut crate::base::EventBase, *mut c_void) 
 /// `evhttp_foreach_bound_socket`'s visitor.
 pub type BoundSocketFn = unsafe extern "C" fn(*mut crate::http::server::BoundSocket, *mut c_void);
 
+/// A header size limit from `evhttp_set_max_headers_size` and its connection twin: negative
+/// means none.
+pub fn headers_limit(max: isize) -> usize {
+    usize::try_from(max).unwrap_or(usize::MAX)
+}
+
+/// A body size limit from `evhttp_set_max_body_size` and its connection twin: negative means
+/// none.
+pub fn body_limit(max: isize) -> u64 {
+    u64::try_from(max).unwrap_or(u64::MAX)
+}
+
 /// Bit of the `chunked:1, userdone:1` bit-field word: a chunked body is being read or written.
 pub const BIT_CHUNKED: u32 = 1 << 0;
 /// The program has finished answering (server side) or the library has not handed the request

@@ -195,10 +195,7 @@ pub unsafe fn connect_failed(c: *mut Connection) {
         let requests = std::mem::take(&mut (*c).requests);
         for req in requests {
             (*req).evcon = ptr::null_mut();
-            if let Some(cb) = (*req).cb {
-                cb(req, (*req).cb_arg);
-            }
-            request::free_auto(req);
+            request::complete(req);
         }
     }
 }

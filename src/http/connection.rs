@@ -311,6 +311,37 @@ pub unsafe fn free_request(c: *mut Connection, req: *mut Request) {
     }
 }
 
+/// The program frees a request that is still on this connection (upstream leaves the connection
+/// pointing at freed memory). A queued one just leaves the queue. The one being worked on: a
+/// client connection disconnects and goes on with the next request; a server connection that
+/// has not been answered closes (nobody will answer), one whose answer is being written closes
+/// once it is out (`server::send_done` finds no request).
+///
+/// # Safety
+/// `c` is live and `req` one of its requests; the caller frees `req` next.
+pub unsafe fn forget_request(c: *mut Connection, req: *mut Request) {
+    // SAFETY: caller's contract.
+    unsafe {
+        let _busy = Busy::new(c);
+        let current = first_request(c) == req;
+        unqueue(c, req);
+        (*req).evcon = ptr::null_mut();
+        if !current || !alive(c) {
+            return;
+        }
+        if (*c).flags & FLAG_INCOMING != 0 {
+            if !(*req).userdone() {
+                free(c);
+            }
+        } else {
+            reset(c);
+            if alive(c) && !(*c).requests.is_empty() {
+                client::connect(c);
+            }
+        }
+    }
+}
+
 /// Frees (unless owned) a request that left its connection's queue.
 ///
 /// # Safety
@@ -1065,11 +1096,10 @@ pub unsafe fn done(c: *mut Connection) {
         } else {
             (*c).state = State::Writing;
         }
-        if let Some(cb) = (*req).cb {
-            cb(req, (*req).cb_arg);
-        }
         if outgoing {
-            request::free_auto(req);
+            request::complete(req);
+        } else if let Some(cb) = (*req).cb {
+            cb(req, (*req).cb_arg);
         }
         if free_after && alive(c) && (*c).requests.is_empty() {
             free(c);
@@ -1261,7 +1291,13 @@ pub unsafe fn fail_with_status(c: *mut Connection, error: RequestError, status: 
         let errsave = mm::errno();
         let req = first_request(c);
         if req.is_null() {
-            warnx!("evhttp_connection_fail_: no request on the connection");
+            // The program freed the request it was answering (or a client connection failed
+            // between requests): nothing to report, only the connection to end.
+            if (*c).flags & FLAG_INCOMING != 0 {
+                free(c);
+            } else {
+                reset(c);
+            }
             return;
         }
         bufferevent_disable((*c).bufev, EV_READ_BIT | EV_WRITE_BIT);

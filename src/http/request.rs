@@ -168,6 +168,28 @@ pub unsafe fn recycle(req: *mut Request) -> bool {
     true
 }
 
+/// Runs a client request's callback with the finished request, then frees it unless the
+/// program owns it. A free by the program inside the callback (2.1 then freed it a second
+/// time) is deferred to the end of the callback and done once.
+///
+/// # Safety
+/// `req` is a live client request on no queue.
+pub unsafe fn complete(req: *mut Request) {
+    // SAFETY: caller's contract; DEFER_FREE keeps req alive through the callback.
+    unsafe {
+        if let Some(cb) = (*req).cb {
+            (*req).flags |= EVHTTP_REQ_DEFER_FREE;
+            cb(req, (*req).cb_arg);
+            (*req).flags &= !EVHTTP_REQ_DEFER_FREE;
+        }
+        if (*req).flags & EVHTTP_REQ_NEEDS_FREE != 0 {
+            free(req);
+        } else {
+            free_auto(req);
+        }
+    }
+}
+
 /// Frees a request the library is done with, unless the program owns it.
 ///
 /// # Safety

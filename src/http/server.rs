@@ -818,7 +818,11 @@ unsafe fn send(req: *mut Request, body: *mut Evbuffer) {
 pub unsafe fn send_done(c: *mut Connection) {
     // SAFETY: caller's contract.
     unsafe {
-        let Some(req) = (*c).requests.pop_front() else { return };
+        // No request: the program freed the one whose answer this was; close.
+        let Some(req) = (*c).requests.pop_front() else {
+            connection::free(c);
+            return;
+        };
         if let Some(done) = (*req).on_complete_cb {
             done(req, (*req).on_complete_cb_arg);
         }

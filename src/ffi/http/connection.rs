@@ -159,15 +159,15 @@ pub unsafe extern "C" fn evhttp_connection_set_flags(c: *mut Connection, flags: 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_connection_set_max_headers_size(c: *mut Connection, max: isize) {
     let c = conn_arg!(c, (), "evhttp_connection_set_max_headers_size");
-    // SAFETY: live connection. Negative: no limit.
-    unsafe { (*c).max_headers_size = usize::try_from(max).unwrap_or(usize::MAX) };
+    // SAFETY: live connection.
+    unsafe { (*c).max_headers_size = headers_limit(max) };
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_connection_set_max_body_size(c: *mut Connection, max: isize) {
     let c = conn_arg!(c, (), "evhttp_connection_set_max_body_size");
-    // SAFETY: live connection. Negative: no limit.
-    unsafe { (*c).max_body_size = u64::try_from(max).unwrap_or(u64::MAX) };
+    // SAFETY: live connection.
+    unsafe { (*c).max_body_size = body_limit(max) };
 }
 
 #[no_mangle]

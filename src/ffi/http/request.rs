@@ -37,11 +37,12 @@ pub extern "C" fn evhttp_request_new(cb: Option<RequestCb>, arg: *mut c_void) ->
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_request_free(req: *mut Request) {
     let r = req_arg!(req, (), "evhttp_request_free");
-    // A request freed while still queued leaves its connection's queue first, so that the
-    // connection never reaches a freed request.
+    // A request freed while still on its connection leaves it first, so that the connection
+    // never reaches a freed request. (During a chunk callback the free is deferred, and the
+    // reader does this itself.)
     if !r.evcon.is_null() && r.flags & EVHTTP_REQ_DEFER_FREE == 0 {
         // SAFETY: evcon is cleared whenever a connection drops a request it does not free.
-        unsafe { connection::unqueue(r.evcon, req) };
+        unsafe { connection::forget_request(r.evcon, req) };
     }
     // SAFETY: a live request.
     unsafe { request::free(req) }

@@ -257,15 +257,15 @@ pub unsafe extern "C" fn evhttp_set_allowed_methods(http: *mut Evhttp, methods: 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_set_max_headers_size(http: *mut Evhttp, max: isize) {
     let http = http_arg!(http, (), "evhttp_set_max_headers_size");
-    // SAFETY: live server. Negative: no limit.
-    unsafe { (*http).default_max_headers_size = usize::try_from(max).unwrap_or(usize::MAX) };
+    // SAFETY: live server.
+    unsafe { (*http).default_max_headers_size = headers_limit(max) };
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn evhttp_set_max_body_size(http: *mut Evhttp, max: isize) {
     let http = http_arg!(http, (), "evhttp_set_max_body_size");
-    // SAFETY: live server. Negative: no limit.
-    unsafe { (*http).default_max_body_size = u64::try_from(max).unwrap_or(u64::MAX) };
+    // SAFETY: live server.
+    unsafe { (*http).default_max_body_size = body_limit(max) };
 }
 
 /// The program's string is kept, not copied (NULL: no default Content-Type).
