@@ -37,8 +37,19 @@ failures=()
 for src in "$CTESTS"/unit/*.c; do
   [ -e "$src" ] || continue
   name=$(basename "$src" .c)
+  # unit/<name>.gen.sh, when there is one, generates code the test is built with (into the
+  # folder it is given) and prints the compiler arguments that add it.
+  extra=()
+  if [ -x "$CTESTS/unit/$name.gen.sh" ]; then
+    if ! gen=$("$CTESTS/unit/$name.gen.sh" "$out/$name.gen" 2> "$out/$name.gen.log"); then
+      echo "  FAIL  $name (generating its code failed)"
+      awk 'NR <= 20 {print "        " $0}' "$out/$name.gen.log"
+      failed=$((failed + 1)); failures+=("$name"); continue
+    fi
+    read -ra extra <<<"$gen"
+  fi
   # -Werror: a warning against our headers usually means a prototype differs from upstream's.
-  if ! gcc -O1 -g -Wall -Werror "${INCLUDES[@]}" -I"$CTESTS/unit" "$src" -o "$out/$name" "${LIBS[@]}" \
+  if ! gcc -O1 -g -Wall -Werror "${INCLUDES[@]}" -I"$CTESTS/unit" "$src" "${extra[@]}" -o "$out/$name" "${LIBS[@]}" \
       > "$out/$name.build.log" 2>&1; then
     echo "  FAIL  $name (does not compile or link)"
     # awk reads to the end: "| head" would kill the writer with SIGPIPE, which pipefail and -e

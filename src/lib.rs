@@ -22,6 +22,7 @@ pub mod list;
 pub mod listener;
 pub mod minheap;
 pub mod mm;
+pub mod rpc;
 pub mod signal;
 pub mod tag;
 pub mod thread;

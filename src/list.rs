@@ -22,7 +22,10 @@ impl<T> Clone for Link<T> {
 
 impl<T> Copy for Link<T> {}
 
-/// A list head: first and last element.
+/// A list head: first and last element. `repr(C)` so that a head embedded in a C-visible
+/// struct has its first pointer first, where C's `TAILQ_FIRST` reads it (evhttp's
+/// `connections`).
+#[repr(C)]
 pub struct List<T> {
     first: *mut T,
     last: *mut T,

@@ -135,6 +135,19 @@ pub fn strdup_bytes(bytes: &[u8]) -> *mut c_char {
     p.cast()
 }
 
+/// Gives the memory the C library's allocator holds free back to the system (glibc's
+/// malloc_trim, which also returns free pages inside the heap), after this thread's cached
+/// buffer chains: for a server whose burst of connections is over, whose memory would otherwise
+/// stay resident. Nothing when the program replaced the allocator (its memory is its own).
+pub fn trim() {
+    if replaced() {
+        return;
+    }
+    crate::buffer::release_cached_chains();
+    // SAFETY: malloc_trim takes no pointer; it only releases memory no one holds.
+    unsafe { libc::malloc_trim(0) };
+}
+
 pub fn set_errno(e: i32) {
     // SAFETY: __errno_location returns this thread's errno slot.
     unsafe { *libc::__errno_location() = e };

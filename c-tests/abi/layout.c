@@ -1,8 +1,8 @@
 /* libevent-rs ABI check: prints the layout of every struct and the value of every constant
  * that the public headers event.h, event_struct.h, event_compat.h, util.h, thread.h,
  * keyvalq_struct.h, bufferevent.h, bufferevent_struct.h, bufferevent_compat.h, listener.h,
- * buffer.h, buffer_compat.h, dns.h, dns_compat.h, dns_struct.h, http.h, http_struct.h and
- * http_compat.h define. run.sh builds it once against upstream's installed
+ * buffer.h, buffer_compat.h, dns.h, dns_compat.h, dns_struct.h, http.h, http_struct.h,
+ * http_compat.h, rpc.h, rpc_struct.h and rpc_compat.h define. run.sh builds it once against upstream's installed
  * headers and once against include/, and compares the two outputs line by line.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <event2/event.h>
@@ -25,6 +25,9 @@
 #include <event2/http.h>
 #include <event2/http_struct.h>
 #include <event2/http_compat.h>
+#include <event2/rpc.h>
+#include <event2/rpc_struct.h>
+#include <event2/rpc_compat.h>
 
 #include <stdalign.h>
 #include <stddef.h>
@@ -101,6 +104,18 @@
 		"void (*)(enum evhttp_request_error, void *)",			\
 	void (*)(struct evhttp_bound_socket *, void *):				\
 		"void (*)(struct evhttp_bound_socket *, void *)",		\
+	struct evbuffer **: "struct evbuffer **",					\
+	struct evrpc *: "struct evrpc *", struct evrpc **: "struct evrpc **",	\
+	struct evrpc_base *: "struct evrpc_base *",				\
+	struct evrpc_hook_meta *: "struct evrpc_hook_meta *",			\
+	struct rpc_probe_req *: "struct rpc_probe_req *",			\
+	struct rpc_probe_rpl *: "struct rpc_probe_rpl *",			\
+	void *(*)(void *): "void *(*)(void *)",					\
+	int (*)(void *): "int (*)(void *)",					\
+	int (*)(void *, struct evbuffer *): "int (*)(void *, struct evbuffer *)", \
+	void (*)(struct evbuffer *, void *): "void (*)(struct evbuffer *, void *)", \
+	void (*)(struct evrpc_req_generic *, void *):				\
+		"void (*)(struct evrpc_req_generic *, void *)",			\
 	default: "(aggregate)")
 
 /* The bytes of a struct evhttp_request from its output_buffer field back to the end of
@@ -141,6 +156,9 @@ static void type_size(const char *name, size_t size, size_t align)
 #define CONST(c) printf("const %s = %lld / %llu (%s)\n", #c, (long long)(c),	\
 	(unsigned long long)(c), TYPE_NAME(c))
 #define STRING(c) printf("string %s = \"%s\"\n", #c, c)
+/* What a macro expands to, as a string. */
+#define SHOW_(x) #x
+#define SHOW(x) SHOW_(x)
 
 static void struct_event_callback(void)
 {
@@ -315,6 +333,65 @@ static void struct_evdns_server(void)
 	FIELD(struct evdns_server_question, type);
 	FIELD(struct evdns_server_question, dns_question_class);
 	FIELD(struct evdns_server_question, name);
+}
+
+/* rpc_struct.h, and the handler struct EVRPC_HEADER declares (for two stand-in message
+ * types): its fields must line up with struct evrpc_req_generic's. */
+struct rpc_probe_req;
+struct rpc_probe_rpl;
+EVRPC_HEADER(Probe, rpc_probe_req, rpc_probe_rpl)
+
+static void struct_evrpc(void)
+{
+	TYPE(struct evrpc_status);
+	FIELD(struct evrpc_status, error);
+	FIELD(struct evrpc_status, http_req);
+
+	TYPE(struct evrpc);
+	FIELD(struct evrpc, next);
+	FIELD(struct evrpc, next.tqe_next);
+	FIELD(struct evrpc, next.tqe_prev);
+	FIELD(struct evrpc, uri);
+	FIELD(struct evrpc, request_new);
+	FIELD(struct evrpc, request_new_arg);
+	FIELD(struct evrpc, request_free);
+	FIELD(struct evrpc, request_unmarshal);
+	FIELD(struct evrpc, reply_new);
+	FIELD(struct evrpc, reply_new_arg);
+	FIELD(struct evrpc, reply_free);
+	FIELD(struct evrpc, reply_complete);
+	FIELD(struct evrpc, reply_marshal);
+	FIELD(struct evrpc, cb);
+	FIELD(struct evrpc, cb_arg);
+	FIELD(struct evrpc, base);
+
+	TYPE(EVRPC_STRUCT(Probe));
+	FIELD(EVRPC_STRUCT(Probe), hook_meta);
+	FIELD(EVRPC_STRUCT(Probe), request);
+	FIELD(EVRPC_STRUCT(Probe), reply);
+	FIELD(EVRPC_STRUCT(Probe), rpc);
+	FIELD(EVRPC_STRUCT(Probe), http_req);
+	FIELD(EVRPC_STRUCT(Probe), rpc_data);
+
+	CONST(EVRPC_STATUS_ERR_NONE);
+	CONST(EVRPC_STATUS_ERR_TIMEOUT);
+	CONST(EVRPC_STATUS_ERR_BADPAYLOAD);
+	CONST(EVRPC_STATUS_ERR_UNSTARTED);
+	CONST(EVRPC_STATUS_ERR_HOOKABORTED);
+	CONST(EVRPC_INPUT);
+	CONST(EVRPC_OUTPUT);
+	CONST(INPUT);
+	CONST(OUTPUT);
+	CONST(EVRPC_TERMINATE);
+	CONST(EVRPC_CONTINUE);
+	CONST(EVRPC_PAUSE);
+	STRING(SHOW(EVRPC_STRUCT(Name)));
+	STRING(SHOW(EVRPC_REQUEST_HTTP(r)));
+	STRING(SHOW(EVTAG_HAS(m, f)));
+	STRING(SHOW(EVTAG_ARRAY_LEN(m, f)));
+	STRING(SHOW(EVTAG_LEN(m, f)));
+	STRING(SHOW(EVTAG_ASSIGN(m, f, v)));
+	STRING(SHOW(EVTAG_GET(m, f, v)));
 }
 
 /* http_struct.h's request; the bit-fields chunked and userdone have no offset to print, the
@@ -696,8 +773,6 @@ static void macro_results(void)
 	EVUTIL_SET_SOCKET_ERROR(42);
 	printf("macro EVUTIL_SOCKET_ERROR: %d\n", EVUTIL_SOCKET_ERROR());
 	/* buffer_compat.h: what the 1.x macros expand to, as a string. */
-#define SHOW_(x) #x
-#define SHOW(x) SHOW_(x)
 	printf("macro EVBUFFER_LENGTH: %s\n", SHOW(EVBUFFER_LENGTH(b)));
 	printf("macro EVBUFFER_DATA: %s\n", SHOW(EVBUFFER_DATA(b)));
 }
@@ -713,6 +788,7 @@ int main(void)
 	struct_evbuffer();
 	struct_evdns_server();
 	struct_evhttp_request();
+	struct_evrpc();
 	types();
 	constants();
 	macro_results();

@@ -30,7 +30,8 @@ TYPE_MACROS="ev_uint64_t ev_int64_t ev_uint32_t ev_int32_t ev_uint16_t ev_int16_
 	ev_uintptr_t ev_intptr_t ev_ssize_t ev_off_t ev_socklen_t evutil_socket_t"
 OUR_HEADERS="event.h event_struct.h event_compat.h util.h thread.h visibility.h event-config.h keyvalq_struct.h
 	bufferevent.h bufferevent_struct.h bufferevent_compat.h listener.h buffer.h buffer_compat.h
-	dns.h dns_compat.h dns_struct.h http.h http_struct.h http_compat.h tag.h tag_compat.h"
+	dns.h dns_compat.h dns_struct.h http.h http_struct.h http_compat.h rpc.h rpc_struct.h rpc_compat.h
+	tag.h tag_compat.h"
 mkdir -p "$BUILD"
 
 passed=0

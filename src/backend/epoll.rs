@@ -21,6 +21,11 @@ struct Change {
     fd: c_int,
     registered: c_short,
     wanted: c_short,
+    /// Every event of the fd was deleted at some point since the last flush. The program may
+    /// have closed the fd then and opened another with the same number, whose registration the
+    /// kernel dropped with the old file: wanting the same events again must still reach the
+    /// kernel (as upstream's changelist turns a delete and an add into an add).
+    emptied: bool,
 }
 
 pub struct Epoll {
@@ -90,11 +95,12 @@ fn epoll_mask(events: c_short) -> u32 {
 const IO_BITS: c_short = EV_READ | EV_WRITE | EV_CLOSED;
 
 impl Epoll {
-    /// Brings the kernel's registration for `fd` from `registered` to `wanted`.
-    fn apply(&self, fd: c_int, registered: c_short, wanted: c_short) -> c_int {
+    /// Brings the kernel's registration for `fd` from `registered` to `wanted`; with
+    /// `reassert`, even when they are the same (see `Change::emptied`).
+    fn apply(&self, fd: c_int, registered: c_short, wanted: c_short, reassert: bool) -> c_int {
         let had = registered & IO_BITS != 0;
         let wants = wanted & IO_BITS != 0;
-        if registered == wanted || (!had && !wants) {
+        if (registered == wanted && !(reassert && wants)) || (!had && !wants) {
             return 0;
         }
         let (op, mask) = match (had, wants) {
@@ -147,12 +153,17 @@ impl Epoll {
         if index.len() <= slot {
             index.resize(slot + 1, -1);
         }
+        let emptied = wanted & IO_BITS == 0;
         match index[slot] {
             -1 => {
                 index[slot] = changes.len() as i32;
-                changes.push(Change { fd, registered: old, wanted });
+                changes.push(Change { fd, registered: old, wanted, emptied });
             }
-            i => changes[i as usize].wanted = wanted,
+            i => {
+                let c = &mut changes[i as usize];
+                c.wanted = wanted;
+                c.emptied |= emptied;
+            }
         }
         true
     }
@@ -166,7 +177,7 @@ impl Epoll {
         let mut result = 0;
         for c in changes.drain(..) {
             self.change_index[c.fd as usize] = -1;
-            if self.apply(c.fd, c.registered, c.wanted) < 0 {
+            if self.apply(c.fd, c.registered, c.wanted, c.emptied) < 0 {
                 result = -1;
             }
         }
@@ -258,7 +269,7 @@ impl Backend for Epoll {
         if self.record(fd, old, wanted) {
             return 0;
         }
-        self.apply(fd, old, wanted)
+        self.apply(fd, old, wanted, false)
     }
 
     fn del(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int {
@@ -270,7 +281,7 @@ impl Backend for Epoll {
         if self.record(fd, old, wanted) {
             return 0;
         }
-        self.apply(fd, old, wanted)
+        self.apply(fd, old, wanted, false)
     }
 
     // Inlined into the loop (backend::dispatch): no call at all on every loop iteration.

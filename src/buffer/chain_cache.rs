@@ -43,8 +43,9 @@ struct ChainCache {
     bytes: Cell<usize>,
 }
 
-impl Drop for ChainCache {
-    fn drop(&mut self) {
+impl ChainCache {
+    /// Frees every cached block.
+    fn release(&self) {
         for class in &self.classes {
             let mut p = class.head.replace(std::ptr::null_mut());
             while !p.is_null() {
@@ -62,6 +63,12 @@ impl Drop for ChainCache {
     }
 }
 
+impl Drop for ChainCache {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
 thread_local! {
     static CACHE: ChainCache = const {
         ChainCache {
@@ -69,6 +76,12 @@ thread_local! {
             bytes: Cell::new(0),
         }
     };
+}
+
+/// Frees every block this thread's cache holds: for a server whose burst of connections is
+/// over, so that their buffers' memory can go back to the system (see `mm::trim`).
+pub fn release_all() {
+    let _ = CACHE.try_with(ChainCache::release);
 }
 
 /// The class of an allocation size, when such blocks are cached.

@@ -56,6 +56,7 @@ use crate::event::EventCallback;
 use crate::{mm, thread};
 pub use callbacks::CbEntry;
 pub use chain::Chain;
+pub use chain_cache::release_all as release_cached_chains;
 
 /// `EVBUFFER_FLAG_DRAINS_TO_FD`: data leave this buffer only to a file descriptor, so file
 /// segments may stay in the file (sendfile).
@@ -158,6 +159,13 @@ impl Evbuffer {
     #[inline]
     pub fn is_frozen(&self, at_front: bool) -> bool {
         self.bit(if at_front { FREEZE_START } else { FREEZE_END })
+    }
+
+    /// Whether the program added change callbacks (`evbuffer_add_cb`, `evbuffer_setcb`), or
+    /// changed its flags or freezing: evhttp reuses a request's buffers for the next request
+    /// on its connection only when nothing of the kind is attached to them.
+    pub fn is_plain(&self) -> bool {
+        self.callbacks.is_null() && self.flags == 0 && self.bits & (FREEZE_START | FREEZE_END) == 0
     }
 
     /// `evbuffer_freeze` / `evbuffer_unfreeze`.

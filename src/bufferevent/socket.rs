@@ -420,6 +420,27 @@ pub unsafe fn setfd(bev: *mut Bufferevent, fd: c_int) {
     }
 }
 
+/// Enables writing on `bev` without watching the socket while the output is empty: for evhttp,
+/// which keeps writing on between messages. Unlike `bufferevent_enable(EV_WRITE)`, an empty
+/// output costs no wake-up and no write callback; data added later are written from the loop
+/// at once (outbuf_cb), as after any write that emptied the output. Other kinds of
+/// bufferevent, and a socket one with data waiting, are enabled the ordinary way.
+///
+/// # Safety
+/// `bev` must be a live bufferevent.
+pub unsafe fn enable_write_idle(bev: *mut Bufferevent) -> c_int {
+    // SAFETY: live (contract).
+    unsafe {
+        if !is_socket(bev) || evb::evbuffer_get_length((*bev).output) != 0 {
+            return core::enable(bev, EV_WRITE);
+        }
+        core::lock(bev);
+        (*bev).enabled |= EV_WRITE;
+        core::unlock(bev);
+    }
+    0
+}
+
 /// `bufferevent_socket_set_conn_address_`: keeps at most CONN_ADDRESS_LEN bytes (an AF_UNIX
 /// peer is longer: upstream copied all of it, CVE-2026-63388).
 ///

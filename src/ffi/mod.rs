@@ -28,6 +28,7 @@ pub mod event;
 pub mod http;
 pub mod internal;
 pub mod listener;
+pub mod rpc;
 pub mod tag;
 pub mod thread;
 pub mod util;

@@ -44,13 +44,26 @@ pub fn method_name(kind: u32) -> Option<&'static str> {
 pub const EVHTTP_REQUEST: c_int = 0;
 pub const EVHTTP_RESPONSE: c_int = 1;
 
-// `enum evhttp_request_error`, given to `evhttp_request_set_error_cb` callbacks.
-pub const EVREQ_HTTP_TIMEOUT: c_int = 0;
-pub const EVREQ_HTTP_EOF: c_int = 1;
-pub const EVREQ_HTTP_INVALID_HEADER: c_int = 2;
-pub const EVREQ_HTTP_BUFFER_ERROR: c_int = 3;
-pub const EVREQ_HTTP_REQUEST_CANCEL: c_int = 4;
-pub const EVREQ_HTTP_DATA_TOO_LONG: c_int = 5;
+/// `enum evhttp_request_error` (EVREQ_HTTP_*), given to `evhttp_request_set_error_cb`
+/// callbacks: an unsigned int in C, as gcc makes enums without negative values.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestError {
+    Timeout = 0,
+    Eof = 1,
+    InvalidHeader = 2,
+    BufferError = 3,
+    RequestCancel = 4,
+    DataTooLong = 5,
+}
+
+impl RequestError {
+    /// The error of a C `enum evhttp_request_error` value, None outside the enum.
+    pub fn from_c(value: c_int) -> Option<RequestError> {
+        use RequestError::*;
+        [Timeout, Eof, InvalidHeader, BufferError, RequestCancel, DataTooLong].get(usize::try_from(value).ok()?).copied()
+    }
+}
 
 // Status codes the library itself answers with (`HTTP_*` of http.h).
 pub const HTTP_OK: c_int = 200;
@@ -87,14 +100,26 @@ pub const EVHTTP_REQ_NEEDS_FREE: c_int = 0x0010;
 pub type RequestCb = unsafe extern "C" fn(*mut Request, *mut c_void);
 /// `header_cb`: a negative result closes the connection.
 pub type HeaderCb = unsafe extern "C" fn(*mut Request, *mut c_void) -> c_int;
-/// `error_cb`: the `EVREQ_HTTP_*` error and the request's `cb_arg`.
-pub type ErrorCb = unsafe extern "C" fn(c_int, *mut c_void);
+/// `error_cb`: the error and the request's `cb_arg`.
+pub type ErrorCb = unsafe extern "C" fn(RequestError, *mut c_void);
 /// Connection callbacks: `evhttp_connection_set_closecb` and `send_reply_chunk_with_cb`.
 pub type ConnectionCb = unsafe extern "C" fn(*mut crate::http::connection::Connection, *mut c_void);
 /// `evhttp_set_bevcb`: makes the bufferevent of each accepted connection.
 pub type BevCb = unsafe extern "C" fn(*mut crate::base::EventBase, *mut c_void) -> *mut crate::bufferevent::layout::Bufferevent;
 /// `evhttp_foreach_bound_socket`'s visitor.
 pub type BoundSocketFn = unsafe extern "C" fn(*mut crate::http::server::BoundSocket, *mut c_void);
+
+/// A header size limit from `evhttp_set_max_headers_size` and its connection twin: negative
+/// means none.
+pub fn headers_limit(max: isize) -> usize {
+    usize::try_from(max).unwrap_or(usize::MAX)
+}
+
+/// A body size limit from `evhttp_set_max_body_size` and its connection twin: negative means
+/// none.
+pub fn body_limit(max: isize) -> u64 {
+    u64::try_from(max).unwrap_or(u64::MAX)
+}
 
 /// Bit of the `chunked:1, userdone:1` bit-field word: a chunked body is being read or written.
 pub const BIT_CHUNKED: u32 = 1 << 0;

@@ -259,6 +259,15 @@ pub unsafe fn is_empty(q: *const KeyValQ) -> bool {
     unsafe { (*q).first.is_null() }
 }
 
+/// The name of the last entry, if any.
+///
+/// # Safety
+/// `q` is a live, consistent list; the result lives until that entry is removed.
+pub unsafe fn last_name<'a>(q: *const KeyValQ) -> Option<&'a [u8]> {
+    // SAFETY: consistent list: `last` points at the last entry's `next`, its first field.
+    unsafe { (!(*q).first.is_null()).then(|| bytes((*(*q).last.cast::<KeyVal>()).key)) }
+}
+
 /// Appends an obs-fold continuation to the last entry's value, joined by one space (upstream's
 /// folding of multi-line headers). Err when the list is empty or memory runs out.
 ///

@@ -5,8 +5,9 @@
 //! - `api`: the C vocabulary (constants, callback types, `struct evhttp_request`'s layout);
 //! - `headers`: `struct evkeyvalq`, the header lists C walks;
 //! - `uri`, `encode`: URIs, percent-encoding and query strings;
-//! - `parse`: the wire grammar as pure functions over bytes (request and status lines, header
-//!   lines, chunk sizes, body framing with the request-smuggling rules, head writers);
+//! - `parse`: the wire grammar of HTTP/1.0 and 1.1 messages (request and status lines, header
+//!   fields, body framing, chunked coding, trailers) as plain functions over byte slices, and
+//!   the writers of heads and chunk headers. No I/O; every smuggling rule lives there;
 //! - `request`: the request object's life and accessors;
 //! - `connection`: one state machine on a bufferevent for both directions (read a head, read a
 //!   body by its framing, write a head and body, keep-alive);
@@ -16,8 +17,11 @@
 //! The entry points are in `src/ffi/http/`.
 
 pub mod api;
+pub mod client;
+pub mod connection;
 pub mod encode;
 pub mod headers;
-pub mod uri;
-pub mod connection;
+pub mod parse;
+pub mod request;
 pub mod server;
+pub mod uri;

@@ -7,12 +7,15 @@
 //! - `string`: ASCII character classes, case-insensitive comparison, trimming, strlcpy
 //! - `rand`: the kernel-backed secure generator and the weak seeded generator
 //! - `file`: close-on-exec open, whole-file reads, set-id-safe getenv
+//! - `fuzz` (tests only): the mutation loop and generator of the parsers' fuzz tests
 //! - `time`: millisecond conversion, sleeping, RFC 1123 dates (the monotonic clock itself is
 //!   `crate::time::MonotonicTimer`)
 
 pub mod addr;
 pub mod addrinfo;
 pub mod file;
+#[cfg(test)]
+pub mod fuzz;
 pub mod rand;
 pub mod socket;
 pub mod string;

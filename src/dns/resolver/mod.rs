@@ -271,7 +271,8 @@ impl Base {
         let (requests, servers) = {
             let mut st = b.lock();
             let st = &mut *st;
-            let servers = nameserver::take_all(b, st, false);
+            nameserver::forget_probes(st);
+            let servers = nameserver::take_all(b, st);
             st.shutting_down = true;
             let mut reqs = st.waiting.drain();
             reqs.extend(st.inflight.drain().map(|(_, r)| r));
@@ -362,7 +363,7 @@ impl Base {
         let servers = {
             let mut st = self.lock();
             let st = &mut *st;
-            let servers = nameserver::take_all(self, st, true);
+            let servers = nameserver::take_all(self, st);
             let mut moved: Vec<*mut Request> = st.inflight.drain().map(|(_, r)| r).collect();
             // Oldest first keeps their relative order at the front of the queue.
             // SAFETY: requests in the table are live.

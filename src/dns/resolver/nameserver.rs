@@ -435,19 +435,26 @@ fn flush_outboxes(base: &Base, st: &mut State) {
     }
 }
 
+/// Forgets every server's probe without finishing it, for evdns_base_free: the probes stay in
+/// the request tables and are freed there with the other requests, at once. Finishing them
+/// (take_all) would leave their release to a deferred callback of an event loop that may never
+/// run again (the program frees its event base next): a leak of each probe in flight.
+pub(super) fn forget_probes(st: &mut State) {
+    for ns in st.servers.iter_mut() {
+        ns.probe = std::ptr::null_mut();
+    }
+}
+
 /// Takes every server out of the base, with the lock held: callbacks of theirs that are
-/// waiting for the lock will see them removed. With `finish_probes`, their probes are finished
-/// silently (freed from the loop); without, they stay in the in-flight table for
-/// evdns_base_free, which frees everything there at once: the loop may never run again, so a
-/// probe left to a deferred callback would leak.
+/// waiting for the lock will see them removed. Their probes are finished silently.
 // Boxed: the loop holds pointers to each server's events, which must not move.
 #[allow(clippy::vec_box)]
-pub(super) fn take_all(base: &Base, st: &mut State, finish_probes: bool) -> Vec<Box<Nameserver>> {
+pub(super) fn take_all(base: &Base, st: &mut State) -> Vec<Box<Nameserver>> {
     for i in 0..st.servers.len() {
         st.servers[i].removed = true;
         let probe = std::mem::replace(&mut st.servers[i].probe, std::ptr::null_mut());
         // SAFETY: a server's probe is a live request until it finishes, which clears this.
-        if finish_probes && !probe.is_null() && unsafe { !(*probe).finished } {
+        if !probe.is_null() && unsafe { !(*probe).finished } {
             // SAFETY: as above.
             unsafe { request::finish(base, st, probe, crate::dns::api::DNS_ERR_CANCEL, 0, super::Answer::None) };
         }

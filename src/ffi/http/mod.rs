@@ -3,3 +3,7 @@
 
 pub mod headers;
 pub mod uri;
+pub mod connection;
+pub mod internal;
+pub mod request;
+pub mod server;
