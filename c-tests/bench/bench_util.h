@@ -85,21 +85,28 @@ static inline long bench_raise_fd_limit_to(long want)
 	return bench_raise_fd_limit();
 }
 
-/* The peak resident set size so far (VmHWM), in KiB. */
-static inline long bench_peak_rss_kib(void)
+/* A "<field>: <n> kB" line of /proc/self/status (VmRSS, VmHWM ...), in KiB. */
+static inline long bench_status_kib(const char *field)
 {
-	char line[256];
+	char line[256], format[64];
 	long kib = -1;
 	FILE *status = fopen("/proc/self/status", "r");
 	if (!status)
 		bench_fail("/proc/self/status");
+	snprintf(format, sizeof(format), "%s: %%ld kB", field);
 	while (fgets(line, sizeof(line), status))
-		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+		if (sscanf(line, format, &kib) == 1)
 			break;
 	fclose(status);
 	if (kib < 0)
-		bench_fail("no VmHWM in /proc/self/status");
+		bench_fail("a field missing in /proc/self/status");
 	return kib;
+}
+
+/* The peak resident set size so far (VmHWM), in KiB. */
+static inline long bench_peak_rss_kib(void)
+{
+	return bench_status_kib("VmHWM");
 }
 
 /* Deterministic pseudo-random numbers (xorshift64), the same sequence for both libraries. */

@@ -20,6 +20,7 @@ for one core. Before wrk runs, the body is fetched once and compared byte for by
 a wrong body, any non-2xx response or any socket error fails (exit status 1): the figures count
 only correct answers. The library the program mapped is reported as "LIBRARY path=..." on
 stderr for the runner's check (read from /proc/<pid>/maps)."""
+import http.client
 import os
 import re
 import socket
@@ -83,26 +84,17 @@ def report_library(pid):
 
 def fetch_once(port, path, length, close):
     """The body, fetched with the headers wrk sends, must be the content byte for byte."""
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n" + ("Connection: close\r\n" if close else "") + "\r\n"
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(request.encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise Failed(f"GET {path}: the connection closed before the response's head")
-            data += chunk
-        head, _, rest = data.partition(b"\r\n\r\n")
-        declared = re.search(rb"\r\ncontent-length: *(\d+)", head, re.I)
-        if not head.startswith(b"HTTP/1.1 200 ") or not declared or int(declared.group(1)) != length:
-            raise Failed(f"GET {path}: {head[:300]!r}")
-        while len(rest) < length:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
-    if rest != body(length):
-        raise Failed(f"GET {path}: {len(rest)} bytes of body, not the {length} bytes of content")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Connection": "close"} if close else {})
+        response = conn.getresponse()
+        data = response.read()
+    finally:
+        conn.close()
+    if response.status != 200 or response.getheader("Content-Length") != str(length):
+        raise Failed(f"GET {path}: {response.status} {response.reason}, {response.getheaders()}")
+    if data != body(length):
+        raise Failed(f"GET {path}: {len(data)} bytes of body, not the {length} bytes of content")
 
 
 def seconds_of(text):

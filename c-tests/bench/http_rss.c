@@ -37,22 +37,6 @@ static long n_requests, n_held, n_closed;
 static long rss_before, rss_peak, rss_after;
 static char body[BODY_LEN];
 
-static long rss_kib(void)
-{
-	char line[256];
-	long kib = -1;
-	FILE *status = fopen("/proc/self/status", "r");
-	if (!status)
-		bench_fail("/proc/self/status");
-	while (fgets(line, sizeof(line), status))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(status);
-	if (kib < 0)
-		bench_fail("no VmRSS in /proc/self/status");
-	return kib;
-}
-
 /* ---------------------------------------------------------------- the clients (child process) */
 
 static const char request[] =
@@ -124,7 +108,7 @@ static void clients(const struct sockaddr_in *addr, long n)
 static void on_idle(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd; (void)what; (void)arg;
-	rss_after = rss_kib();
+	rss_after = bench_status_kib("VmRSS");
 	rss_peak = bench_peak_rss_kib();
 	event_base_loopexit(base, NULL);
 }
@@ -195,7 +179,7 @@ int main(int argc, char **argv)
 	evhttp_set_gencb(http, on_request, NULL);
 	/* Let the loop run once, so that what it allocates for itself is in the baseline. */
 	event_base_loop(base, EVLOOP_NONBLOCK);
-	rss_before = rss_kib();
+	rss_before = bench_status_kib("VmRSS");
 
 	child = fork();
 	if (child < 0)

@@ -497,7 +497,7 @@ def http_workloads(quick):
     rss.companions = [http("server RSS, peak of the burst (VmHWM)", burst, "KiB", "lower",
                            result_name="http_rss_peak", led=True),
                       http("server RSS after the burst", burst, "KiB", "lower", result_name="http_rss_after", led=True),
-                      http("server RSS after / before the burst", burst, "x", "lower",
+                      http("server RSS after the burst, over before", burst, "x before", "lower",
                            result_name="http_rss_after_ratio", led=True)]
     todo.append(rss)
     return todo
@@ -617,12 +617,16 @@ def pair_costs(w):
     return pairs if w.better == "lower" else [1 / p for p in pairs]
 
 
+# Units of memory figures: exact, and "more/less memory" rather than "slower/faster".
+MEMORY_UNITS = ("KiB", "x before")
+
+
 def verdict(w, cost):
     if cost is None:
         if w.error:
             return "FAILED: " + w.error
         return "not run on ours: " + SKIPPED_SHORT if w.skip_ours else "-"
-    memory = w.unit == "KiB"
+    memory = w.unit in MEMORY_UNITS
     # Memory is exact; times on a shared machine drift by a few percent between runs of the
     # whole report, and single pairs swing by tens of percent. A time difference counts only
     # above 5% and when at least four pairs in five agree on its direction.
@@ -638,12 +642,13 @@ def verdict(w, cost):
     return f"{cost:.2f}x " + ("more memory" if memory else "slower")
 
 
-def results_table(all_workloads, bare_label="bare epoll", ours_over_bare=False):
-    """bare_label: the heading of the floor's column (None: no floor columns); ours_over_bare:
-    also the column ours/floor (medians), how close ours comes to no library at all."""
-    extra = " ours/floor |" if ours_over_bare else ""
+def results_table(all_workloads, bare_label="bare epoll", ours_over_bare=False, bare_short="bare"):
+    """bare_label: the heading of the floor's column (None: no floor columns), bare_short its
+    name in the ratio columns; ours_over_bare: also the column ours/<floor> (medians), how close
+    ours comes to no library at all."""
+    extra = f" ours/{bare_short} |" if ours_over_bare else ""
     lines = ["| workload | unit | upstream median (min–max) | ours median (min–max) | ours/upstream "
-             "| ours is |" + (f" {bare_label} | bare/upstream |{extra}" if bare_label else ""),
+             "| ours is |" + (f" {bare_label} | {bare_short}/upstream |{extra}" if bare_label else ""),
              "|---|---|---|---|---|---|" + ("---|---|" + "---|" * ours_over_bare if bare_label else "")]
     for w in all_workloads:
         up, ours, ratio, cost = summary(w)
@@ -742,21 +747,29 @@ def draw_chart(all_workloads, path_png):
     names = [name for name, _ in rows][::-1]
     costs = [cost for _, cost in rows][::-1]
     colours = ["#2a9d4b" if c < 1 else "#d0453a" for c in costs]
-    ax.barh(range(len(rows)), [c - 1 for c in costs], left=1, color=colours, height=0.6)
+    # Ratios beyond 10x either way are drawn to the edge (their labels keep the true value), so
+    # that one extreme row does not squash every other bar into the middle.
+    reach = min(max(max(costs), 1 / min(costs), 1.25) * 1.1, 11)
+    drawn = [min(max(c, 1.02 / reach), reach / 1.02) for c in costs]
+    ax.barh(range(len(rows)), [c - 1 for c in drawn], left=1, color=colours, height=0.6)
     ax.axvline(1.0, color="black", linewidth=1)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(names, fontsize=8)
     ax.set_xscale("log")
-    reach = max(max(costs), 1 / min(costs), 1.25) * 1.1
     ax.set_xlim(1 / reach, reach)
-    ticks = [t for t in (0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4) if 1 / reach <= t <= reach]
+    candidates = (0.1, 0.25, 0.5, 1, 2, 4, 10) if reach > 4.5 else \
+        (0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4)
+    ticks = [t for t in candidates if 1 / reach <= t <= reach]
     ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
     ax.xaxis.set_major_formatter(matplotlib.ticker.FixedFormatter([f"{t:g}" for t in ticks]))
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xlabel("cost ratio ours / upstream (time or memory per unit of work; < 1: ours is better)")
     ax.set_title("libevent_rs against upstream libevent 2.1.12 (median of per-pair ratios)")
-    for i, c in enumerate(costs):
-        ax.text(c, i, f" {c:.2f} ", va="center", ha="left" if c >= 1 else "right", fontsize=7)
+    for i, (c, at) in enumerate(zip(costs, drawn)):
+        outward = "left" if c >= 1 else "right"
+        clipped = at != c  # label inside the bar, at the edge: outside there is no room
+        ax.text(at, i, f" {c:.2f} ", va="center", fontsize=7,
+                ha={"left": "right", "right": "left"}[outward] if clipped else outward)
     ax.grid(axis="x", which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path_png, dpi=110)
@@ -944,16 +957,17 @@ def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart, s
 
 ### bench_http under wrk: requests per second
 
-{results_table([w for w in wrk_rows if w.unit == "requests/s"], bare_label="floor (http_floor.c)", ours_over_bare=True)}
+{results_table([w for w in wrk_rows if w.unit == "requests/s"], bare_label="floor (http_floor.c)", ours_over_bare=True, bare_short="floor")}
 
 ### bench_http under wrk: p99 latency
 
-{results_table([w for w in wrk_rows if w.unit == "ms"], bare_label="floor (http_floor.c)", ours_over_bare=True)}
+{results_table([w for w in wrk_rows if w.unit == "ms"], bare_label="floor (http_floor.c)", ours_over_bare=True, bare_short="floor")}
 
 ### Client, bulk transfer, memory
 
 {results_table([w for w in http if w not in wrk_rows], bare_label=None)}
-{"" if chosen & {"core", "buffers", "dns"} else chr(10) + chart_line + chr(10)}"""
+{"" if chosen & {"core", "buffers", "dns"} else chr(10) + chart_line + chr(10)}
+"""
     text = f"""# libevent_rs benchmarks ({mode})
 
 Every workload ran {reps} times, alternating upstream libevent 2.1.12 (the system's

@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 SYSTEM_LIBEVENT = re.compile(r"/libevent(_core|_extra|_pthreads|_openssl)?-2\.1\.so\.7")
@@ -69,6 +70,27 @@ def check_served(pid, args, allowed_system=()):
         raise CheckFailed(f"loaded by soname, yet system libevent objects are mapped too: {stray}")
     extra = f" (and the system's {', '.join(os.path.basename(p) for p in system)})" if system else ""
     return f"maps {os.path.basename(expect)}{extra}"
+
+
+class LoopbackServer:
+    """A TCP server on an ephemeral port of 127.0.0.1 that hands each connection to
+    self.serve(conn) on a thread of its own; closing self.sock ends it."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.accept_loop, daemon=True).start()
+
+    def accept_loop(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+
+    def serve(self, conn):
+        raise NotImplementedError
 
 
 def free_port():

@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 
-from common import CheckFailed, check_served, main, parse_args
+from common import CheckFailed, LoopbackServer, check_served, main, parse_args
 
 ORIGIN_HOST = "origin.invalid"
 CHUNKS = (1, 15, 4096, 70000, 3)
@@ -48,24 +48,13 @@ def read_head(conn):
     return lines[0], headers, rest
 
 
-class Server(threading.Thread):
-    """A loopback server that handles each connection on a thread of its own and records what
-    each request head was (or the error that ended it)."""
+class Server(LoopbackServer):
+    """Records what each request head was (or the error that ended it), and hands the rest of
+    the connection to handle(conn, request line, bytes after the head)."""
 
     def __init__(self, handle):
-        super().__init__(daemon=True)
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
         self.handle, self.seen, self.errors = handle, [], []
-        self.start()
-
-    def run(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+        super().__init__()
 
     def serve(self, conn):
         with conn:

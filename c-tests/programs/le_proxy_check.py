@@ -22,8 +22,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from common import (CheckFailed, check_served, free_port, main, parse_args, recv_all, recv_exactly,
-                    stop, wait_for_port)
+from common import (CheckFailed, LoopbackServer, check_served, free_port, main, parse_args, recv_all,
+                    recv_exactly, stop, wait_for_port)
 
 # (request bytes, answer bytes, seconds the client waits before reading the answer)
 TRANSFERS = [(1, 0, 0), (100, 14, 0), (3 << 20, 1 << 20, 0.5), (1 << 20, 4 << 20, 0.5),
@@ -35,24 +35,14 @@ def payload(seed, size):
     return random.Random(seed).randbytes(size)
 
 
-class Server:
+class Server(LoopbackServer):
     """The proxied-to server: one thread per connection; records the digest of every request."""
 
     def __init__(self):
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
         self.received = []  # digests of the requests, in arrival order
         self.errors = []
         self.lock = threading.Lock()
-        threading.Thread(target=self.accept_loop, daemon=True).start()
-
-    def accept_loop(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+        super().__init__()
 
     def serve(self, conn):
         with conn:
