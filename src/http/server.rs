@@ -262,7 +262,12 @@ pub unsafe fn bind(http: *mut Evhttp, address: Option<&CStr>, port: u16) -> *mut
         return ptr::null_mut();
     }
     // SAFETY: forwarded contract; fd is a listening socket.
-    unsafe { accept(http, fd) }
+    let bound = unsafe { accept(http, fd) };
+    if bound.is_null() {
+        // Ours to close: nothing took it over (2.1 leaked it here).
+        crate::util::socket::close_keeping_errno(fd);
+    }
+    bound
 }
 
 /// `evhttp_accept_socket_with_handle`: serve a socket that already listens.
