@@ -6,6 +6,7 @@ use super::buffer as tagbuf;
 use super::fuzz::{fuzz_unmarshal, OwnedBuffer};
 use super::*;
 use crate::buffer::Evbuffer;
+use crate::util::fuzz::Rng;
 use crate::util::rand::WeakRand;
 
 /// A closure over a buffer the test made (so live), calling the unsafe `buffer` function `$e`.
@@ -406,13 +407,15 @@ fn corpus() -> Vec<Vec<u8>> {
 
 /// One random edit, biased towards what breaks this format: high bits (continuations), nibble
 /// counts, truncation, repeated pieces.
-fn mutate(rng: &mut WeakRand, input: &[u8]) -> Vec<u8> {
-    let mut v = input.to_vec();
-    let below = |rng: &mut WeakRand, n: usize| rng.below(n.clamp(1, i32::MAX as usize) as i32) as usize;
-    for _ in 0..1 + below(rng, 3) {
-        let at = below(rng, v.len());
-        let byte = rng.draw() as u8;
-        match below(rng, 7) {
+fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
+    // Large inputs (a whole message of 1000 runs) are cut to a window, to keep each run
+    // short: the structure inside is the same.
+    let start = if input.len() > 512 { rng.below(input.len() - 512) } else { 0 };
+    let mut v = input[start..input.len().min(start + 512)].to_vec();
+    for _ in 0..1 + rng.below(3) {
+        let at = rng.below(v.len());
+        let byte = rng.next_u64() as u8;
+        match rng.below(7) {
             0 => v.truncate(at),
             1 if !v.is_empty() => v[at] = byte,
             2 if !v.is_empty() => v[at] |= 0x80,
@@ -422,7 +425,7 @@ fn mutate(rng: &mut WeakRand, input: &[u8]) -> Vec<u8> {
                 v.remove(at);
             }
             _ => {
-                let from = below(rng, v.len());
+                let from = rng.below(v.len());
                 let piece = v[from..(from + 8).min(v.len())].to_vec();
                 v.splice(at..at, piece);
             }
@@ -431,21 +434,8 @@ fn mutate(rng: &mut WeakRand, input: &[u8]) -> Vec<u8> {
     v
 }
 
-fn fuzz_run(seed: u32, iterations: u64) {
-    let corpus = corpus();
-    for input in &corpus {
-        fuzz_unmarshal(input);
-    }
-    let mut rng = WeakRand::default();
-    rng.seed(seed.max(1));
-    for _ in 0..iterations {
-        let base = &corpus[rng.below(corpus.len() as i32) as usize];
-        // Large inputs (a whole message of 1000 runs) are cut to a window, to keep each run
-        // short: the structure inside is the same.
-        let start = if base.len() > 512 { rng.below((base.len() - 512) as i32) as usize } else { 0 };
-        let window = &base[start..base.len().min(start + 512)];
-        fuzz_unmarshal(&mutate(&mut rng, window));
-    }
+fn fuzz_run(seed: u64, iterations: u64) {
+    crate::util::fuzz::run(&corpus(), seed, iterations, mutate, fuzz_unmarshal);
 }
 
 #[test]
@@ -457,8 +447,8 @@ fn evtag_fuzz() {
 #[test]
 #[ignore]
 fn evtag_fuzz_long() {
-    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    fuzz_run(env("EVTAG_FUZZ_SEED", 1) as u32, env("EVTAG_FUZZ_ITERATIONS", 1_000_000));
+    let (seed, iterations) = crate::util::fuzz::long_run_settings("EVTAG", 1_000_000);
+    fuzz_run(seed, iterations);
 }
 
 // ---- the corpus holds what its README says ---------------------------------------------------

@@ -516,20 +516,7 @@ fn corpus() -> Vec<Vec<u8>> {
     c
 }
 
-/// xorshift64*: deterministic, dependency-free mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use crate::util::fuzz::Rng;
 
 /// One random edit biased towards what breaks DNS parsers: pointer bytes, length bytes, counts.
 fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
@@ -538,14 +525,14 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
         let at = rng.below(v.len());
         match rng.below(8) {
             0 => v.truncate(at),
-            1 if !v.is_empty() => v[at] = rng.next() as u8,
-            2 if !v.is_empty() => v[at] = 0xc0 | (rng.next() as u8 & 0x3f),
-            3 if !v.is_empty() => v[at] = (rng.next() % 70) as u8,
-            4 => v.insert(at, rng.next() as u8),
+            1 if !v.is_empty() => v[at] = rng.next_u64() as u8,
+            2 if !v.is_empty() => v[at] = 0xc0 | (rng.next_u64() as u8 & 0x3f),
+            3 if !v.is_empty() => v[at] = (rng.next_u64() % 70) as u8,
+            4 => v.insert(at, rng.next_u64() as u8),
             5 if at < v.len() => {
                 v.remove(at);
             }
-            6 if v.len() > 12 => v[4 + rng.below(8)] = rng.next() as u8,
+            6 if v.len() > 12 => v[4 + rng.below(8)] = rng.next_u64() as u8,
             _ => {
                 let from = rng.below(v.len());
                 let piece: Vec<u8> = v[from..(from + 8).min(v.len())].to_vec();
@@ -565,18 +552,9 @@ fn fuzz_one(p: &[u8]) {
 fn fuzz_run(seed: u64, iterations: u64) {
     let corpus = corpus();
     for p in &corpus {
-        fuzz_one(p);
         parse_message(p).unwrap();
     }
-    let mut rng = Rng(seed | 1);
-    for _ in 0..iterations {
-        let base = &corpus[rng.below(corpus.len())];
-        let mut p = mutate(&mut rng, base);
-        if rng.below(4) == 0 {
-            p = mutate(&mut rng, &p);
-        }
-        fuzz_one(&p);
-    }
+    crate::util::fuzz::run(&corpus, seed, iterations, mutate, fuzz_one);
 }
 
 #[test]
@@ -588,8 +566,8 @@ fn dns_fuzz_bounded() {
 #[test]
 #[ignore]
 fn dns_fuzz_long() {
-    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    fuzz_run(env("DNS_FUZZ_SEED", 1), env("DNS_FUZZ_ITERATIONS", 1_000_000));
+    let (seed, iterations) = crate::util::fuzz::long_run_settings("DNS", 1_000_000);
+    fuzz_run(seed, iterations);
 }
 
 #[test]

@@ -278,63 +278,37 @@ fn corpus_parses() {
     }
 }
 
-/// SplitMix64: a small deterministic generator for the mutation runs.
-struct Mixer(u64);
-
-impl Mixer {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn pick(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use crate::util::fuzz::Rng;
 
 /// The bytes URI grammars turn on, which random bytes rarely hit.
 const DELIMITERS: &[u8] = b":/?#[]@%!$&'()*+,;=.-_~v0123456789aF \x00\x01\x7f\xff";
 
 /// A few random edits of `input`, biased towards delimiters and escapes.
-fn mutate(mixer: &mut Mixer, input: &[u8]) -> Vec<u8> {
+fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     let mut v = input.to_vec();
-    for _ in 0..1 + mixer.pick(3) {
-        let at = mixer.pick(v.len() + 1);
-        match mixer.pick(6) {
-            0 => v.insert(at, DELIMITERS[mixer.pick(DELIMITERS.len())]),
-            1 if at < v.len() => v[at] = DELIMITERS[mixer.pick(DELIMITERS.len())],
+    for _ in 0..1 + rng.below(3) {
+        let at = rng.below(v.len() + 1);
+        match rng.below(6) {
+            0 => v.insert(at, DELIMITERS[rng.below(DELIMITERS.len())]),
+            1 if at < v.len() => v[at] = DELIMITERS[rng.below(DELIMITERS.len())],
             2 if at < v.len() => {
                 v.remove(at);
             }
             3 => {
                 const PIECES: &[&[u8]] = &[b"%", b"%4", b"%41", b"%00", b"//", b"[::1]", b"[v1.x]", b":80", b"@", b"?", b"#"];
-                let piece = PIECES[mixer.pick(PIECES.len())];
+                let piece = PIECES[rng.below(PIECES.len())];
                 v.splice(at..at, piece.iter().copied());
             }
             4 => v.truncate(at),
-            _ if at < v.len() => v[at] = mixer.next() as u8,
-            _ => v.push(mixer.next() as u8),
+            _ if at < v.len() => v[at] = rng.next_u64() as u8,
+            _ => v.push(rng.next_u64() as u8),
         }
     }
     v
 }
 
 fn fuzz_run(seed: u64, iterations: u64) {
-    let corpus = corpus();
-    for input in &corpus {
-        fuzz_parse(input);
-    }
-    let mut mixer = Mixer(seed);
-    for _ in 0..iterations {
-        let base = &corpus[mixer.pick(corpus.len())];
-        let mut input = mutate(&mut mixer, base);
-        if mixer.pick(3) == 0 {
-            input = mutate(&mut mixer, &input);
-        }
-        fuzz_parse(&input);
-    }
+    crate::util::fuzz::run(&corpus(), seed, iterations, mutate, fuzz_parse);
 }
 
 #[test]
@@ -346,6 +320,6 @@ fn uri_fuzz() {
 #[test]
 #[ignore]
 fn uri_fuzz_long() {
-    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    fuzz_run(env("URI_FUZZ_SEED", 1), env("URI_FUZZ_ITERATIONS", 2_000_000));
+    let (seed, iterations) = crate::util::fuzz::long_run_settings("URI", 2_000_000);
+    fuzz_run(seed, iterations);
 }
