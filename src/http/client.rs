@@ -13,7 +13,8 @@ use crate::ffi::bufferevent::*;
 use crate::ffi::event::{event_add, event_assign};
 use crate::http::api::*;
 use crate::http::connection::{self, AfterWrite, Busy, Callbacks, Connection, State};
-use crate::http::server::{bind_socket, decimal};
+use crate::http::parse::decimal;
+use crate::http::server::bind_socket;
 use crate::http::{headers, parse, request};
 
 /// `evhttp_connection_set_timeout_tv`: the read and write timeout (None: upstream's defaults,

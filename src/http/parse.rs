@@ -839,19 +839,23 @@ impl ChunkedReader {
     }
 }
 
-/// Appends the decimal digits of `n` without formatting machinery.
-fn put_decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
+/// The decimal digits of `n`, written into `buf`, without formatting machinery (heads,
+/// chunk sizes and the Content-Length the server and client add).
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
     loop {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
+        buf[at] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
-            break;
+            return &buf[at..];
         }
     }
-    out.extend_from_slice(&digits[at..]);
+}
+
+/// Appends the decimal digits of `n`.
+fn put_decimal(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(decimal(n, &mut [0u8; 20]));
 }
 
 fn put_version(out: &mut Vec<u8>, major: u8, minor: u8) {

@@ -981,7 +981,7 @@ pub unsafe fn write_response_head(c: *mut Connection, req: *mut Request, out: &m
             }
             if (minor >= 1 || keepalive) && needs_body && headers::find(outh, b"Transfer-Encoding").is_null() && headers::find(outh, b"Content-Length").is_null() {
                 let mut digits = [0u8; 20];
-                let _ = headers::add(outh, b"Content-Length", decimal(evbuffer_get_length(r.output_buffer) as u64, &mut digits));
+                let _ = headers::add(outh, b"Content-Length", parse::decimal(evbuffer_get_length(r.output_buffer) as u64, &mut digits));
             }
         }
         let http = (*c).http_server;
@@ -1001,18 +1001,6 @@ pub unsafe fn write_response_head(c: *mut Connection, req: *mut Request, out: &m
     }
 }
 
-/// The decimal digits of `n`, written into `buf`.
-pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[at..];
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -1030,13 +1018,5 @@ mod tests {
         assert!(wildcard_match(b"*.example", b"a.b.example"));
         assert!(!wildcard_match(b"", b"a"));
         assert!(wildcard_match(b"", b""));
-    }
-
-    #[test]
-    fn decimal_digits() {
-        let mut buf = [0u8; 20];
-        assert_eq!(decimal(0, &mut buf), b"0");
-        assert_eq!(decimal(1234567, &mut buf), b"1234567");
-        assert_eq!(decimal(u64::MAX, &mut buf), b"18446744073709551615");
     }
 }

@@ -676,6 +676,10 @@ fn writers() {
     out.push(b' ');
     put_decimal(&mut out, u64::MAX);
     assert_eq!(out, b"0 18446744073709551615");
+    let mut buf = [0u8; 20];
+    assert_eq!(decimal(0, &mut buf), b"0");
+    assert_eq!(decimal(1234567, &mut buf), b"1234567");
+    assert_eq!(decimal(u64::MAX, &mut buf), b"18446744073709551615");
     assert_eq!(check_request_target(b"/ok"), Ok(()));
     assert_eq!(check_request_target(b"/a\r\nX: y"), Err(ParseError::BadTarget));
 }
