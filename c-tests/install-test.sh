@@ -80,7 +80,7 @@ wrapper_check() {
   local label=$1 log="$work/wrapper.log" rc=0
   "$CTESTS/install/tmux_via_wrapper.sh" "$2" "$3" > "$log" 2>&1 || rc=$?
   case $rc in
-    0) pass "$label: wrapper -> sh -> tmux -> server: $(tr '\n' ';' < "$log" | sed 's/;$//')" ;;
+    0) pass "$label: wrapper -> sh -> tmux -> server: $(paste -sd "\t" "$log" | sed "s/\t/; /g")" ;;
     77) skip "$label: $(tail -1 "$log")" ;;
     *) fail "$label: $(tail -1 "$log")" ;;
   esac
