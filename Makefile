@@ -1,6 +1,7 @@
 # libevent-rs: build, demo, test, bench.
 CARGO ?= cargo
-LIB := target/release/libevent_rs.so
+OUT := target/release
+LIB := $(OUT)/libevent_rs.so
 
 .PHONY: all build demo test bench fuzz clean install uninstall deb
 all: build
@@ -19,7 +20,6 @@ COMPAT_NAMES := $(COMPAT_PARTS:=-2.1.so.7)
 # libevent-rs records libevent_rs.so.
 DEV_NAMES := $(COMPAT_PARTS:=.so)
 WRAPPER := libevent-rs-run
-OUT := target/release
 
 # $(call shim,DIR,NAME): the compatibility library NAME in DIR, beside libevent_rs.so. Written to a
 # temporary file first: the linker would write through a symbolic link of that name (older
@@ -94,7 +94,7 @@ pc_requires_libevent_openssl := libevent
 pc_file = sed -e 's|@NAME@|$(1)|g' -e 's|@NAME_NO_LIB@|$(1:lib%=%)|g' -e 's|@PREFIX@|$(PREFIX)|g' \
 	-e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
 	-e 's|@DESCRIPTION@|$(pc_description_$(1))|g' -e 's|@REQUIRES@|$(pc_requires_$(1))|g' \
-	capi/install/pkgconfig.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/$(1).pc
+	capi/install/pkgconfig.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/$(1).pc && chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/$(1).pc
 
 # ldconfig only for a real installation into the system's own library directories, as root.
 ldconfig_if_system = if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
@@ -138,9 +138,9 @@ deb: build
 	  INCLUDEDIR=$(DEB_LIBDIR)/include BINDIR=/usr/bin
 	strip --strip-debug $(DEB_ROOT)$(DEB_LIBDIR)/libevent_rs.so
 	install -d $(DEB_ROOT)/DEBIAN $(DEB_ROOT)/usr/share/doc/libevent-rs
-	install -m 0644 capi/install/deb-copyright.in $(DEB_ROOT)/usr/share/doc/libevent-rs/copyright
+	install -m 0644 capi/install/deb-copyright $(DEB_ROOT)/usr/share/doc/libevent-rs/copyright
 	sed -e 's|@VERSION@|$(deb_version)|' -e 's|@ARCH@|$(deb_arch)|' -e 's|@PKGLIBDIR@|$(DEB_LIBDIR)|g' \
-	  -e 's|@DEPENDS@|libc6 (>= $(deb_glibc)), libgcc-s1|' -e 's|^Maintainer: .*|Maintainer: $(DEB_MAINTAINER)|' \
+	  -e 's|@DEPENDS@|libc6 (>= $(deb_glibc)), libgcc-s1|' -e 's|@MAINTAINER@|$(DEB_MAINTAINER)|' \
 	  -e "s|@INSTALLED_SIZE@|$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)|" \
 	  capi/install/deb-control.in > $(DEB_ROOT)/DEBIAN/control
 	cd $(DEB_ROOT) && find usr -type f -exec md5sum {} + | sort -k 2 > DEBIAN/md5sums

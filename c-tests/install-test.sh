@@ -48,6 +48,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
 # make, quietly, its output in a log; prints the log's tail on failure.
 run_make() {
@@ -73,6 +74,7 @@ expected_files() {
   echo "$bin/libevent-rs-run"
 }
 files_under() { (cd "$1" && find . ! -type d | sed 's|^\./||' | sort); }
+private_netns || true
 
 # wrapper_check <label> <wrapper> <directory of libevent_rs.so>: tmux two processes below the
 # wrapper, on our library only (install/tmux_via_wrapper.sh).
@@ -84,6 +86,38 @@ wrapper_check() {
     77) skip "$label: $(tail -1 "$log")" ;;
     *) fail "$label: $(tail -1 "$log")" ;;
   esac
+}
+
+# build_and_run <name> <pkg-config modules> <headers that must be read> <include dir> <libdir>:
+# install/<name>.c built with pkg-config (PKG_CONFIG_PATH set by the caller) and run with
+# LD_LIBRARY_PATH=<libdir>; passes if it read those headers from <include dir> and reports
+# <libdir>/libevent_rs.so serving its calls.
+build_and_run() {
+  local name=$1 modules=$2 headers=$3 incdir=$4 libdir=$5 flags cflags deps h wrong
+  local out="$work/$name" log="$work/$name.log"
+  read -ra flags <<<"$(pkg-config --cflags --libs $modules)"
+  if ! gcc -O1 -g -Wall -Wextra -Werror "$CTESTS/install/$name.c" -o "$out" "${flags[@]}" > "$log" 2>&1; then
+    fail "$name.c with pkg-config $modules: does not build: $(tail -3 "$log")"
+    return
+  fi
+  read -ra cflags <<<"$(pkg-config --cflags $modules)"
+  deps=$(gcc -M "${cflags[@]}" "$CTESTS/install/$name.c" | tr ' \\' '\n\n')
+  for h in $headers; do
+    grep -qx "$incdir/$h" <<<"$deps" || { fail "$name.c: $h was not read from $incdir"; return; }
+  done
+  # http.c serves and fetches on 127.0.0.1: in a private network namespace when we may.
+  local -a netns=()
+  [ ${#NETNS[@]} -eq 0 ] || netns=(in_netns)
+  if ! "${netns[@]}" timeout -k 5 30 env LD_LIBRARY_PATH="$libdir" "$out" > "$log" 2>&1 < /dev/null; then
+    fail "$name.c with pkg-config $modules: failed: $(tail -3 "$log" | tr '\n' ' ')"
+    return
+  fi
+  wrong=$(grep ' served by ' "$log" | grep -v " served by $libdir/libevent_rs.so\$" || true)
+  if [ -n "$wrong" ] || ! grep -q ' served by ' "$log"; then
+    fail "$name.c: not served by $libdir/libevent_rs.so: ${wrong:-no report}"
+  else
+    pass "$name.c built with pkg-config --cflags --libs $modules (headers from $incdir), run: $(tail -1 "$log"); served by $libdir/libevent_rs.so"
+  fi
 }
 
 # ---------------------------------------------------------------- 1. staged install
@@ -160,36 +194,8 @@ else
       fail "pkg-config: ${bad[*]}"
     fi
 
-    # build_and_run <name> <pkg-config modules> <headers that must come from the prefix>
-    build_and_run() {
-      local name=$1 modules=$2 headers=$3 flags deps h out="$work/$1" log="$work/$1.log" wrong
-      read -ra flags <<<"$(pkg-config --cflags --libs $modules)"
-      if ! gcc -O1 -g -Wall -Wextra -Werror "$CTESTS/install/$name.c" -o "$out" "${flags[@]}" > "$log" 2>&1; then
-        fail "$name.c with pkg-config $modules: does not build: $(tail -3 "$log")"
-        return
-      fi
-      read -ra cflags <<<"$(pkg-config --cflags $modules)"
-      deps=$(gcc -M "${cflags[@]}" "$CTESTS/install/$name.c" | tr ' \\' '\n\n')
-      for h in $headers; do
-        grep -qx "$prefix/include/$h" <<<"$deps" || { fail "$name.c: $h was not read from $prefix/include"; return; }
-      done
-      # http.c serves and fetches on 127.0.0.1: in a private network namespace when we may.
-      local -a netns=()
-      [ ${#NETNS[@]} -eq 0 ] || netns=(in_netns)
-      if ! "${netns[@]}" timeout -k 5 30 env LD_LIBRARY_PATH="$libdir" "$out" > "$log" 2>&1 < /dev/null; then
-        fail "$name.c with pkg-config $modules: failed: $(tail -3 "$log" | tr '\n' ' ')"
-        return
-      fi
-      wrong=$(grep ' served by ' "$log" | grep -v " served by $libdir/libevent_rs.so\$" || true)
-      if [ -n "$wrong" ] || ! grep -q ' served by ' "$log"; then
-        fail "$name.c: not served by the installed library: ${wrong:-no report}"
-      else
-        pass "$name.c built with pkg-config --cflags --libs $modules (headers from the prefix), run: $(tail -1 "$log"); served by $libdir/libevent_rs.so"
-      fi
-    }
-    private_netns || true
-    build_and_run core "libevent_core libevent_pthreads" "event2/event.h event2/thread.h"
-    build_and_run http libevent "event.h evhttp.h evdns.h evrpc.h evutil.h event2/http.h"
+    build_and_run core "libevent_core libevent_pthreads" "event2/event.h event2/thread.h" "$prefix/include" "$libdir"
+    build_and_run http libevent "event.h evhttp.h evdns.h evrpc.h evutil.h event2/http.h" "$prefix/include" "$libdir"
     unset PKG_CONFIG_PATH
   fi
 
@@ -311,6 +317,10 @@ else
         fail "dpkg -i changed the system's libevent: $(diff "$work/system.before" "$work/system.installed" | grep '^[<>]' | head -3 | tr '\n' ' ')"
       fi
       wrapper_check "installed package's wrapper /usr/bin/libevent-rs-run" /usr/bin/libevent-rs-run "$pkgdir"
+      if command -v pkg-config > /dev/null; then
+        PKG_CONFIG_PATH=$pkgdir/pkgconfig build_and_run core "libevent_core libevent_pthreads" \
+          "event2/event.h event2/thread.h" "$pkgdir/include" "$pkgdir"
+      fi
       if dpkg_retry -r libevent-rs > "$work/dpkg-r.log"; then
         deb_installed_here=0
         system_state > "$work/system.after"
