@@ -7,6 +7,8 @@
 #            timeout) over TCP on 127.0.0.1, in a private network namespace when we may make one.
 # echo.c needs bufferevents: while the library does not export bufferevent_socket_new it is
 # skipped with a message saying so.
+# Last, on our library, an unmodified Debian program: tmux (its panes are bufferevents), started
+# through the libevent-rs-run wrapper, with what it showed and the libevent files it mapped.
 # LIBEVENT_UNDER_TEST=system runs the same programs on the system's libevent, for comparison.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -38,3 +40,20 @@ else
   echo "demo: (no private network namespace here: the echo runs on this machine's 127.0.0.1)"
   timeout -k 5 30 "$out/echo"
 fi
+
+[ "$MODE" = rs ] || exit 0
+echo
+wrapper="$LIB_DIR/libevent-rs-run"
+if [ ! -x "$wrapper" ]; then
+  echo "demo: $wrapper is missing: run 'make build' first" >&2
+  exit 1
+fi
+echo "demo: running Debian's tmux, unmodified, through the wrapper:" \
+  "$wrapper sh -c 'tmux new-session -d ...'"
+rc=0
+"$CTESTS/install/tmux_via_wrapper.sh" "$wrapper" "$LIB_DIR" | sed 's/^/demo:   /' || rc=$?
+case $rc in
+  0) echo "demo: tmux ran on libevent_rs.so, and no upstream libevent was loaded" ;;
+  77) echo "demo: skipping tmux: it is not installed (apt-get install tmux)" ;;
+  *) echo "demo: tmux through the wrapper failed" >&2; exit 1 ;;
+esac

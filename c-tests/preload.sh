@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The third way in: an unmodified program built against the system's libevent runs on our library
-# through LD_PRELOAD, or through our compatibility file names (libevent-2.1.so.7, ... symlinked to
-# libevent_rs.so by `make build`) on LD_LIBRARY_PATH.
+# through LD_PRELOAD, or through our compatibility libraries (libevent-2.1.so.7, ... made by
+# `make build`, each leading the dynamic linker to libevent_rs.so) on LD_LIBRARY_PATH.
 #
 # The program (preload/which_lib.c) is compiled with the system headers and linked with the system
 # libraries, twice: with -levent (libevent-2.1.so.7, what most programs use) and with the split

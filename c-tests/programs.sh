@@ -6,7 +6,7 @@
 # produced (c-tests/programs/*_check.py). dns-example runs in its server mode and its client
 # mode, the client resolving against that server and against a responder of the check's own.
 # On our library every program runs twice: with LD_PRELOAD=libevent_rs.so, and with our
-# compatibility names (libevent*-2.1.so.7 -> libevent_rs.so) on LD_LIBRARY_PATH, where no
+# compatibility libraries (libevent*-2.1.so.7, leading to libevent_rs.so) on LD_LIBRARY_PATH, where no
 # upstream code is left in the process (the check verifies that in /proc/<pid>/maps).
 #
 # Under LD_PRELOAD the program still links the system libevent, which silently serves every

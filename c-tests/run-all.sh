@@ -7,7 +7,10 @@
 #   4. c-tests/preload.sh                    unmodified system-linked program under LD_PRELOAD
 #   5. c-tests/programs.sh                   real programs (upstream's samples, tmux) on the library,
 #                                            once it has bufferevents (see LIBEVENT_RS_PROGRAMS below)
-#   6. c-tests/upstream-suite.sh             upstream's regress and test-* programs, every loop
+#   6. c-tests/install-test.sh               make install/uninstall into temporary prefixes,
+#                                            pkg-config builds, the wrapper, make deb (and as
+#                                            root dpkg -i/-r)
+#   7. c-tests/upstream-suite.sh             upstream's regress and test-* programs, every loop
 #                                            configuration of upstream's test.sh
 # then a summary table. The very last line is "N passed, M failed, K skipped" over everything run;
 # the exit status is 1 if anything failed.
@@ -139,6 +142,7 @@ case $programs_gate in
     ;;
   *) run_suite "real programs" programs "$CTESTS/programs.sh" ;;
 esac
+run_suite "install" install "$CTESTS/install-test.sh"
 run_suite "upstream suite" upstream "$CTESTS/upstream-suite.sh"
 
 # ---------------------------------------------------------------- summary

@@ -57,8 +57,12 @@ def check_served(pid, args, allowed_system=()):
     Returns a one-line description of what was mapped."""
     expect, preloaded = args.expect, "LD_PRELOAD" in args.program_env
     mapped = mapped_libevent(pid)
-    # The kernel shows the files themselves: our compatibility names appear as libevent_rs.so.
-    system = [p for p in mapped if SYSTEM_LIBEVENT.search(p)]
+    # The kernel shows the files themselves: a name symlinked to libevent_rs.so appears as it,
+    # while our compatibility libraries (shims named as upstream's, beside libevent_rs.so, that
+    # only point the dynamic linker at it) appear under their own names; those are not upstream's.
+    ours_dir = None if expect == "system" else os.path.dirname(os.path.realpath(expect))
+    system = [p for p in mapped
+              if SYSTEM_LIBEVENT.search(p) and os.path.dirname(os.path.realpath(p)) != ours_dir]
     if expect == "system":
         if not system or len(system) != len(mapped):
             raise CheckFailed(f"expected only the system libevent, the process maps {mapped}")
