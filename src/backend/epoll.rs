@@ -42,8 +42,8 @@ pub struct Epoll {
     /// still be reading it, see base/ready.rs).
     filled: bool,
     /// The base's fd table shrank to this many slots (0: it did not) since the last wait:
-    /// `events` and `change_index` shrink before the next one (for `events` as above; for
-    /// `change_index` because pending changes may still index its tail).
+    /// `events` and the changelist's arrays shrink before the next one (for `events` as
+    /// above; for the others because pending changes may still use them).
     shrunk_to: usize,
 }
 
@@ -190,8 +190,8 @@ impl Epoll {
         result
     }
 
-    /// Grows `events` after a wait that filled it; shrinks it and `change_index` after the
-    /// base's fd table shrank. Runs between waits, with the changelist flushed.
+    /// Grows `events` after a wait that filled it; shrinks it and the changelist's arrays after
+    /// the base's fd table shrank. Runs between waits, with the changelist flushed.
     fn resize_arrays(&mut self) {
         if self.shrunk_to != 0 {
             // Fewer than shrunk_to / 2 fds have events: no wait can report more.
@@ -200,9 +200,12 @@ impl Epoll {
                 self.events.truncate(needed);
                 self.events.shrink_to_fit();
             }
-            // Flushed: every entry is -1, and `record` grows it again on demand.
+            // Flushed: every entry is -1, and `record` grows it again on demand; the list of
+            // changes is empty, and kept its allocation for the next iteration (flush_changes),
+            // which may be as large as the burst was.
             self.change_index.truncate(self.shrunk_to);
             self.change_index.shrink_to_fit();
+            self.changes = Vec::new();
             self.shrunk_to = 0;
         }
         if self.filled && self.events.len() < MAX_NEVENT {
