@@ -2,6 +2,17 @@
 //! close; for every signal number, the events waiting for it. The fd table is a flat vector
 //! indexed by fd (fds are small, dense integers), so the hot path is one bounds check.
 //! The maps tell the backend only about changes of the per-fd union of interests.
+//!
+//! The fd table grows with the highest fd and shrinks again once the high fds are gone (a
+//! burst of connections would otherwise leave it sized for the burst, 24 bytes per fd): when
+//! no slot in its upper three quarters has events any more it halves, as often as that stays
+//! true, and the backend is told so that its own per-fd arrays follow. Since it only halves
+//! when every fd in use is below a quarter of its length, what remains is at least twice what
+//! the fds in use need, so a table does not shrink and grow back on the same fds; and it
+//! waits for an eighth of its length of slots emptied in its upper part after each change of
+//! size, so that even an fd moving back and forth across the boundary resizes it only that
+//! rarely. The bookkeeping runs only when a slot gains its first event or loses its last one,
+//! and is a single comparison for a slot in the lower quarter.
 
 use std::ffi::{c_int, c_short};
 
@@ -11,6 +22,10 @@ use crate::list::{Link, List};
 
 /// Upstream refuses maps whose byte size would exceed INT_MAX; so do we (huge fds fail cleanly).
 const MAX_MAP_BYTES: usize = i32::MAX as usize;
+
+/// The fd table does not shrink below this many slots (1.5 KiB): what a process with a few
+/// fds uses anyway.
+const MIN_IO_SLOTS: usize = 64;
 
 #[derive(Default)]
 pub struct IoSlot {
@@ -42,7 +57,12 @@ impl IoSlot {
 
 #[derive(Default)]
 pub struct IoMap {
-    pub slots: Vec<IoSlot>,
+    slots: Vec<IoSlot>,
+    /// Slots with events at index len/4 or above: none means the table can halve.
+    upper_in_use: usize,
+    /// Of those, how many were emptied since the table last changed size: shrinking waits for
+    /// len/8 of them.
+    upper_emptied: usize,
 }
 
 /// What waits on an fd, for the loop's walk of the backend's ready list.
@@ -53,6 +73,57 @@ pub enum FdEvents {
 }
 
 impl IoMap {
+    /// Makes the table reach `fd`; false if it would be too large.
+    fn reserve(&mut self, fd: usize) -> bool {
+        if fd < self.slots.len() {
+            return true;
+        }
+        if !make_space(&mut self.slots, fd) {
+            return false;
+        }
+        self.resized();
+        true
+    }
+
+    /// Recounts the upper slots in use after a change of the table's length.
+    fn resized(&mut self) {
+        let len = self.slots.len();
+        self.upper_in_use = self.slots[len / 4..].iter().filter(|s| !s.events.is_empty()).count();
+        self.upper_emptied = 0;
+    }
+
+    /// `fd`'s slot got its first event.
+    #[inline]
+    fn slot_filled(&mut self, fd: usize) {
+        if fd >= self.slots.len() / 4 {
+            self.upper_in_use += 1;
+        }
+    }
+
+    /// `fd`'s slot lost its last event. Returns whether the table should shrink now.
+    #[inline]
+    fn slot_emptied(&mut self, fd: usize) -> bool {
+        let len = self.slots.len();
+        if fd < len / 4 {
+            return false;
+        }
+        self.upper_in_use -= 1;
+        self.upper_emptied += 1;
+        self.upper_in_use == 0 && self.upper_emptied >= len / 8 && len > MIN_IO_SLOTS
+    }
+
+    /// Halves the table while no fd in its upper three quarters has events (so the part cut
+    /// off is empty), then gives the memory back; returns the new length. Every fd with
+    /// events is then below half of it.
+    fn shrink(&mut self) -> usize {
+        while self.upper_in_use == 0 && self.slots.len() > MIN_IO_SLOTS {
+            self.slots.truncate(self.slots.len() / 2);
+            self.resized();
+        }
+        self.slots.shrink_to_fit();
+        self.slots.len()
+    }
+
     /// The slot of `fd`, if the table reaches it.
     #[inline(always)]
     fn slot(&self, fd: c_int) -> Option<&IoSlot> {
@@ -165,7 +236,7 @@ pub unsafe fn io_add(base: &mut EventBase, ev: *mut Event) -> c_int {
     if fd < 0 {
         return 0;
     }
-    if !make_space(&mut base.io.slots, fd as usize) {
+    if !base.io.reserve(fd as usize) {
         return -1;
     }
     let slot = &base.io.slots[fd as usize];
@@ -213,8 +284,12 @@ pub unsafe fn io_add(base: &mut EventBase, ev: *mut Event) -> c_int {
     slot.nread = nread as u16;
     slot.nwrite = nwrite as u16;
     slot.nclose = nclose as u16;
+    let was_empty = slot.events.is_empty();
     // SAFETY: ev is live and not on any fd list (contract). Newest first, as upstream.
     unsafe { slot.events.push_front(ev, fd_link) };
+    if was_empty {
+        base.io.slot_filled(fd as usize);
+    }
     result
 }
 
@@ -251,14 +326,26 @@ pub unsafe fn io_del(base: &mut EventBase, ev: *mut Event) -> c_int {
     }
     // SAFETY: ev is on this fd's list (contract).
     unsafe { slot.events.remove(ev, fd_link) };
+    if slot.events.is_empty() && base.io.slot_emptied(fd as usize) {
+        shrink_io(base);
+    }
     if removed == 0 {
         return 0;
     }
+    // The backend still takes the change for this fd: it trims its own arrays only at its next
+    // dispatch (Backend::fds_shrunk).
     if base.backend_del(fd, old, (events & EV_ET) | removed) == -1 {
         -1
     } else {
         1
     }
+}
+
+/// Shrinks the fd table (see the module's text) and tells the backend.
+#[cold]
+fn shrink_io(base: &mut EventBase) {
+    let len = base.io.shrink();
+    crate::backend::fds_shrunk(base, len);
 }
 
 /// Activates the events on `fd` that wait for any of `events`. `IN_DISPATCH`: called by the
@@ -370,9 +457,12 @@ pub fn reinit(base: &mut EventBase) -> c_int {
     result
 }
 
-/// Number of signal numbers with events, and whether any io slot is in use (for assertions).
+/// Whether every fd list matches its counters and the table's count of upper slots in use is
+/// right (for assertions).
 pub fn check_integrity(base: &EventBase) -> bool {
-    base.io.slots.iter().enumerate().all(|(fd, slot)| {
+    let len = base.io.slots.len();
+    let upper = base.io.slots[len / 4..].iter().filter(|s| !s.events.is_empty()).count();
+    upper == base.io.upper_in_use && base.io.slots.iter().enumerate().all(|(fd, slot)| {
         // SAFETY: the fd lists are consistent.
         let evs = unsafe { slot.events.to_vec(fd_link) };
         let count = |bit| {
@@ -385,4 +475,218 @@ pub fn check_integrity(base: &EventBase) -> bool {
             && count(EV_WRITE) == slot.nwrite as usize
             && count(EV_CLOSED) == slot.nclose as usize
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fd table's shrinking, through the C entry points, on every backend: what it keeps,
+    //! that events keep working across a shrink, and that it does not thrash.
+    use std::ffi::{c_void, CStr};
+
+    use super::*;
+    use crate::base::{EVLOOP_NONBLOCK, EVLOOP_ONCE};
+    use crate::ffi::event::*;
+
+    /// The configurations to try: each backend alone, and epoll with its changelist.
+    const BACKENDS: [(&CStr, bool); 4] = [(c"epoll", false), (c"epoll", true), (c"poll", false), (c"select", false)];
+
+    fn new_base(method: &CStr, changelist: bool) -> *mut EventBase {
+        let cfg = event_config_new();
+        // SAFETY: a fresh config and static method names.
+        unsafe {
+            for other in [c"epoll", c"poll", c"select"] {
+                if other != method {
+                    assert_eq!(event_config_avoid_method(cfg, other.as_ptr()), 0);
+                }
+            }
+            if changelist {
+                assert_eq!(event_config_set_flag(cfg, crate::config::EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST), 0);
+            }
+            let base = event_base_new_with_config(cfg);
+            event_config_free(cfg);
+            assert!(!base.is_null(), "no {method:?} base");
+            base
+        }
+    }
+
+    /// A pipe whose read end is also duplicated onto `count` fds from `from` up.
+    struct Fds {
+        read: c_int,
+        write: c_int,
+        dups: Vec<c_int>,
+    }
+
+    impl Fds {
+        fn new(from: c_int, count: usize) -> Fds {
+            let mut p = [0; 2];
+            // SAFETY: p has room for the two fds.
+            assert_eq!(unsafe { libc::pipe(p.as_mut_ptr()) }, 0);
+            let dups = (0..count)
+                .map(|_| {
+                    // SAFETY: duplicating an open fd.
+                    let fd = unsafe { libc::fcntl(p[0], libc::F_DUPFD, from) };
+                    assert!(fd >= from, "F_DUPFD: {}", std::io::Error::last_os_error());
+                    fd
+                })
+                .collect();
+            Fds { read: p[0], write: p[1], dups }
+        }
+    }
+
+    impl Drop for Fds {
+        fn drop(&mut self) {
+            for &fd in self.dups.iter().chain([&self.read, &self.write]) {
+                // SAFETY: closing fds this struct opened.
+                unsafe { libc::close(fd) };
+            }
+        }
+    }
+
+    unsafe extern "C" fn count_call(_fd: c_int, _what: c_short, arg: *mut c_void) {
+        // SAFETY: arg is the test's counter.
+        unsafe { *arg.cast::<u32>() += 1 };
+    }
+
+    fn table_len(base: *mut EventBase) -> usize {
+        // SAFETY: a live base, not in its loop.
+        unsafe { (*base).io.slots.len() }
+    }
+
+    fn integrity(base: *mut EventBase) -> bool {
+        // SAFETY: as above.
+        check_integrity(unsafe { &*base })
+    }
+
+    /// Read events on every fd of `fds` (the pipe's write end gets none), each counting its
+    /// runs in its own entry of `calls`.
+    fn read_events(base: *mut EventBase, fds: &[c_int], calls: &mut Vec<u32>) -> Vec<*mut Event> {
+        calls.clear();
+        calls.resize(fds.len(), 0);
+        fds.iter()
+            .zip(calls.iter_mut())
+            .map(|(&fd, count)| {
+                let arg = (count as *mut u32).cast::<c_void>();
+                // SAFETY: a live base, an open fd, a callback whose argument outlives the event
+                // (the vector is not resized while they live).
+                let ev = unsafe { event_new(base, fd, EV_READ | crate::event::EV_PERSIST, Some(count_call), arg) };
+                assert!(!ev.is_null());
+                ev
+            })
+            .collect()
+    }
+
+    /// With a byte in the pipe every fd of it is readable: runs the loop until each event
+    /// counted in `calls` has run (a backend may report them over several turns), at most
+    /// 100 turns. Returns whether they all ran.
+    fn all_run(base: *mut EventBase, fds: &Fds, calls: &mut [u32]) -> bool {
+        calls.fill(0);
+        // SAFETY: writing one byte into our pipe and reading it back; a live base.
+        unsafe {
+            assert_eq!(libc::write(fds.write, b"x".as_ptr().cast(), 1), 1);
+            for _ in 0..100 {
+                if calls.iter().all(|&c| c > 0) {
+                    break;
+                }
+                assert_eq!(event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), 0);
+            }
+            let mut byte = 0u8;
+            assert_eq!(libc::read(fds.read, (&mut byte as *mut u8).cast(), 1), 1);
+        }
+        calls.iter().all(|&c| c > 0)
+    }
+
+    #[test]
+    fn the_fd_table_shrinks_after_the_high_fds_go_and_events_still_run() {
+        for (method, changelist) in BACKENDS {
+            let base = new_base(method, changelist);
+            // 300 fds from 600 up: a table of 1024 slots.
+            let fds = Fds::new(600, 300);
+            let (mut high_calls, mut low_calls) = (Vec::new(), Vec::new());
+            let high = read_events(base, &fds.dups, &mut high_calls);
+            let low = read_events(base, &[fds.read], &mut low_calls);
+            // SAFETY: live events of a live base.
+            unsafe {
+                for &ev in high.iter().chain(&low) {
+                    assert_eq!(event_add(ev, std::ptr::null()), 0);
+                }
+                assert_eq!(table_len(base), 1024);
+                assert!(all_run(base, &fds, &mut high_calls), "{method:?}");
+                for &ev in &high {
+                    assert_eq!(event_del(ev), 0);
+                }
+                assert!(integrity(base));
+                // Only the pipe's low read end is left: back to the smallest table.
+                assert_eq!(table_len(base), MIN_IO_SLOTS, "{method:?}");
+                high_calls.fill(0);
+                assert!(all_run(base, &fds, &mut low_calls), "{method:?} after the shrink");
+                assert!(high_calls.iter().all(|&c| c == 0), "{method:?}: deleted events ran");
+                // The high fds can come back: the table grows again, and they run.
+                for &ev in &high {
+                    assert_eq!(event_add(ev, std::ptr::null()), 0);
+                }
+                assert_eq!(table_len(base), 1024);
+                assert!(integrity(base));
+                assert!(all_run(base, &fds, &mut high_calls), "{method:?} after growing back");
+                for &ev in high.iter().chain(&low) {
+                    event_free(ev);
+                }
+                event_base_free(base);
+            }
+        }
+    }
+
+    #[test]
+    fn the_fd_table_keeps_its_size_while_a_high_fd_is_in_use() {
+        let base = new_base(c"epoll", false);
+        let fds = Fds::new(600, 300);
+        let mut calls = Vec::new();
+        let high = read_events(base, &fds.dups, &mut calls);
+        // SAFETY: live events of a live base.
+        unsafe {
+            for &ev in &high {
+                assert_eq!(event_add(ev, std::ptr::null()), 0);
+            }
+            // All but the highest go: still a table that reaches it.
+            for &ev in &high[..high.len() - 1] {
+                assert_eq!(event_del(ev), 0);
+            }
+            assert_eq!(table_len(base), 1024);
+            assert!(integrity(base));
+            for &ev in &high {
+                event_free(ev);
+            }
+            event_base_free(base);
+        }
+    }
+
+    #[test]
+    fn an_fd_going_back_and_forth_does_not_resize_the_table_each_time() {
+        let base = new_base(c"epoll", false);
+        let fds = Fds::new(900, 1);
+        let mut calls = Vec::new();
+        let evs = read_events(base, &[fds.read, fds.dups[0]], &mut calls);
+        let mut resizes = 0;
+        // SAFETY: live events of a live base.
+        unsafe {
+            assert_eq!(event_add(evs[0], std::ptr::null()), 0);
+            let mut len = table_len(base);
+            // A one-shot pattern on the high fd: added and deleted over and over.
+            for _ in 0..1000 {
+                assert_eq!(event_add(evs[1], std::ptr::null()), 0);
+                resizes += (table_len(base) != len) as u32;
+                len = table_len(base);
+                assert_eq!(event_del(evs[1]), 0);
+                resizes += (table_len(base) != len) as u32;
+                len = table_len(base);
+            }
+            assert!(integrity(base));
+            for &ev in &evs {
+                event_free(ev);
+            }
+            event_base_free(base);
+        }
+        // Once per 1024 / 8 deletions at most, each a shrink and a growth.
+        assert!(resizes <= 2 * (1000 / 128 + 1), "{resizes} resizes");
+        assert!(resizes >= 2, "the table never shrank");
+    }
 }

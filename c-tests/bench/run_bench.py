@@ -875,7 +875,8 @@ through `evhttp_request_set_chunked_cb` as they arrive, uploads added by referen
 buffered whole by the server (as evhttp does with request bodies), every byte checked. Memory:
 `c-tests/bench/http_rss.c`, an evhttp server holding {HTTP_BURST:,} requests that arrive at once
 (plain-socket clients in a child process, `Connection: close`), then answering all with 1 KiB
-bodies: VmRSS before, VmHWM at the peak, VmRSS once every connection is closed and the loop idled
+bodies: VmRSS before (once the server has answered 16 warm-up requests and the harness's own arrays
+are written), VmHWM at the peak, VmRSS once every connection is closed and the loop idled
 200 ms. Each of these ran {HTTP_REPS} times (the other sections' full runs: 5), so the section
 stays within about ten minutes. Issue 10's goals: keep-alive requests/s >= 1.5x upstream's at every size, p99
 no worse, and within 80% of the floor; with Connection: close >= 1.2x; bench_httpclient >= 1.5x;

@@ -41,6 +41,10 @@ pub struct Epoll {
     /// The last wait filled `events`: grow it before the next one (not earlier, the base may
     /// still be reading it, see base/ready.rs).
     filled: bool,
+    /// The base's fd table shrank to this many slots (0: it did not) since the last wait:
+    /// `events` and the changelist's arrays shrink before the next one (for `events` as
+    /// above; for the others because pending changes may still use them).
+    shrunk_to: usize,
 }
 
 /// What the timerfd is registered with instead of its fd: it decodes to fd -1, which has no
@@ -186,6 +190,30 @@ impl Epoll {
         result
     }
 
+    /// Grows `events` after a wait that filled it; shrinks it and the changelist's arrays after
+    /// the base's fd table shrank. Runs between waits, with the changelist flushed.
+    fn resize_arrays(&mut self) {
+        if self.shrunk_to != 0 {
+            // Fewer than shrunk_to / 2 fds have events: no wait can report more.
+            let needed = (self.shrunk_to / 2).clamp(INITIAL_NEVENT, MAX_NEVENT);
+            if !self.filled && needed < self.events.len() {
+                self.events.truncate(needed);
+                self.events.shrink_to_fit();
+            }
+            // Flushed: every entry is -1, and `record` grows it again on demand; the list of
+            // changes is empty, and kept its allocation for the next iteration (flush_changes),
+            // which may be as large as the burst was.
+            self.change_index.truncate(self.shrunk_to);
+            self.change_index.shrink_to_fit();
+            self.changes = Vec::new();
+            self.shrunk_to = 0;
+        }
+        if self.filled && self.events.len() < MAX_NEVENT {
+            let grown = (self.events.len() * 2).min(MAX_NEVENT);
+            self.events.resize(grown, epoll_event { events: 0, u64: 0 });
+        }
+    }
+
     /// Arms the timerfd for `timeout`; returns the epoll_wait timeout to use with it.
     fn arm_timerfd(&self, timeout: Option<&timeval>) -> c_int {
         let mut spec: libc::itimerspec = zero_itimerspec();
@@ -245,6 +273,7 @@ impl Backend for Epoll {
             change_index: Vec::new(),
             timerfd: -1,
             filled: false,
+            shrunk_to: 0,
         };
         if base.wants_precise_timer() {
             // SAFETY: plain syscall.
@@ -290,9 +319,8 @@ impl Backend for Epoll {
         if self.flush_changes() < 0 {
             return -1;
         }
-        if self.filled && self.events.len() < MAX_NEVENT {
-            let grown = (self.events.len() * 2).min(MAX_NEVENT);
-            self.events.resize(grown, epoll_event { events: 0, u64: 0 });
+        if self.filled || self.shrunk_to != 0 {
+            self.resize_arrays();
         }
         let wait_ms = if self.timerfd >= 0 { self.arm_timerfd(timeout) } else { timeout_ms(timeout, MAX_TIMEOUT_MS) };
         let (epfd, buf, len) = (self.epfd, self.events.as_mut_ptr(), self.events.len() as c_int);
@@ -315,6 +343,10 @@ impl Backend for Epoll {
             }
         }
         0
+    }
+
+    fn fds_shrunk(&mut self, len: usize) {
+        self.shrunk_to = len;
     }
 }
 

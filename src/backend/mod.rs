@@ -71,6 +71,12 @@ pub trait Backend: Sized {
     /// Waits at most `timeout` (forever on None) and reports ready fds with `base.fd_ready`.
     /// Releases the base lock while blocked.
     fn dispatch(&mut self, base: &mut EventBase, timeout: Option<&timeval>) -> c_int;
+    /// The base's fd table shrank to `len` slots: every fd with events was below `len / 2`,
+    /// so what the backend sized by the highest fd or by the number of fds can shrink too. It
+    /// does so at its next dispatch, from its own state: this is called with the base lock
+    /// held, possibly while the loop's thread waits in `dispatch`, and before the backend's
+    /// `del` for the fd whose removal shrank the table; fds may also be added again meanwhile.
+    fn fds_shrunk(&mut self, len: usize);
 }
 
 /// The C-layout operations table of a backend type.
@@ -150,6 +156,25 @@ pub unsafe fn dispatch(base: *mut EventBase, tv: *mut timeval) -> c_int {
     let table_dispatch = ops.dispatch.expect("real backends dispatch");
     // SAFETY: the backend's own table and state (contract).
     unsafe { table_dispatch(base, tv) }
+}
+
+/// Passes `Backend::fds_shrunk` to the base's backend. Not in `struct eventop` (its layout is
+/// upstream's), so our tables are recognised by address; any other (the stand-in during
+/// `event_reinit`) has nothing to shrink.
+pub fn fds_shrunk(base: &mut EventBase, len: usize) {
+    let ops: &'static EventOp = base.evsel();
+    let me: *mut EventBase = base;
+    // SAFETY: each of our tables' state was made by its own init (the base calls the table it
+    // initialised).
+    unsafe {
+        if std::ptr::eq(ops, &epollops) || std::ptr::eq(ops, &epoll::EPOLL_CHANGELIST_OPS) {
+            state::<epoll::Epoll>(me).fds_shrunk(len);
+        } else if std::ptr::eq(ops, &pollops) {
+            state::<poll::Poll>(me).fds_shrunk(len);
+        } else if std::ptr::eq(ops, &selectops) {
+            state::<select::Select>(me).fds_shrunk(len);
+        }
+    }
 }
 
 unsafe extern "C" fn dealloc_shim<B: Backend>(base: *mut EventBase) {

@@ -14,6 +14,8 @@ pub struct Poll {
     index: Vec<i32>,
     /// Copy polled while the base lock is released, so other threads may change `fds`.
     scratch: Vec<pollfd>,
+    /// The base's fd table shrank: trim the arrays before the next poll.
+    shrunk: bool,
 }
 
 fn poll_mask(events: c_short) -> c_short {
@@ -55,6 +57,21 @@ impl Poll {
         }
         0
     }
+
+}
+
+impl Poll {
+    /// Gives back what `index`, `fds` and the scratch copy hold beyond what the fds with
+    /// events need (not the scratch copy in fds_shrunk: it may be in a wait then).
+    #[cold]
+    fn trim(&mut self) {
+        let used = self.index.iter().rposition(|&i| i != -1).map_or(0, |fd| fd + 1);
+        self.index.truncate(used);
+        self.index.shrink_to_fit();
+        self.fds.shrink_to_fit();
+        self.scratch = Vec::new();
+        self.shrunk = false;
+    }
 }
 
 impl Backend for Poll {
@@ -64,7 +81,7 @@ impl Backend for Poll {
     const NEED_REINIT: bool = true;
 
     fn init(_base: &EventBase) -> Option<Self> {
-        Some(Poll { fds: Vec::new(), index: Vec::new(), scratch: Vec::new() })
+        Some(Poll { fds: Vec::new(), index: Vec::new(), scratch: Vec::new(), shrunk: false })
     }
 
     fn add(&mut self, fd: c_int, old: c_short, events: c_short) -> c_int {
@@ -76,6 +93,9 @@ impl Backend for Poll {
     }
 
     fn dispatch(&mut self, base: &mut EventBase, timeout: Option<&timeval>) -> c_int {
+        if self.shrunk {
+            self.trim();
+        }
         self.scratch.clear();
         self.scratch.extend_from_slice(&self.fds);
         let ms = timeout_ms(timeout, i32::MAX as i64);
@@ -109,5 +129,9 @@ impl Backend for Poll {
             }
         }
         0
+    }
+
+    fn fds_shrunk(&mut self, _len: usize) {
+        self.shrunk = true;
     }
 }

@@ -16,8 +16,10 @@ pub struct Select {
     write: Vec<u64>,
     read_out: Vec<u64>,
     write_out: Vec<u64>,
-    /// One more than the highest fd ever watched.
+    /// One more than the highest fd watched since the bitmaps were last trimmed.
     nfds: usize,
+    /// The base's fd table shrank: trim the bitmaps before the next select.
+    shrunk: bool,
 }
 
 fn set_bit(bits: &mut Vec<u64>, fd: usize, on: bool) {
@@ -53,6 +55,27 @@ impl Select {
     }
 }
 
+impl Select {
+    /// Lowers `nfds` to one more than the highest fd watched and cuts the bitmaps to what
+    /// covers it (at least one fd_set); the result copies are made afresh by the next select.
+    #[cold]
+    fn trim(&mut self) {
+        let last_word = (0..self.read.len()).rposition(|w| self.read[w] | self.write[w] != 0);
+        self.nfds = last_word.map_or(0, |w| {
+            let bits = self.read[w] | self.write[w];
+            w * WORD_BITS + (WORD_BITS - bits.leading_zeros() as usize)
+        });
+        let words = self.nfds.div_ceil(WORD_BITS).max(libc::FD_SETSIZE / WORD_BITS);
+        for bits in [&mut self.read, &mut self.write] {
+            bits.truncate(words);
+            bits.shrink_to_fit();
+        }
+        self.read_out = Vec::new();
+        self.write_out = Vec::new();
+        self.shrunk = false;
+    }
+}
+
 impl Backend for Select {
     const NAME: &'static CStr = c"select";
     const FEATURES: c_int = EV_FEATURE_FDS;
@@ -67,6 +90,7 @@ impl Backend for Select {
             read_out: Vec::new(),
             write_out: Vec::new(),
             nfds: 0,
+            shrunk: false,
         })
     }
 
@@ -79,6 +103,9 @@ impl Backend for Select {
     }
 
     fn dispatch(&mut self, base: &mut EventBase, timeout: Option<&timeval>) -> c_int {
+        if self.shrunk {
+            self.trim();
+        }
         self.read_out.clone_from(&self.read);
         self.write_out.clone_from(&self.write);
         let nfds = self.nfds;
@@ -105,5 +132,9 @@ impl Backend for Select {
             }
         }
         0
+    }
+
+    fn fds_shrunk(&mut self, _len: usize) {
+        self.shrunk = true;
     }
 }

@@ -307,7 +307,7 @@ pub unsafe extern "C" fn evmap_io_initmap_(map: *mut evmap::IoMap) {
 pub unsafe extern "C" fn evmap_io_clear_(map: *mut evmap::IoMap) {
     ensure_arg!(!map.is_null(), (), "evmap_io_clear_: NULL map");
     // SAFETY: map is a live IoMap.
-    unsafe { (*map).slots = Vec::new() };
+    unsafe { *map = evmap::IoMap::default() };
 }
 
 #[no_mangle]
