@@ -10,7 +10,7 @@ use std::ptr;
 
 use libc::{sockaddr, socklen_t};
 
-use super::core::{self, upcast, BevPrivate, CONNECTING, CONNECTION_REFUSED, CONN_ADDRESS_LEN, IN_WRITECB};
+use super::core::{self, upcast, BevPrivate, CONNECTING, CONNECTION_REFUSED, CONN_ADDRESS_LEN, IN_WRITECB, MAX_SINGLE_WRITE_DEFAULT};
 use super::layout::*;
 use super::limits;
 use crate::base::EventBase;
@@ -236,7 +236,7 @@ unsafe extern "C" fn writecb(fd: c_int, event: c_short, arg: *mut c_void) {
                 break 'write false;
             }
             if evb::evbuffer_get_length(output) != 0 {
-                let atmost = limits::get_write_max(p);
+                let atmost = write_size(p, evb::evbuffer_get_length(output));
                 evb::evbuffer_unfreeze(output, 1);
                 let res = evb::evbuffer_write_atmost(output, fd, atmost);
                 evb::evbuffer_freeze(output, 1);
@@ -269,6 +269,26 @@ unsafe extern "C" fn writecb(fd: c_int, event: c_short, arg: *mut c_void) {
             core::run_eventcb(bev, what, 0);
         }
         core::decref_and_unlock(bev);
+    }
+}
+
+/// How much one write may take of an output holding `len` bytes: the write limit, or all of it
+/// when the default cap would leave only a short tail (a quarter of the cap at most). That tail,
+/// written on its own after the rest, is a small segment sent while the kernel still has one
+/// unacknowledged; Nagle's algorithm holds it back until the peer's delayed ACK. Measured on
+/// http_bulk's uploads (64 MiB and a 64-byte head, so 64 bytes are left at the end): one 40 ms
+/// stall per request, 0.63 s of waiting per GiB, gone with the tail written with the rest
+/// (strace -T). A limit the program set (bufferevent_set_max_single_write, rate limits) is kept
+/// exactly.
+fn write_size(p: *mut BevPrivate, len: usize) -> isize {
+    let max = limits::get_write_max(p);
+    // SAFETY: live, locked bufferevent (callers' contract); two plain fields are read.
+    let default_cap = unsafe { (*p).rate_limiting.is_null() && (*p).max_single_write == MAX_SINGLE_WRITE_DEFAULT };
+    let len = len.min(isize::MAX as usize) as isize;
+    if default_cap && len > max && len - max <= max / 4 {
+        len
+    } else {
+        max
     }
 }
 
