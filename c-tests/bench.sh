@@ -58,10 +58,12 @@ for program in timer_churn idle_fds active_storm cross_thread signal_rate pendin
     bev_bulk bev_echo evbuffer_ops bev_idle_rss dns_server dns_resolve http_bulk http_rss; do
   gcc "${CFLAGS[@]}" "$CTESTS/bench/$program.c" -o "$out/$program" "${SYSTEM_LIBS[@]}"
 done
-# No libevent in these: the bare epoll loop, the DNS peer both libraries share, the HTTP floor.
+# No libevent in these: the bare epoll loop, the DNS peer both libraries share, the HTTP floors.
 gcc "${CFLAGS[@]}" "$CTESTS/bench/bare_epoll.c" -o "$out/bare_epoll"
 gcc "${CFLAGS[@]}" "$CTESTS/bench/dns_plain.c" -o "$out/dns_plain"
 gcc "${CFLAGS[@]}" "$CTESTS/bench/http_floor.c" -o "$out/http_floor"
+gcc "${CFLAGS[@]}" "$CTESTS/bench/http_client_floor.c" -o "$out/http_client_floor"
+gcc "${CFLAGS[@]}" "$CTESTS/bench/http_bulk_floor.c" -o "$out/http_bulk_floor"
 # The HTTP runs' driver starts the programs next to it.
 install -m 755 "$CTESTS/bench/http_load.py" "$out/http_load.py"
 gcc "${CFLAGS[@]}" -shared -fPIC "$CTESTS/bench/threads_on.c" -o "$out/threads_on.so" "${SYSTEM_LIBS[@]}"

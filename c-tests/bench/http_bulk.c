@@ -28,19 +28,27 @@ static long requests_left, request_mib;
 static int upload;
 static size_t received; /* bytes of the current answer (down) checked so far */
 
-/* Compares what buf holds with the content, whose first byte is at `offset` of the stream. */
+/* Compares what buf holds with the content, whose first byte is at `offset` of the stream.
+ * evbuffer_peek fills at most the 64 vectors it is given (with a length of -1 it then returns
+ * 64, not the number the whole buffer needs), so the walk goes on from where each batch ended
+ * until every byte was seen; the position moves by the batch's length (EVBUFFER_PTR_ADD), so the
+ * walk costs a library with many small chains no more than one with few large ones. */
 static int matches(struct evbuffer *buf, size_t offset)
 {
 	struct evbuffer_iovec vec[64];
 	struct evbuffer_ptr at;
-	int n;
+	size_t total = evbuffer_get_length(buf), seen = 0;
 	if (evbuffer_ptr_set(buf, &at, 0, EVBUFFER_PTR_SET) != 0)
 		return 0;
-	for (;;) {
-		n = evbuffer_peek(buf, -1, &at, vec, 64);
+	while (seen < total) {
+		size_t batch = 0;
+		int n = evbuffer_peek(buf, -1, &at, vec, 64);
+		if (n <= 0)
+			return 0;
 		for (int i = 0; i < n && i < 64; i++) {
 			const unsigned char *p = vec[i].iov_base;
 			size_t left = vec[i].iov_len;
+			batch += left;
 			while (left > 0) {
 				size_t in_block = offset % MIB, piece = MIB - in_block < left ? MIB - in_block : left;
 				if (memcmp(p, block + in_block, piece) != 0)
@@ -49,12 +57,12 @@ static int matches(struct evbuffer *buf, size_t offset)
 				left -= piece;
 				offset += piece;
 			}
-			if (evbuffer_ptr_set(buf, &at, vec[i].iov_len, EVBUFFER_PTR_ADD) != 0)
-				return 1;
 		}
-		if (n <= 64)
-			return 1;
+		seen += batch;
+		if (seen < total && evbuffer_ptr_set(buf, &at, batch, EVBUFFER_PTR_ADD) != 0)
+			return 0;
 	}
+	return seen == total;
 }
 
 static struct evbuffer *content(void)

@@ -7,10 +7,11 @@
       the same response). wrk loads it with CONNECTIONS connections for SECONDS, each request on
       a kept-alive connection, or with "Connection: close" on a new connection per request.
       Prints RESULT http_rps (requests/s) and http_p99 (ms, wrk --latency).
-  http_load.py client LENGTH
+  http_load.py client LENGTH [floor]
       upstream's test/bench_httpclient.c (20 000 requests, 200 connections at a time, on the
       library this process's environment selects) against http_floor on 127.0.0.1:8080 (the
       port the client has built in), which answers each with a LENGTH-byte body and closes.
+      With "floor", http_client_floor.c (no library: the same requests) is the client instead.
       Prints RESULT http_client_rps (the client's own "throughput" figure).
 
 The programs live next to this script (c-tests/build/bench). Only the program on the library gets
@@ -144,7 +145,7 @@ def run_wrk(server, length, path, connections, mode, seconds):
     print(f"RESULT name=http_p99 value={seconds_of(p99.group(1)) * 1e3:.6g} unit=ms")
 
 
-def run_client(length):
+def run_client(length, client_program):
     floor = subprocess.Popen(pinned(0, [os.path.join(HERE, "http_floor"), str(CLIENT_PORT), str(length), "close"]),
                              env=bare_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     try:
@@ -157,10 +158,12 @@ def run_client(length):
         if not answer.endswith(b"\r\n\r\n" + body(length)):
             raise Failed(f"http_floor's answer is not the {length}-byte content: {answer[:200]!r}")
         response = len(answer)
-        client = subprocess.Popen(pinned(1, [os.path.join(HERE, "bench_httpclient")]), env=dict(os.environ),
+        on_library = client_program == "bench_httpclient"
+        client = subprocess.Popen(pinned(1, [os.path.join(HERE, client_program)]),
+                                  env=dict(os.environ) if on_library else bare_env(),
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         first = client.stdout.readline()  # after 1000 requests: the library is loaded and working
-        if client.poll() is None:
+        if on_library and client.poll() is None:
             report_library(client.pid)
         rest, err = client.communicate(timeout=120)
     finally:
@@ -170,10 +173,10 @@ def run_client(length):
     summary = re.search(r"(\d+) requests in [\d.]+ sec\. \(([\d.]+) throughput\)\n.*\n(\d+)bytes read\. (\d+) errors",
                         out)
     if client.returncode != 0 or "Unexpected error" in err or not summary:
-        raise Failed(f"bench_httpclient: exit status {client.returncode}, stdout {out[-300:]!r}, stderr {err[-300:]!r}")
+        raise Failed(f"{client_program}: exit status {client.returncode}, stdout {out[-300:]!r}, stderr {err[-300:]!r}")
     handled, rate, nbytes, errors = summary.groups()
     if int(handled) != CLIENT_REQUESTS or int(nbytes) != CLIENT_REQUESTS * response or int(errors):
-        raise Failed(f"bench_httpclient: {handled} requests, {nbytes} bytes, {errors} errors; expected "
+        raise Failed(f"{client_program}: {handled} requests, {nbytes} bytes, {errors} errors; expected "
                      f"{CLIENT_REQUESTS}, {CLIENT_REQUESTS * response}, 0")
     print(f"RESULT name=http_client_rps value={float(rate):.6g} unit=requests/s")
 
@@ -183,8 +186,8 @@ def main():
     try:
         if len(args) == 7 and args[0] == "wrk" and args[1] in ("bench_http", "floor") and args[5] in ("keepalive", "close"):
             run_wrk(args[1], int(args[2]), args[3], int(args[4]), args[5], int(args[6]))
-        elif len(args) == 2 and args[0] == "client":
-            run_client(int(args[1]))
+        elif len(args) in (2, 3) and args[0] == "client" and args[2:] in ([], ["floor"]):
+            run_client(int(args[1]), "http_client_floor" if args[2:] else "bench_httpclient")
         else:
             print(__doc__, file=sys.stderr)
             return 2

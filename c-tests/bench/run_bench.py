@@ -487,10 +487,12 @@ def http_workloads(quick):
                 todo.append(rps)
     todo.append(http(f"bench_httpclient, 20 000 requests, 200 connections, {size_label(HTTP_CLIENT_BODY)} bodies",
                      ["http_load.py", "client", HTTP_CLIENT_BODY], "requests/s", "higher",
-                     result_name="http_client_rps", lib_programs=("bench_httpclient",)))
+                     result_name="http_client_rps", lib_programs=("bench_httpclient",),
+                     floor_argv=["http_load.py", "client", HTTP_CLIENT_BODY, "floor"]))
     for direction, what in (("down", "download"), ("up", "upload")):
         todo.append(http(f"evhttp 1 GiB {what}, 16 requests of 64 MiB on one connection",
-                         ["http_bulk", direction, 1024, 64], "MiB/s", "higher"))
+                         ["http_bulk", direction, 1024, 64], "MiB/s", "higher",
+                         floor_argv=["http_bulk_floor", direction, 1024, 64]))
     burst = ["http_rss", HTTP_BURST]
     rss = http(f"server RSS before a burst of {HTTP_BURST:,} concurrent requests", burst, "KiB", "lower",
                result_name="http_rss_before")
@@ -868,11 +870,16 @@ same load, alternated with the other runs; "ours/floor" is ours' median over the
 requests/s, 1.0 would be a library costing nothing). The client row: upstream's
 `test/bench_httpclient.c` (socket bufferevents, 20 000 HTTP/1.0 requests, 200 connections at a
 time, its own "throughput" figure) against `http_floor` (no library: the same peer for both),
-each answer's size checked. Bulk: `c-tests/bench/http_bulk.c`, an evhttp server and an
+each answer's size checked; its floor is `c-tests/bench/http_client_floor.c`, the same client
+with no library (a non-blocking socket with the same options, connect, the request written at
+once, one epoll_ctl, reads to the end, close). Bulk: `c-tests/bench/http_bulk.c`, an evhttp server and an
 `evhttp_connection` in one process on one base over loopback TCP, moving 1 GiB each way as 16
 requests of 64 MiB on one connection: downloads sent with `evbuffer_add_reference` and taken
 through `evhttp_request_set_chunked_cb` as they arrive, uploads added by reference and
-buffered whole by the server (as evhttp does with request bodies), every byte checked. Memory:
+buffered whole by the server (as evhttp does with request bodies), every byte checked; its
+floor is `c-tests/bench/http_bulk_floor.c`, the same transfer in one process with no library
+(writev straight from the content, 1 MiB reads, each socket registered once edge-triggered, the
+upload kept in one reused buffer). Memory:
 `c-tests/bench/http_rss.c`, an evhttp server holding {HTTP_BURST:,} requests that arrive at once
 (plain-socket clients in a child process, `Connection: close`), then answering all with 1 KiB
 bodies: VmRSS before (once the server has answered 16 warm-up requests and the harness's own arrays
@@ -964,9 +971,13 @@ def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart, s
 
 {results_table([w for w in wrk_rows if w.unit == "ms"], bare_label="floor (http_floor.c)", ours_over_bare=True, bare_short="floor")}
 
-### Client, bulk transfer, memory
+### Client and bulk transfer
 
-{results_table([w for w in http if w not in wrk_rows], bare_label=None)}
+{results_table([w for w in http if w not in wrk_rows and w.floor_argv], bare_label="floor (no library)", ours_over_bare=True, bare_short="floor")}
+
+### Memory
+
+{results_table([w for w in http if w not in wrk_rows and not w.floor_argv], bare_label=None)}
 {"" if chosen & {"core", "buffers", "dns"} else chr(10) + chart_line + chr(10)}
 """
     text = f"""# libevent_rs benchmarks ({mode})

@@ -71,7 +71,8 @@ static void unix_peer_address(void)
 	bufferevent_setwatermark(bev, EV_READ, 3, 9);
 	size_t lo = 0, hi = 0;
 	CHECK(bufferevent_getwatermark(bev, EV_READ, &lo, &hi) == 0 && lo == 3 && hi == 9);
-	CHECK(bufferevent_get_max_single_read(bev) == 65536); /* our default (core.rs MAX_SINGLE_DEFAULT) */
+	CHECK(bufferevent_get_max_single_read(bev) == 1048576); /* our defaults (core.rs MAX_SINGLE_READ_DEFAULT) */
+	CHECK(bufferevent_get_max_single_write(bev) == 262144);
 	bufferevent_free(bev);
 	event_base_free(base);
 }

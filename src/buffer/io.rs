@@ -7,24 +7,29 @@ use std::mem::MaybeUninit;
 
 use libc::iovec;
 
-use super::chain::SENDFILE;
+use super::chain::{CHAIN_SIZE, SENDFILE};
 use super::file;
 use super::Evbuffer;
 
 /// Most bytes one evbuffer_read takes when the caller does not ask for less. Upstream caps a
 /// read at 4 KiB, which costs a readv, a FIONREAD and usually an epoll_wait per 4 KiB of a bulk
-/// transfer. We read up to 64 KiB (as much as FIONREAD reports, up to this), spread over up to
-/// READ_IOVECS chains: sixteen times fewer system calls on bulk data, while a small message
-/// still gets a small chain (the size follows FIONREAD). 64 KiB is the socket buffer size at
-/// which loopback and most networks deliver data in one go; more would only grow chains past
-/// what one wake-up brings.
-pub const MAX_READ: usize = 64 * 1024;
+/// transfer. We read what FIONREAD reports, up to this, spread over up to READ_IOVECS chains, so
+/// a small message still gets a small chain. On loopback a sender's single writev puts up to a
+/// few MiB in the receive queue: 1 MiB per read took the 1 GiB evhttp download from 66 to 3
+/// system calls per MiB, with most of the gain reached by 1 MiB (the bare loop in
+/// c-tests/bench/http_bulk_floor.c reads the same). The chain header is left out so that a read
+/// into a fresh chain allocates exactly 1 MiB (data chains are powers of two), not 2.
+pub const MAX_READ: usize = (1 << 20) - CHAIN_SIZE;
+/// What one read asks for when FIONREAD reports nothing waiting (at the end of a stream, the
+/// usual case) or cannot tell: upstream's cap. Its chain comes from the chain cache, where
+/// MAX_READ would allocate a megabyte to read the end of every connection.
+const UNSIZED_READ: usize = 4096;
 /// Chains one read may fill (upstream's NUM_READ_IOVEC).
 const READ_IOVECS: usize = 4;
 /// Chains one writev sends (upstream's NUM_WRITE_IOVEC; Linux allows 1024).
 const WRITE_IOVECS: usize = 128;
 
-/// Bytes waiting on `fd`, as FIONREAD says; None when it cannot say.
+/// Bytes waiting on `fd`, as FIONREAD says; None when none are or it cannot say.
 fn readable_bytes(fd: c_int) -> Option<usize> {
     let mut n: c_int = 0;
     // SAFETY: FIONREAD writes one int to the pointer.
@@ -41,7 +46,7 @@ impl Evbuffer {
             crate::warnx!("evbuffer_read: the end of the buffer is frozen");
             return -1;
         }
-        let waiting = readable_bytes(fd).filter(|&n| n <= MAX_READ).unwrap_or(MAX_READ);
+        let waiting = readable_bytes(fd).map_or(UNSIZED_READ, |n| n.min(MAX_READ));
         let want = if howmuch < 0 || howmuch as usize > waiting { waiting } else { howmuch as usize };
         if !self.expand_fast(want, READ_IOVECS) {
             crate::warnx!("evbuffer_read: out of memory");

@@ -23,7 +23,7 @@ use std::ptr;
 
 use libc::timeval;
 
-use super::core::{self, upcast, BevPrivate, SuspendFlags, MAX_SINGLE_DEFAULT, SUSPEND_BW, SUSPEND_BW_GROUP};
+use super::core::{self, upcast, BevPrivate, SuspendFlags, MAX_SINGLE_READ_DEFAULT, MAX_SINGLE_WRITE_DEFAULT, SUSPEND_BW, SUSPEND_BW_GROUP};
 use super::layout::Bufferevent;
 use super::ratelim::{Direction, TokenBucket, TokenBucketCfg, RATE_LIMIT_MAX};
 use crate::base::EventBase;
@@ -117,8 +117,8 @@ pub unsafe fn init(p: *mut BevPrivate) {
     // SAFETY: being set up (contract).
     unsafe {
         (*p).rate_limiting = ptr::null_mut();
-        (*p).max_single_read = MAX_SINGLE_DEFAULT;
-        (*p).max_single_write = MAX_SINGLE_DEFAULT;
+        (*p).max_single_read = MAX_SINGLE_READ_DEFAULT;
+        (*p).max_single_write = MAX_SINGLE_WRITE_DEFAULT;
     }
 }
 
@@ -452,7 +452,11 @@ pub unsafe fn decrement_limit(bev: *mut Bufferevent, dir: Direction, decr: isize
 /// `bev` must be a live bufferevent.
 pub unsafe fn set_max_single(bev: *mut Bufferevent, dir: Direction, size: usize) {
     let p = upcast(bev);
-    let v = if size == 0 || size > RATE_LIMIT_MAX { MAX_SINGLE_DEFAULT } else { size as isize };
+    let default = match dir {
+        Direction::Read => MAX_SINGLE_READ_DEFAULT,
+        Direction::Write => MAX_SINGLE_WRITE_DEFAULT,
+    };
+    let v = if size == 0 || size > RATE_LIMIT_MAX { default } else { size as isize };
     // SAFETY: live (contract).
     unsafe {
         core::lock(bev);

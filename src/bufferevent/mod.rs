@@ -139,7 +139,8 @@
 //!   rate_limit_group_set_cfg, rate_limit_group_set_min_share, ratelim_init_,
 //!   remove_from_rate_limit_group, remove_from_rate_limit_group_internal_,
 //!   set_max_single_read, set_max_single_write, set_rate_limit (all `bufferevent_` + name;
-//!   the max_single defaults are 64 KiB, upstream's 16384: see core::MAX_SINGLE_DEFAULT).
+//!   the max_single defaults are 1 MiB to read and 256 KiB to write, upstream's 16384: see
+//!   core::MAX_SINGLE_READ_DEFAULT).
 //!
 //! What the bufferevent code needs from evbuffer (upstream's calls): get_length, new, free,
 //! freeze/unfreeze, add_cb/remove_cb_entry/cb_set_flags/cb_clear_flags, add_buffer,

@@ -17,36 +17,40 @@ pub const SOCK_CLOEXEC: c_int = libc::SOCK_CLOEXEC;
 pub const EFD_NONBLOCK: c_int = libc::EFD_NONBLOCK;
 pub const EFD_CLOEXEC: c_int = libc::EFD_CLOEXEC;
 
-/// Result of an `fcntl` step, with errno already describing any failure.
+/// Result of an `fcntl` or `ioctl` step, with errno already describing any failure.
 pub struct OsError;
 
 /// Adds `flag` to the descriptor flags (F_SETFD), reading them first so no flag is lost.
 pub fn set_fd_flag(fd: c_int, flag: c_int) -> Result<(), OsError> {
-    update_flags(fd, libc::F_GETFD, libc::F_SETFD, flag)
-}
-
-/// Adds `flag` to the file status flags (F_SETFL).
-pub fn set_status_flag(fd: c_int, flag: c_int) -> Result<(), OsError> {
-    update_flags(fd, libc::F_GETFL, libc::F_SETFL, flag)
-}
-
-fn update_flags(fd: c_int, get: c_int, set: c_int, flag: c_int) -> Result<(), OsError> {
     // SAFETY: fcntl get/set of flags takes no pointer arguments.
-    let flags = unsafe { libc::fcntl(fd, get) };
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
     if flags < 0 {
-        crate::warn_errno!("fcntl({fd}, {})", if get == libc::F_GETFD { "F_GETFD" } else { "F_GETFL" });
+        crate::warn_errno!("fcntl({fd}, F_GETFD)");
         return Err(OsError);
     }
     // SAFETY: as above.
-    if flags & flag == 0 && unsafe { libc::fcntl(fd, set, flags | flag) } == -1 {
-        crate::warn_errno!("fcntl({fd}, {})", if set == libc::F_SETFD { "F_SETFD" } else { "F_SETFL" });
+    if flags & flag == 0 && unsafe { libc::fcntl(fd, libc::F_SETFD, flags | flag) } == -1 {
+        crate::warn_errno!("fcntl({fd}, F_SETFD)");
+        return Err(OsError);
+    }
+    Ok(())
+}
+
+/// Turns O_NONBLOCK on. One ioctl (FIONBIO) changes only that flag, where reading the status
+/// flags and writing them back costs two fcntl calls: a system call less for every socket a
+/// program makes non-blocking (bench_httpclient does it for each of its requests).
+pub fn set_nonblocking(fd: c_int) -> Result<(), OsError> {
+    let on: c_int = 1;
+    // SAFETY: FIONBIO reads one int from the pointer.
+    if unsafe { libc::ioctl(fd, libc::FIONBIO, &on as *const c_int) } == -1 {
+        crate::warn_errno!("ioctl({fd}, FIONBIO)");
         return Err(OsError);
     }
     Ok(())
 }
 
 pub fn make_nonblocking(fd: c_int) -> c_int {
-    to_status(set_status_flag(fd, libc::O_NONBLOCK))
+    to_status(set_nonblocking(fd))
 }
 
 pub fn make_closeonexec(fd: c_int) -> c_int {
@@ -63,7 +67,7 @@ fn to_status(r: Result<(), OsError>) -> c_int {
 
 /// Applies the NONBLOCK / CLOEXEC bits of `flags` to a new descriptor; closes it on failure.
 fn apply_creation_flags(fd: c_int, nonblock: bool, cloexec: bool) -> c_int {
-    let ok = (!nonblock || set_status_flag(fd, libc::O_NONBLOCK).is_ok())
+    let ok = (!nonblock || set_nonblocking(fd).is_ok())
         && (!cloexec || set_fd_flag(fd, libc::FD_CLOEXEC).is_ok());
     if ok {
         return fd;
@@ -246,7 +250,7 @@ pub fn make_internal_pipe(fds: &mut [c_int; 2]) -> c_int {
         socketpair(libc::AF_UNIX, libc::SOCK_STREAM, 0, fds) == 0
     };
     if made {
-        let ok = fds.iter().all(|&fd| set_status_flag(fd, libc::O_NONBLOCK).is_ok() && set_fd_flag(fd, libc::FD_CLOEXEC).is_ok());
+        let ok = fds.iter().all(|&fd| set_nonblocking(fd).is_ok() && set_fd_flag(fd, libc::FD_CLOEXEC).is_ok());
         if ok {
             return 0;
         }
