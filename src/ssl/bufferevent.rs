@@ -28,7 +28,7 @@ use crate::bufferevent::core::{self, upcast, BevPrivate, SUSPEND_FILT_READ};
 use crate::bufferevent::layout::*;
 use crate::bufferevent::ratelim::Direction;
 use crate::bufferevent::{filter, limits, socket};
-use crate::event::{EV_FINALIZE, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE};
+use crate::event::{EVLIST_INSERTED, EV_FINALIZE, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE};
 use crate::ffi::buffer as evb;
 use crate::ffi::event as ev;
 use crate::ffi::util as evu;
@@ -638,7 +638,10 @@ unsafe fn update_events(bev: *mut Bufferevent) {
             (&raw mut (*bev).ev_read, w.read, &raw const (*bev).timeout_read),
             (&raw mut (*bev).ev_write, w.write, &raw const (*bev).timeout_write),
         ] {
-            let pending = ev::event_pending(e, EV_READ | EV_WRITE, ptr::null_mut()) != 0;
+            // Added, not merely active: an event made active by kick() (not added) must
+            // still run. Only event_add/event_del change the bit for these persistent events,
+            // and we make those calls under the bufferevent's lock.
+            let pending = ptr::read_volatile(&raw const (*e).cb.flags) & EVLIST_INSERTED != 0;
             if want && !pending {
                 core::add_event(e, tv);
             } else if !want && pending {
