@@ -189,13 +189,18 @@ pub unsafe fn socket_new(base: *mut EventBase, fd: c_int, raw: *mut SslSt, state
     unsafe { new(base, ptr::null_mut(), fd, ssl, phase, options) }
 }
 
-/// `bufferevent_openssl_filter_new`.
+/// `bufferevent_openssl_filter_new`: `underlying` must be on `base`.
 ///
 /// # Safety
-/// `base` must be a live base, `underlying` a live bufferevent on it, `raw` a live `SSL *`.
+/// `base` must be a live base, `underlying` NULL or a live bufferevent, `raw` a live `SSL *`.
 pub unsafe fn filter_new(base: *mut EventBase, underlying: *mut Bufferevent, raw: *mut SslSt, state: u32, options: c_int) -> *mut Bufferevent {
     // SAFETY: forwarded contract.
     let Some((ssl, phase)) = (unsafe { adopt(raw, state, options) }) else { return ptr::null_mut() };
+    // SAFETY: underlying is NULL or live (contract).
+    if underlying.is_null() || unsafe { (*underlying).ev_base } != base {
+        warnx!("bufferevent_openssl_filter_new: {}", if underlying.is_null() { "NULL underlying bufferevent" } else { "the underlying bufferevent is on another base" });
+        return give_up(ssl, options);
+    }
     let Some(b) = bio::new(ssl, underlying) else { return give_up(ssl, options) };
     ssl.set_bio(b);
     // SAFETY: forwarded contract.
