@@ -230,10 +230,8 @@ unsafe fn new(base: *mut EventBase, underlying: *mut Bufferevent, fd: c_int, ssl
         let cb: crate::buffer::callbacks::CbFunc = outbuf_cb;
         evb::evbuffer_add_cb((*bev).output, Some(cb), bev.cast());
         evb::evbuffer_freeze((*bev).output, 1);
-        if underlying.is_null() {
-            assign_events(bev, fd);
-        } else {
-            core::init_generic_timeout_cbs(bev);
+        assign_events(bev, fd);
+        if !underlying.is_null() {
             core::incref(underlying);
             core::setcb(underlying, Some(underlying_readcb), Some(underlying_writecb), Some(underlying_eventcb), bev.cast());
             // Records are taken as they come; our own watermarks apply to plaintext.
@@ -245,13 +243,19 @@ unsafe fn new(base: *mut EventBase, underlying: *mut Bufferevent, fd: c_int, ssl
     }
 }
 
-/// Points both events at `fd` (socket mode).
+/// Socket mode: both events watch `fd`. Filter mode: they are the timeout timers (as the
+/// generic ones, but with our callbacks, so that kick() can also make them run a pump).
 unsafe fn assign_events(bev: *mut Bufferevent, fd: c_int) {
     // SAFETY: live bufferevent whose events are not added (callers' contract).
     unsafe {
         let base = (*bev).ev_base;
-        ev::event_assign(&raw mut (*bev).ev_read, base, fd, EV_READ | EV_PERSIST | EV_FINALIZE, Some(on_read_event), bev.cast());
-        ev::event_assign(&raw mut (*bev).ev_write, base, fd, EV_WRITE | EV_PERSIST | EV_FINALIZE, Some(on_write_event), bev.cast());
+        let (fd, read, write) = if (*sb(bev)).underlying.is_null() {
+            (fd, EV_READ | EV_PERSIST | EV_FINALIZE, EV_WRITE | EV_PERSIST | EV_FINALIZE)
+        } else {
+            (-1, EV_FINALIZE, EV_FINALIZE)
+        };
+        ev::event_assign(&raw mut (*bev).ev_read, base, fd, read, Some(on_read_event), bev.cast());
+        ev::event_assign(&raw mut (*bev).ev_write, base, fd, write, Some(on_write_event), bev.cast());
     }
 }
 
@@ -589,25 +593,21 @@ unsafe fn report_close(bev: *mut Bufferevent, when: c_short, close: Close) {
 unsafe fn account(bev: *mut Bufferevent, ssl: Ssl) {
     let s = sb(bev);
     let p = upcast(bev);
-    // SAFETY: live, locked (callers' contract).
+    // SAFETY: live, locked (callers' contract); only this bufferevent's fields are touched.
     unsafe {
-        if let Some(b) = ssl.rbio() {
-            let (read, _) = b.counts();
-            if b.as_ptr() == (*s).rbio && read > (*s).n_read {
-                limits::decrement_read_buckets(p, (read - (*s).n_read).min(isize::MAX as u64) as isize);
-            }
-            (*s).rbio = b.as_ptr();
-            (*s).n_read = read;
-        }
-        if let Some(b) = ssl.wbio() {
-            let (_, written) = b.counts();
-            if b.as_ptr() == (*s).wbio && written > (*s).n_written {
-                limits::decrement_write_buckets(p, (written - (*s).n_written).min(isize::MAX as u64) as isize);
-            }
-            (*s).wbio = b.as_ptr();
-            (*s).n_written = written;
-        }
+        charge(p, ssl.rbio().map(|b| (b.as_ptr(), b.counts().0)), &mut (*s).rbio, &mut (*s).n_read, limits::decrement_read_buckets);
+        charge(p, ssl.wbio().map(|b| (b.as_ptr(), b.counts().1)), &mut (*s).wbio, &mut (*s).n_written, limits::decrement_write_buckets);
     }
+}
+
+/// One direction of [`account`]: `now` is the BIO and its count, `last` what they were.
+fn charge(p: *mut BevPrivate, now: Option<(*mut BioSt, u64)>, last_bio: &mut *mut BioSt, last: &mut u64, decrement: fn(*mut BevPrivate, isize) -> c_int) {
+    let Some((bio, count)) = now else { return };
+    if bio == *last_bio && count > *last {
+        decrement(p, (count - *last).min(isize::MAX as u64) as isize);
+    }
+    *last_bio = bio;
+    *last = count;
 }
 
 /// Waits for what the connection needs: the socket's events, or reading on the underlying.
@@ -656,14 +656,12 @@ unsafe fn update_events(bev: *mut Bufferevent) {
     }
 }
 
-/// Has a pump run from the loop for direction `dir`.
+/// Has a pump run from the loop for direction `dir`: our own event made active (finalized with
+/// us, so a kick pending when everything is freed holds nothing).
 unsafe fn kick(bev: *mut Bufferevent, dir: c_short) {
-    // SAFETY: live (callers' contract); the underlying outlives us.
+    // SAFETY: live (callers' contract).
     unsafe {
-        let u = (*sb(bev)).underlying;
-        if !u.is_null() {
-            core::trigger(u, dir, BEV_TRIG_DEFER_CALLBACKS | BEV_TRIG_IGNORE_WATERMARKS);
-        } else if (*bev).ev_read.fd >= 0 {
+        if has_transport(bev) {
             let e = if dir == EV_READ { &raw mut (*bev).ev_read } else { &raw mut (*bev).ev_write };
             ev::event_active(e, c_int::from(dir), 1);
         }
