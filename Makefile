@@ -6,8 +6,8 @@ LIB := target/release/libevent_rs.so
 all: build
 
 # Upstream's file names, so that programs linked with libevent*-2.1.so.7 load our library when
-# target/release is on LD_LIBRARY_PATH (one library serves core, extra and pthreads).
-COMPAT_NAMES := libevent-2.1.so.7 libevent_core-2.1.so.7 libevent_extra-2.1.so.7 libevent_pthreads-2.1.so.7
+# target/release is on LD_LIBRARY_PATH (one library serves core, extra, pthreads and openssl).
+COMPAT_NAMES := libevent-2.1.so.7 libevent_core-2.1.so.7 libevent_extra-2.1.so.7 libevent_pthreads-2.1.so.7 libevent_openssl-2.1.so.7
 
 build:
 	$(CARGO) build --release
