@@ -422,12 +422,12 @@ fi > "$upstream_passes"
 #   pass of a test in security-changed.txt    -> failed (it has 2.1.12's unfixed behaviour);
 #                                                in a group not required yet, not yet required
 #   pass                                      -> passed
-#   skip (the test skipped itself)            -> skipped
-#   memory error reported by valgrind         -> failed in every group (known failures aside)
-#   not run for want of a network namespace   -> failed in every group
 #   any other end of a test in better-than-upstream.txt, on our library -> failed, in every
 #                                                group (upstream fails it for a bug of its own;
 #                                                the reference does not excuse ours)
+#   skip (the test skipped itself)            -> skipped
+#   memory error reported by valgrind         -> failed in every group (known failures aside)
+#   not run for want of a network namespace   -> failed in every group
 #   failure (not a hang or crash) under valgrind of a test listed in memcheck/not-judged.txt
 #   (valgrind changes what it tests)          -> skipped, "not judged under valgrind"
 #   failure of a test in security-changed.txt at exactly the assertions listed there
@@ -489,13 +489,13 @@ awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PRO
       detail = "passed: it asserts the behaviour " sc_advisory[test] " changed (security-changed.txt)"
     }
     else if (status == "pass") verdict = "passed"
-    else if (status == "skip") verdict = "skipped"
-    else if (status == "memcheck") verdict = (key != "") ? "known-failure" : "failed"
-    else if (status == "nonetns") verdict = "failed"
     else if ((test in better) && mode == "rs") {
       verdict = "failed"
       detail = "better-than-upstream.txt (" better[test] ") requires it to pass: " status (detail != "" ? ", " detail : "")
     }
+    else if (status == "skip") verdict = "skipped"
+    else if (status == "memcheck") verdict = (key != "") ? "known-failure" : "failed"
+    else if (status == "nonetns") verdict = "failed"
     else if (status == "fail" && (test in nj)) verdict = "not-judged"
     else if ((test in sc_at) && status == "fail" && same_set(sc_seen[config SUBSEP test], sc_at[test]))
       verdict = "security-changed"
