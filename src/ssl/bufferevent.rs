@@ -109,6 +109,11 @@ struct SslBev {
     unlinked: bool,
     /// Bytes of an SSL_write that must be retried (0: none).
     pending_write: usize,
+    /// The connection ended right after data that went into the input: its event waits for
+    /// the next pump (see read_in).
+    close_pending: bool,
+    close_when: c_short,
+    close_kind: Close,
     errors: Errors,
     /// Byte counts of the SSL's BIOs at the last look, for the rate limits.
     rbio: *mut BioSt,
@@ -244,7 +249,8 @@ unsafe fn new(base: *mut EventBase, underlying: *mut Bufferevent, fd: c_int, ssl
 }
 
 /// Socket mode: both events watch `fd`. Filter mode: they are the timeout timers (as the
-/// generic ones, but with our callbacks, so that kick() can also make them run a pump).
+/// generic ones, but with our callbacks, so that kick() can also make them run a pump, and
+/// persistent, so that a kick does not take a running timer away).
 unsafe fn assign_events(bev: *mut Bufferevent, fd: c_int) {
     // SAFETY: live bufferevent whose events are not added (callers' contract).
     unsafe {
@@ -252,7 +258,7 @@ unsafe fn assign_events(bev: *mut Bufferevent, fd: c_int) {
         let (fd, read, write) = if (*sb(bev)).underlying.is_null() {
             (fd, EV_READ | EV_PERSIST | EV_FINALIZE, EV_WRITE | EV_PERSIST | EV_FINALIZE)
         } else {
-            (-1, EV_FINALIZE, EV_FINALIZE)
+            (-1, EV_PERSIST | EV_FINALIZE, EV_PERSIST | EV_FINALIZE)
         };
         ev::event_assign(&raw mut (*bev).ev_read, base, fd, read, Some(on_read_event), bev.cast());
         ev::event_assign(&raw mut (*bev).ev_write, base, fd, write, Some(on_write_event), bev.cast());
@@ -330,6 +336,11 @@ unsafe fn step(bev: *mut Bufferevent, why: Why, cb_opts: c_int) {
         if (*s).unlinked || (*s).phase == Phase::Closed || !has_transport(bev) {
             return;
         }
+        if (*s).close_pending {
+            (*s).close_pending = false;
+            report_close(bev, (*s).close_when, (*s).close_kind);
+            return;
+        }
         let mut why = why;
         if (*s).phase.handshaking() {
             if (*bev).enabled & (EV_READ | EV_WRITE) == 0 || !handshake(bev, ssl) {
@@ -386,7 +397,7 @@ unsafe fn read_in(bev: *mut Bufferevent, ssl: Ssl, cb_opts: c_int) {
     let p = upcast(bev);
     // SAFETY: live, locked, referenced (pump); the reserved space is ours until committed.
     unsafe {
-        if (*bev).enabled & EV_READ == 0 || (*p).read_suspended != 0 {
+        if (*bev).enabled & EV_READ == 0 || (*p).read_suspended != 0 || (*s).close_pending {
             return;
         }
         let input = (*bev).input;
@@ -448,7 +459,12 @@ unsafe fn read_in(bev: *mut Bufferevent, ssl: Ssl, cb_opts: c_int) {
             core::trigger_nolock(bev, EV_READ, cb_opts);
         }
         if let Some((e, r)) = failure {
-            fail(bev, ssl, BEV_EVENT_READING, e, r);
+            let close = collect_failure(bev, ssl, e, r);
+            if total > 0 {
+                close_later(bev, BEV_EVENT_READING, close);
+            } else {
+                report_close(bev, BEV_EVENT_READING, close);
+            }
         } else if !stopped && total >= budget && (*bev).enabled & EV_READ != 0 && (*p).read_suspended == 0 && !(*s).unlinked {
             // The budget ran out with more possibly waiting (inside the SSL, where no readiness
             // will announce it, or in the underlying's input): come back from the loop.
@@ -554,6 +570,15 @@ unsafe fn write_out(bev: *mut Bufferevent, ssl: Ssl, cb_opts: c_int) {
 /// The connection failed or ended (`when`: READING or WRITING): the error codes are kept for
 /// bufferevent_get_openssl_error, and the program hears EOF or ERROR.
 unsafe fn fail(bev: *mut Bufferevent, ssl: Ssl, when: c_short, ssl_error: c_int, ret: c_int) {
+    // SAFETY: forwarded contract.
+    unsafe {
+        let close = collect_failure(bev, ssl, ssl_error, ret);
+        report_close(bev, when, close);
+    }
+}
+
+/// What a failed SSL call means, the queued error codes kept for bufferevent_get_openssl_error.
+unsafe fn collect_failure(bev: *mut Bufferevent, ssl: Ssl, ssl_error: c_int, ret: c_int) -> Close {
     let s = sb(bev);
     let mut codes: [c_ulong; 16] = [0; 16];
     let mut n = 0;
@@ -567,13 +592,27 @@ unsafe fn fail(bev: *mut Bufferevent, ssl: Ssl, when: c_short, ssl_error: c_int,
             n += 1;
         }
     }
-    let close = classify(ssl_error, ret, ssl.received_shutdown(), &codes[..n]);
-    // SAFETY: live, locked, referenced (callers' contract).
+    // SAFETY: live, locked (callers' contract).
     unsafe {
         for &c in &codes[..n] {
             (*s).errors.push(c);
         }
-        report_close(bev, when, close);
+    }
+    classify(ssl_error, ret, ssl.received_shutdown(), &codes[..n])
+}
+
+/// Reports the end of the connection from a later loop iteration: data that came with it
+/// went into the input now, and the program must see it first. Its data callback may not even
+/// be set yet (evhttp sets it only once its request is written, and a fast server's answer and
+/// close can arrive before that), so the event waits until the loop has run what is deferred.
+unsafe fn close_later(bev: *mut Bufferevent, when: c_short, close: Close) {
+    let s = sb(bev);
+    // SAFETY: live, locked (callers' contract); the event is finalized with the bufferevent.
+    unsafe {
+        (*s).close_pending = true;
+        (*s).close_when = when;
+        (*s).close_kind = close;
+        crate::ffi::internal::event_active_later_(&raw mut (*bev).ev_read, c_int::from(EV_READ));
     }
 }
 
@@ -616,6 +655,10 @@ unsafe fn update_events(bev: *mut Bufferevent) {
     let p = upcast(bev);
     // SAFETY: live, locked (callers' contract).
     unsafe {
+        if (*s).close_pending {
+            // The pump close_later arranged reports it; deleting an event would cancel that.
+            return;
+        }
         let enabled = (*bev).enabled;
         let state = IoState {
             handshake: (*s).phase.handshaking().then_some((*s).hs_blocked),
@@ -753,11 +796,11 @@ unsafe extern "C" fn underlying_eventcb(_u: *mut Bufferevent, what: c_short, arg
         core::incref_and_lock(bev);
         let dir = what & (BEV_EVENT_READING | BEV_EVENT_WRITING);
         if what & BEV_EVENT_EOF != 0 {
-            // What came before the EOF first.
+            // What came before the EOF first, the EOF from a later iteration.
             pump(bev, Why::Readable, 0);
-            if let (Some(ssl), false) = ((*s).ssl, (*s).phase == Phase::Closed || (*s).unlinked) {
+            if let (Some(ssl), false) = ((*s).ssl, (*s).phase == Phase::Closed || (*s).unlinked || (*s).close_pending) {
                 let close = if ssl.received_shutdown() { Close::Clean } else { Close::Dirty };
-                report_close(bev, dir, close);
+                close_later(bev, dir, close);
             }
         } else if what & BEV_EVENT_ERROR != 0 {
             if (*s).phase != Phase::Closed {
@@ -772,17 +815,21 @@ unsafe extern "C" fn underlying_eventcb(_u: *mut Bufferevent, what: c_short, arg
 
 // ---- the operations table ----------------------------------------------------------------------
 
+/// Enabling starts the directions from the loop, not inside the program's call: a pump here
+/// could deliver data and an EOF while the program is inside one of its deferred callbacks,
+/// and the EOF would then reach it before the data (the common code runs a run's event
+/// callback after its data callbacks, and the data callback's turn would be past).
 unsafe extern "C" fn be_enable(bev: *mut Bufferevent, events: c_short) -> c_int {
     // SAFETY: called by the common code on a live TLS bufferevent.
     unsafe {
-        if !(*sb(bev)).underlying.is_null() {
-            for dir in [EV_READ, EV_WRITE] {
-                if events & dir != 0 {
+        for dir in [EV_READ, EV_WRITE] {
+            if events & dir != 0 {
+                if !(*sb(bev)).underlying.is_null() {
                     filter::reset_timer(bev, dir);
                 }
+                kick(bev, dir);
             }
         }
-        pump(bev, Why::Any, BEV_OPT_DEFER_CALLBACKS);
     }
     0
 }
@@ -955,7 +1002,7 @@ pub unsafe fn renegotiate(bev: *mut Bufferevent) -> c_int {
                 if ssl.renegotiate() {
                     (*s).phase = Phase::Connecting;
                     (*s).hs_blocked = Blocked::No;
-                    pump(bev, Why::Any, BEV_OPT_DEFER_CALLBACKS);
+                    kick(bev, EV_WRITE);
                     0
                 } else {
                     ssl.errors().clear();
@@ -1009,3 +1056,4 @@ pub unsafe fn take_error(bev: *mut Bufferevent) -> c_ulong {
         e
     }
 }
+
