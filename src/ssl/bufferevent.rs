@@ -244,7 +244,14 @@ unsafe fn new(base: *mut EventBase, underlying: *mut Bufferevent, fd: c_int, ssl
             core::setwatermark(underlying, EV_READ, 0, 0);
             core::enable(underlying, EV_READ | EV_WRITE);
         }
-        start(bev, phase, fd >= 0 || !underlying.is_null());
+        if start(bev, phase, fd >= 0 || !underlying.is_null()) < 0 {
+            // OpenSSL would not reset the SSL for the handshake: no bufferevent, and the SSL
+            // is the program's again (or freed, with CLOSE_ON_FREE), not the finalizer's.
+            warnx!("bufferevent_openssl: SSL_clear failed");
+            (*s).ssl = None;
+            core::free(bev);
+            return give_up(ssl, options);
+        }
         bev
     }
 }
