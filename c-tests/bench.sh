@@ -9,13 +9,14 @@
 # not define yet run on upstream only, with a note in the report (nm -D decides, nothing fails).
 #   BENCH_QUICK=1   3 repetitions of shorter workloads (a few minutes), for development.
 #   BENCH_ONLY=RE   only the workloads and studies whose name or section matches (e.g. buffers,
-#                   dns, http).
+#                   dns, http, tls).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 MODE=rs require_library
 
 # Upstream's file names for our library (make build creates them; a direct call may not have).
-for name in libevent-2.1.so.7 libevent_core-2.1.so.7 libevent_extra-2.1.so.7 libevent_pthreads-2.1.so.7; do
+for name in libevent-2.1.so.7 libevent_core-2.1.so.7 libevent_extra-2.1.so.7 libevent_pthreads-2.1.so.7 \
+    libevent_openssl-2.1.so.7; do
   [ -e "$LIB_DIR/$name" ] || ln -sf libevent_rs.so "$LIB_DIR/$name"
 done
 
@@ -58,6 +59,9 @@ for program in timer_churn idle_fds active_storm cross_thread signal_rate pendin
     bev_bulk bev_echo evbuffer_ops bev_idle_rss dns_server dns_resolve http_bulk http_rss; do
   gcc "${CFLAGS[@]}" "$CTESTS/bench/$program.c" -o "$out/$program" "${SYSTEM_LIBS[@]}"
 done
+# The TLS section's program also links upstream's libevent_openssl and OpenSSL.
+gcc "${CFLAGS[@]}" "$CTESTS/bench/tls_bulk.c" -o "$out/tls_bulk" -L"$SYSTEM_LIB_DIR" -levent_openssl \
+  "${SYSTEM_LIBS[@]}" -lssl -lcrypto
 # No libevent in these: the bare epoll loop, the DNS peer both libraries share, the HTTP floors.
 gcc "${CFLAGS[@]}" "$CTESTS/bench/bare_epoll.c" -o "$out/bare_epoll"
 gcc "${CFLAGS[@]}" "$CTESTS/bench/dns_plain.c" -o "$out/dns_plain"

@@ -8,8 +8,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 # Compiler, linker, libc headers, make; upstream's headers and library for comparison and for the
 # preload test; zlib for upstream's regress_zlib; python3 for check-dumpevents.py; iproute2's
-# ip, which brings loopback up in the private network namespaces that networked tests run in.
-NEEDED_PACKAGES="gcc libc6-dev binutils make python3 libevent-dev zlib1g-dev pkg-config iproute2"
+# ip, which brings loopback up in the private network namespaces that networked tests run in;
+# OpenSSL's headers and libraries for upstream's ssl tests, samples and the TLS benchmark, and its
+# command-line tool for their certificates and the s_server peer (with upstream's OpenSSL
+# library, libevent-openssl, which libevent-dev brings).
+NEEDED_PACKAGES="gcc libc6-dev binutils make python3 libevent-dev zlib1g-dev pkg-config iproute2
+  libssl-dev openssl"
 missing=()
 for p in $NEEDED_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -54,5 +58,4 @@ optional() {
 optional memcached memcached "the LD_PRELOAD check"
 optional tmux tmux "the real-program suite (c-tests/programs.sh)"
 optional fstrm-bin fstrm_capture "the real-program suite (c-tests/programs.sh)"
-optional libssl-dev /usr/include/openssl/ssl.h "building upstream's sample le-proxy"
 optional valgrind valgrind "the memcheck mode (UPSTREAM_VALGRIND=1, UNIT_VALGRIND=1; not run by make test)"

@@ -28,6 +28,16 @@ lib_link_flags() {
   fi
 }
 
+# The extra linker flags of a program that also uses bufferevent_ssl.h: OpenSSL itself, and with
+# the system library upstream's separate libevent_openssl (ours has those functions built in).
+lib_openssl_link_flags() {
+  if [ "$MODE" = system ]; then
+    echo "-L$SYSTEM_LIB_DIR -levent_openssl -lssl -lcrypto"
+  else
+    echo "-lssl -lcrypto"
+  fi
+}
+
 # Include flags for programs of ours: our own headers when they exist and we test our library,
 # upstream's installed headers otherwise (the system library is always checked with its own).
 our_include_flags() {

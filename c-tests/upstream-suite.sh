@@ -55,7 +55,10 @@ PATTERNS=("$@")
 # Issue 10's groups (evhttp, evrpc, evtag) become required by this one line, set to
 # "http rpc evtag" once they pass; UPSTREAM_REQUIRE="http rpc evtag" requires them for one run.
 ISSUE10_GROUPS="http rpc evtag"
-REQUIRED_GROUPS="main signal heap et thread util finalize evbuffer listener bufferevent dns programs $ISSUE10_GROUPS ${UPSTREAM_REQUIRE:-}"
+# Issue 11's group: the OpenSSL bufferevents (regress_ssl.c). Its tests that upstream fails only
+# because of 2.1.12's bug with OpenSSL 3 are required to pass (better-than-upstream.txt).
+ISSUE11_GROUPS="ssl"
+REQUIRED_GROUPS="main signal heap et thread util finalize evbuffer listener bufferevent dns programs $ISSUE10_GROUPS $ISSUE11_GROUPS ${UPSTREAM_REQUIRE:-}"
 REQUIRED_GROUPS=$(echo $REQUIRED_GROUPS)  # the blanks of empty additions collapsed
 # test.sh's programs, in its order.
 # After them, test-ratelim with each argument set of upstream's CMakeLists.txt (test.sh does not
@@ -120,14 +123,22 @@ mkdir -p "$obj_dir" "$bin_dir"
 
 # Upstream's headers and config only: the tree's include/ (with the configured event-config.h),
 # the tree root for its internal headers (regress reads a few internal structs), compat/ and test/.
-CFLAGS=(-O1 -g -w -DHAVE_CONFIG_H -DTINYTEST_LOCAL
+# The shared tree is configured without OpenSSL (fetch-upstream.sh; its samples' build does not
+# need it), so the two macros `configure --enable-openssl` would add to config.h and
+# event-config.h are defined here: they turn on regress_ssl.c's group in regress_main.c and the
+# https_* tests of regress_http.c, as in upstream's own build with libssl-dev.
+CFLAGS=(-O1 -g -w -DHAVE_CONFIG_H -DTINYTEST_LOCAL -DHAVE_OPENSSL=1 -DEVENT__HAVE_OPENSSL=1
         -I"$tree" -I"$tree/compat" -I"$tree/include" -I"$test_src")
+if [ ! -f /usr/include/openssl/ssl.h ]; then
+  echo "upstream: OpenSSL's headers are missing: apt-get install -y libssl-dev (c-tests/install-deps.sh installs it as root)" >&2
+  exit 2
+fi
 
-# regress's sources as upstream's test/include.am lists them for Linux with pthreads and without
+# regress's sources as upstream's test/include.am lists them for Linux with pthreads and
 # OpenSSL; regress_zlib only when zlib's header is there (upstream's ZLIB_REGRESS).
 REGRESS_SOURCES="regress regress.gen regress_buffer regress_bufferevent regress_dns regress_et
   regress_finalize regress_http regress_listener regress_main regress_minheap regress_rpc
-  regress_testutils regress_util tinytest regress_thread"
+  regress_testutils regress_util tinytest regress_thread regress_ssl"
 EXTRA_LIBS=(-lpthread -lm)
 if [ -f /usr/include/zlib.h ]; then
   REGRESS_SOURCES+=" regress_zlib"
@@ -137,6 +148,12 @@ fi
 # Objects depend only on upstream's sources and headers, not on the library under test, so both
 # modes share them and they are rebuilt only when a source is newer (the tree never changes
 # once fetched, so this is enough).
+# Objects made with other flags (before the OpenSSL macros, say) are stale too.
+cflags_stamp="$obj_dir/cflags.txt"
+if [ "$(cat "$cflags_stamp" 2>/dev/null)" != "${CFLAGS[*]}" ]; then
+  rm -f "$obj_dir"/*.o
+  printf '%s' "${CFLAGS[*]}" > "$cflags_stamp"
+fi
 compile_one() {
   local name=$1 src="$test_src/$1.c" obj="$obj_dir/$1.o"
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$tree/include/event2/event-config.h" -nt "$obj" ]; then
@@ -151,19 +168,24 @@ export CFLAGS_STR="${CFLAGS[*]}"
 printf '%s\n' $REGRESS_SOURCES $PROGRAM_BINARIES |
   xargs -P "$JOBS" -I{} bash -c 'read -ra CFLAGS <<<"$CFLAGS_STR"; compile_one "$1"' _ {}
 
-# Functions and data the programs need that our library does not export yet get stubs, so the
-# programs still link and every test that does not touch them can run. A stub function says
-# which symbol is missing and aborts, which fails just the test that called it. The stubs are
-# regenerated on every run from the library as it is now, so nothing we export is ever shadowed.
+# Our library must define every export of upstream's libraries, libevent_openssl's included (the
+# 653 of expected/libevent-2.1.12-exports.tsv). Should a change drop one, the programs are still
+# linked, with a stub for each missing symbol that names it and aborts, so that the tests which do
+# not touch it still run and say what else broke; but every missing export then counts as a
+# failure of the run, listed at the end: a stubbed symbol can never pass unnoticed.
 link_extra=()
+n_missing=0
+rm -f "$out_dir"/missing_stubs.*
 if [ "$MODE" = rs ]; then
   exports_tsv="$CTESTS/expected/libevent-2.1.12-exports.tsv"
   [ -f "$exports_tsv" ] || exports_tsv="$ROOT/../shared/abi/libevent-2.1.12-exports.tsv"
-  stubs_c="$out_dir/missing_stubs.c"
   nm -D --defined-only "$OUR_LIB" | awk '{print $3}' | sort -u > "$out_dir/exported.txt"
-  # OpenSSL's bufferevents are outside this build (no OpenSSL), so they get no stubs.
-  awk -F'\t' '!/^#/ && NF == 3 && $1 != "openssl" {print $3 "\t" $2}' "$exports_tsv" | sort -u |
+  awk -F'\t' '!/^#/ && NF == 3 {print $3 "\t" $2}' "$exports_tsv" | sort -u |
     join -t $'\t' -v 1 - "$out_dir/exported.txt" > "$out_dir/missing.tsv"
+  n_missing=$(wc -l < "$out_dir/missing.tsv")
+fi
+if [ "$n_missing" -gt 0 ]; then
+  stubs_c="$out_dir/missing_stubs.c"
   {
     echo "/* Generated by c-tests/upstream-suite.sh from the exports of libevent 2.1.12 minus"
     echo "   those of $(basename "$OUR_LIB"). Do not edit; regenerated on every run. */"
@@ -177,11 +199,11 @@ if [ "$MODE" = rs ]; then
   } > "$stubs_c"
   gcc -O1 -g -w -c "$stubs_c" -o "$out_dir/missing_stubs.o"
   link_extra=("$out_dir/missing_stubs.o")
-  echo "upstream: $(wc -l < "$out_dir/missing.tsv") of libevent's symbols are not exported by our library yet (stubbed)"
+  echo "upstream: OUR LIBRARY LACKS $n_missing of libevent's exports; they are stubbed so the other tests can run, and the run will FAIL: $(cut -f1 "$out_dir/missing.tsv" | paste -sd' ' -)"
 fi
 
-# Linking is cheap; do it every run because the stubs change with the library.
-read -ra LIBS <<<"$(lib_link_flags)"
+# Linking is cheap; do it every run because the library's exports may change.
+read -ra LIBS <<<"$(lib_link_flags) $(lib_openssl_link_flags)"
 regress_objs=()
 for s in $REGRESS_SOURCES; do regress_objs+=("$obj_dir/$s.o"); done
 gcc -o "$bin_dir/regress" "${regress_objs[@]}" "${link_extra[@]}" "${LIBS[@]}" "${EXTRA_LIBS[@]}"
@@ -191,7 +213,8 @@ done
 # The list of tests is a property of the test sources, but regress's main() calls into the library
 # before it lists anything; a copy linked with the system library lists them whatever state ours
 # is in.
-gcc -o "$obj_dir/regress-lister" "${regress_objs[@]}" -L"$SYSTEM_LIB_DIR" -levent -levent_pthreads "${EXTRA_LIBS[@]}"
+gcc -o "$obj_dir/regress-lister" "${regress_objs[@]}" -L"$SYSTEM_LIB_DIR" -levent -levent_pthreads \
+  -levent_openssl -lssl -lcrypto "${EXTRA_LIBS[@]}"
 if [ "$VALGRIND" = 1 ]; then
   valgrind_selftest "$out_dir"
 fi
@@ -356,6 +379,8 @@ known_failures="$CTESTS/known-failures.txt"
 # Tests of 2.1.12 that assert behaviour its security fixes changed: both Debian's patched
 # library and ours must fail them, at exactly the assertions listed (security-changed.txt).
 security_changed="$CTESTS/security-changed.txt"
+# Tests upstream fails because of a bug of 2.1.12 that ours must not have: required to pass.
+better_than_upstream="$CTESTS/better-than-upstream.txt"
 
 # One line per test run: config, test, status, seconds, detail.
 all_results="$out_dir/all-results.tsv"
@@ -397,6 +422,9 @@ fi > "$upstream_passes"
 #   pass of a test in security-changed.txt    -> failed (it has 2.1.12's unfixed behaviour);
 #                                                in a group not required yet, not yet required
 #   pass                                      -> passed
+#   any other end of a test in better-than-upstream.txt, on our library -> failed, in every
+#                                                group (upstream fails it for a bug of its own;
+#                                                the reference does not excuse ours)
 #   skip (the test skipped itself)            -> skipped
 #   memory error reported by valgrind         -> failed in every group (known failures aside)
 #   not run for want of a network namespace   -> failed in every group
@@ -415,7 +443,8 @@ not_judged=/dev/null
 [ "$VALGRIND" = 0 ] || not_judged=$VALGRIND_NOT_JUDGED
 awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PROGRAMS" \
     -v kf_file="$known_failures" -v up_file="$upstream_passes" -v kf_report="$out_dir/known-failures-report.txt" \
-    -v nj_file="$not_judged" -v sc_file="$security_changed" -v sc_seen_file="$sc_observed" '
+    -v nj_file="$not_judged" -v sc_file="$security_changed" -v sc_seen_file="$sc_observed" \
+    -v better_file="$better_than_upstream" -v mode="$MODE" '
   # Same members, whatever the order: two comma-separated lists of assertions.
   function same_set(a, b,   x, y, n, m, i, in_b) {
     n = split(a, x, ","); m = split(b, y, ",")
@@ -432,6 +461,10 @@ awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PRO
       sc_advisory[f[1]] = f[2]; sc_at[f[1]] = f[3]; sc_why[f[1]] = f[2] ": " reason
     }
     while ((getline line < sc_seen_file) > 0) { split(line, f, "\t"); sc_seen[f[1] SUBSEP f[2]] = f[3] }
+    while ((getline line < better_file) > 0) {
+      if (line ~ /^[ \t]*(#|$)/) continue
+      split(line, f, /[ \t]+/); better[f[1]] = f[2]
+    }
     while ((getline line < nj_file) > 0) {
       if (line ~ /^[ \t]*(#|$)/) continue
       split(line, f, /[ \t]+/); reason = line; sub(/^[^ \t]+[ \t]+/, "", reason); nj[f[1]] = reason
@@ -456,6 +489,10 @@ awk -F'\t' -v required="$REQUIRED_GROUPS" -v nyr_programs="$NOT_YET_REQUIRED_PRO
       detail = "passed: it asserts the behaviour " sc_advisory[test] " changed (security-changed.txt)"
     }
     else if (status == "pass") verdict = "passed"
+    else if ((test in better) && mode == "rs") {
+      verdict = "failed"
+      detail = "better-than-upstream.txt (" better[test] ") requires it to pass: " status (detail != "" ? ", " detail : "")
+    }
     else if (status == "skip") verdict = "skipped"
     else if (status == "memcheck") verdict = (key != "") ? "known-failure" : "failed"
     else if (status == "nonetns") verdict = "failed"
@@ -555,11 +592,22 @@ if [ -s "$out_dir/known-failures-report.txt" ]; then
   echo "KNOWN FAILURES NOW PASSING:"
   sed 's/^/  /' "$out_dir/known-failures-report.txt"
 fi
-if [ "$n_fail" -gt 0 ]; then
-  echo "FAILED (required groups, upstream passes them; in any group: memory errors, and tests that need a network namespace where none could be made): $n_fail"
+n_better=$(awk '!/^[ \t]*(#|$)/' "$better_than_upstream" | wc -l)
+n_better_passed=$(awk -F'\t' 'NR == FNR { if (!/^[ \t]*(#|$)/) { split($0, f, /[ \t]+/); b[f[1]] = 1 }; next }
+  ($3 in b) && $5 == "passed"' "$better_than_upstream" "$verdicts" | wc -l)
+[ "$MODE" = system ] ||
+  echo "passing where upstream fails for a bug of 2.1.12 (better-than-upstream.txt, $n_better tests, required): $n_better_passed test runs"
+if [ "$n_missing" -gt 0 ]; then
+  echo "FAILED: our library lacks $n_missing of upstream's exports (stubbed so the other tests could run; each counts as a failure):"
+  awk -F'\t' '{printf "  %s (%s)\n", $1, $2 == "T" ? "function" : "data"}' "$out_dir/missing.tsv"
+  n_fail=$((n_fail + n_missing))
+fi
+n_failed_tests=$((n_fail - n_missing))
+if [ "$n_failed_tests" -gt 0 ]; then
+  echo "FAILED (required groups, upstream passes them; in any group: memory errors, tests of better-than-upstream.txt, and tests that need a network namespace where none could be made): $n_failed_tests"
   # (awk stops by itself: "| head" would kill it with SIGPIPE, which pipefail turns into an exit.)
   awk -F'\t' '$5 == "failed" && ++n <= 40 {printf "  %-18s %-50s %-8s %s\n", $1, $3, $4, $6}' "$verdicts"
-  [ "$n_fail" -le 40 ] || echo "  ... and $((n_fail - 40)) more in $results_dir/"
+  [ "$n_failed_tests" -le 40 ] || echo "  ... and $((n_failed_tests - 40)) more in $results_dir/"
 fi
 # What blocks the most tests: the unimplemented functions the failing tests ran into.
 if grep -q $'\tnot implemented: ' "$verdicts"; then

@@ -24,6 +24,7 @@ pub mod minheap;
 pub mod mm;
 pub mod rpc;
 pub mod signal;
+pub mod ssl;
 pub mod tag;
 pub mod thread;
 pub mod time;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes c-tests/abi/COVERAGE.md: which of upstream libevent 2.1.12's exported symbols
 # (c-tests/expected/libevent-2.1.12-exports.tsv) our library exports too.
-# Informational only; it never fails for missing symbols.
+# A table only: it never fails; c-tests/abi/run.sh (section 7) fails when an export is missing.
 # Usage: c-tests/abi/coverage.sh [path/to/libevent_rs.so]   (default target/release/libevent_rs.so)
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -588,6 +588,51 @@ def syscall_table(studies, counter):
 # Statistics and the report
 
 
+# TLS (section "tls"): c-tests/bench/tls_bulk.c, bufferevent_openssl_socket_new bufferevents over
+# loopback TCP. Everything of the section is in these functions; main() and write_report() only
+# call them.
+TLS_HANDSHAKES_IN_FLIGHT = 4  # HANDSHAKES_IN_FLIGHT in tls_bulk.c
+
+
+def tls_workloads(quick):
+    mib, handshakes = (256, 500) if quick else (1024, 2000)
+    return [Workload(f"TLS bulk over loopback TCP, {mib} MiB, TLS_AES_128_GCM_SHA256, 64 KiB writes", "tls",
+                     ["tls_bulk", "bulk", mib], "MiB/s", "higher", section="tls"),
+            Workload(f"TLS handshakes through an evconnlistener, {handshakes} full ones, "
+                     f"{TLS_HANDSHAKES_IN_FLIGHT} in flight", "tls",
+                     ["tls_bulk", "handshakes", handshakes], "handshakes/s", "higher", section="tls")]
+
+
+def tls_probes():
+    """The LD_DEBUG check of check_libraries: libevent_openssl-2.1.so.7 must be ours too."""
+    return [("tls_bulk.c", ["tls_bulk", "bulk", 1], False)]
+
+
+def tls_report_part(chosen, all_workloads, chart_line, skipped_note):
+    """The section of the report (skipped_note: write_report's note on what ours could not run)."""
+    if "tls" not in chosen:
+        return ""
+    tls = [w for w in all_workloads if w.section == "tls"]
+    alone = not (chosen - {"tls"})
+    return f"""## TLS: bufferevent_openssl_socket_new
+
+`c-tests/bench/tls_bulk.c`: both ends of a loopback TCP connection in one process, on one
+event_base in one thread (each figure is the cost of encrypting and decrypting every byte),
+TLS 1.3 only with the cipher suite forced to TLS_AES_128_GCM_SHA256, a P-256 certificate made
+in memory, no verification. Bulk: the connecting end writes in 64 KiB `bufferevent_write` calls,
+topping its output up to 1 MiB, the accepting end (an evconnlistener's connection wrapped in the
+accepting state) drains what it reads, its read high watermark at 1 MiB; timed from the end of
+the handshake to the last byte (a `verify` run compares every byte, not timed). Handshakes: full
+ones (no session cache, no tickets), {TLS_HANDSHAKES_IN_FLIGHT} in flight, each connection freed
+with its SSL and socket (BEV_OPT_CLOSE_ON_FREE) once both ends report BEV_EVENT_CONNECTED.
+2.1.12 asks SSL_read for at most 4 KiB at a time (READ_DEFAULT); issue 11's goals: bulk >= 1.5x
+upstream 2.1's throughput, handshakes no slower.{skipped_note(tls)}
+
+{results_table(tls, bare_label=None)}
+{chr(10) + chart_line + chr(10) if alone else ""}
+"""
+
+
 def summary(w):
     up, ours = w.samples.get("upstream", []), w.samples.get("ours", [])
     pairs = [o / u for u, o in zip(up, ours) if u]
@@ -919,7 +964,7 @@ def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart, s
             "import; run anyway they would stop at the first call):\n\n" + "\n".join(f"- {r}" for r in skipped))
     # A section appears when it ran anything (a BENCH_ONLY run leaves the others out); a full
     # run has them all.
-    chosen = {section for section in ("core", "buffers", "dns", "http")
+    chosen = {section for section in ("core", "buffers", "dns", "http", "tls")
               if any(x.section == section for x in list(all_workloads) + list(studies))}
     checks = "\n".join(f"| {label} | {key} | {paths} |" for label, key, paths in lib_rows)
     chart_line = (f"![cost ratio ours/upstream]({os.path.basename(chart)})" if chart
@@ -1000,7 +1045,7 @@ instruction counts below are the repeatable figures.
 |---|---|
 {facts}
 
-{core_part}{buffers_part}{dns_part}{http_part}{core_callgrind_part}## Which library served the runs
+{core_part}{buffers_part}{dns_part}{http_part}{tls_report_part(chosen, all_workloads, chart_line, skipped_note)}{core_callgrind_part}## Which library served the runs
 
 Checked with `LD_DEBUG=libs` (the dynamic linker's list of initialised objects) before the timed
 runs; every run of our own programs also prints the object that provides `event_base_new`
@@ -1055,7 +1100,7 @@ def main():
     # bev_idle_rss holds one end of each connection (the peers are in a child process).
     idle_connections = 10000 if hard_limit == resource.RLIM_INFINITY else min(10000, hard_limit - 64)
     todo = (workloads(args.quick, max_pipes) + buffer_workloads(args.quick, idle_connections)
-            + dns_workloads(args.quick) + http_workloads(args.quick))
+            + dns_workloads(args.quick) + http_workloads(args.quick) + tls_workloads(args.quick))
     if args.no_upstream_programs:
         upstream_programs = {"bench", "bench_cascade", "bench_http", "bench_httpclient"}
         todo = [w for w in todo if not upstream_programs & set(w.programs())]
@@ -1082,6 +1127,7 @@ def main():
               ("http_rss.c", ["http_rss", 10], False)]
     if args.no_upstream_programs:
         probes = probes[3:]
+    probes += tls_probes()
 
     # What our library cannot run yet, from the symbols alone (before anything runs).
     programs = ({p for w in todo for p in w.programs()} | {s.program() for s in studies + syscalls}

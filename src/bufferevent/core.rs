@@ -75,8 +75,8 @@ pub struct BevPrivate {
     pub(super) state: u32,
     /// Event bits reported while callbacks are deferred, not yet delivered.
     pub(super) eventcb_pending: c_short,
-    pub(super) read_suspended: SuspendFlags,
-    pub(super) write_suspended: SuspendFlags,
+    pub(crate) read_suspended: SuspendFlags,
+    pub(crate) write_suspended: SuspendFlags,
     /// errno at the time of the pending event.
     pub(super) errno_pending: c_int,
     /// The getaddrinfo error of the last connect_hostname.
@@ -85,7 +85,7 @@ pub struct BevPrivate {
     pub(super) dns_request: *mut c_void,
     /// The deferred run of the callbacks.
     pub(super) deferred: EventCallback,
-    pub(super) options: c_int,
+    pub(crate) options: c_int,
     pub(super) refcnt: c_int,
     pub(super) lock: RawLock,
     pub(super) max_single_read: isize,
@@ -564,6 +564,21 @@ pub unsafe fn enable(bev: *mut Bufferevent, event: c_short) -> c_int {
         }
         decref_and_unlock(bev);
         r
+    }
+}
+
+/// The kind's own enable, without touching `enabled` (a connect starting to wait for the
+/// socket to become writable). 0 for kinds without one.
+///
+/// # Safety
+/// `bev` must be a live bufferevent.
+pub unsafe fn kind_enable(bev: *mut Bufferevent, event: c_short) -> c_int {
+    // SAFETY: live (contract).
+    unsafe {
+        match ops(bev).enable {
+            Some(f) => f(bev, event),
+            None => 0,
+        }
     }
 }
 

@@ -139,8 +139,8 @@ unsafe fn underlying_writebuf_full(bev: *mut Bufferevent, mode: FlushMode) -> bo
     }
 }
 
-/// Restarts a generic timer if it has a timeout.
-unsafe fn reset_timer(bev: *mut Bufferevent, dir: c_short) {
+/// Restarts a generic timer if it has a timeout (also for TLS bufferevents in filter mode).
+pub(crate) unsafe fn reset_timer(bev: *mut Bufferevent, dir: c_short) {
     // SAFETY: live filter (callers' contract).
     unsafe {
         let (e, tv) = core::generic_timer(bev, dir);
@@ -338,26 +338,34 @@ unsafe extern "C" fn be_disable(bev: *mut Bufferevent, events: c_short) -> c_int
     0
 }
 
-/// At bufferevent_free: with CLOSE_ON_FREE the underlying is freed too (our own reference on
-/// it goes at finalization); otherwise it gets its callbacks and reading back to itself.
-unsafe extern "C" fn be_unlink(bev: *mut Bufferevent) {
-    // SAFETY: a live, locked filter; its underlying is live (we hold a reference).
+/// At bufferevent_free of a bufferevent layered on `u` (a filter, or a TLS one in filter
+/// mode, whose event callback on `u` is `ours`): with CLOSE_ON_FREE the underlying is freed
+/// too (the layer's own reference on it goes at finalization); otherwise it gets its callbacks
+/// and reading back to itself.
+///
+/// # Safety
+/// `bev` must be live and locked, `u` its underlying, on which it holds a reference.
+pub(crate) unsafe fn release_underlying(bev: *mut Bufferevent, u: *mut Bufferevent, ours: BuffereventEventCb) {
+    // SAFETY: live (contract).
     unsafe {
-        let u = (*f(bev)).underlying;
         if (*upcast(bev)).options & BEV_OPT_CLOSE_ON_FREE != 0 {
             if (*upcast(u)).refcnt < 2 {
-                warnx!("bufferevent_free: BEV_OPT_CLOSE_ON_FREE on a filter whose underlying has too few references");
+                warnx!("bufferevent_free: BEV_OPT_CLOSE_ON_FREE on a bufferevent whose underlying has too few references");
             } else {
                 core::free(u);
             }
         } else {
-            let ours: BuffereventEventCb = underlying_eventcb;
             if (*u).errorcb.map(|cb| cb as usize) == Some(ours as usize) {
                 core::setcb(u, None, None, None, ptr::null_mut());
             }
             core::unsuspend_read(u, SUSPEND_FILT_READ);
         }
     }
+}
+
+unsafe extern "C" fn be_unlink(bev: *mut Bufferevent) {
+    // SAFETY: a live, locked filter; its underlying is live (we hold a reference).
+    unsafe { release_underlying(bev, (*f(bev)).underlying, underlying_eventcb) }
 }
 
 unsafe extern "C" fn be_destruct(bev: *mut Bufferevent) {

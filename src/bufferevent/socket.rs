@@ -292,7 +292,7 @@ fn write_size(p: *mut BevPrivate, len: usize) -> isize {
     }
 }
 
-/// `bufferevent_socket_connect`: creates the socket when the bufferevent has none; the
+/// `bufferevent_socket_connect` (socket and TLS bufferevents): creates the socket when the bufferevent has none; the
 /// result (CONNECTED or ERROR) arrives through the event callback, even when connect()
 /// fails at once with ECONNREFUSED. -1 when no connect could be started.
 ///
@@ -326,12 +326,18 @@ pub unsafe fn connect(bev: *mut Bufferevent, sa: *const sockaddr, socklen: c_int
                 }
                 break 'connect;
             }
-            setfd(bev, fd);
+            // Through the kind's ctrl: a TLS bufferevent on a socket connects the same way.
+            if core::ctrl(bev, CtrlOp::SetFd, &mut CtrlData { fd }) < 0 {
+                if ownfd {
+                    evu::evutil_closesocket(fd);
+                }
+                break 'connect;
+            }
             (*p).state |= CONNECTING;
             result = 0;
             match r {
                 0 => {
-                    if be_enable(bev, EV_WRITE) < 0 {
+                    if core::kind_enable(bev, EV_WRITE) < 0 {
                         (*p).state &= !CONNECTING;
                         result = -1;
                     }
@@ -412,8 +418,8 @@ unsafe extern "C" fn connect_resolved(result: c_int, ai: *mut addrinfo::AddrInfo
 /// bufferevent's reference, reporting nothing).
 ///
 /// # Safety
-/// `bev` must be a live, locked socket bufferevent.
-unsafe fn cancel_lookup(bev: *mut Bufferevent) {
+/// `bev` must be a live, locked socket (or socket-mode TLS) bufferevent.
+pub(crate) unsafe fn cancel_lookup(bev: *mut Bufferevent) {
     let p = upcast(bev);
     // SAFETY: live and locked (contract); dns_request is cleared by the lookup's callback,
     // under this lock, so a non-NULL one is still pending.
@@ -554,10 +560,19 @@ unsafe extern "C" fn be_destruct(bev: *mut Bufferevent) {
     }
 }
 
-/// New timeouts apply to the events that are waiting now.
 unsafe extern "C" fn be_adj_timeouts(bev: *mut Bufferevent) -> c_int {
+    // SAFETY: called by the common code on a live socket bufferevent.
+    unsafe { adj_pending_timeouts(bev) }
+}
+
+/// New timeouts apply to the events that are waiting now (socket bufferevents, and TLS ones
+/// in socket mode, whose `ev_read`/`ev_write` watch a socket too).
+///
+/// # Safety
+/// `bev` must be a live bufferevent.
+pub(crate) unsafe fn adj_pending_timeouts(bev: *mut Bufferevent) -> c_int {
     let mut r = 0;
-    // SAFETY: as in be_enable.
+    // SAFETY: live (contract).
     unsafe {
         for (e, dir, tv) in [
             (&raw mut (*bev).ev_read, EV_READ, &raw const (*bev).timeout_read),

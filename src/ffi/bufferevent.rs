@@ -526,18 +526,18 @@ pub unsafe extern "C" fn bufferevent_socket_new(base: *mut EventBase, fd: c_int,
     unsafe { socket::new(base, fd, options) }
 }
 
-/// Only for socket bufferevents.
-macro_rules! ensure_socket {
+/// Only for socket bufferevents, and TLS ones (which connect like them, as upstream's do).
+macro_rules! ensure_connectable {
     ($bev:expr, $ret:expr, $func:literal) => {
         ensure_bev!($bev, $ret, $func);
         // SAFETY: live bufferevent (caller's contract).
-        ensure_arg!(unsafe { socket::is_socket($bev) }, $ret, concat!($func, ": not a socket bufferevent"));
+        ensure_arg!(unsafe { socket::is_socket($bev) || crate::ssl::is_ssl($bev) }, $ret, concat!($func, ": not a socket or TLS bufferevent"));
     };
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_socket_connect(bev: *mut Bufferevent, sa: *const sockaddr, socklen: c_int) -> c_int {
-    ensure_socket!(bev, -1, "bufferevent_socket_connect");
+    ensure_connectable!(bev, -1, "bufferevent_socket_connect");
     ensure_arg!(sa.is_null() || socklen > 0, -1, "bufferevent_socket_connect: bad address length");
     // SAFETY: live socket bufferevent; sa NULL or socklen bytes.
     unsafe { socket::connect(bev, sa, socklen) }
@@ -552,7 +552,7 @@ pub unsafe extern "C" fn bufferevent_socket_connect_hostname(
     hostname: *const c_char,
     port: c_int,
 ) -> c_int {
-    ensure_socket!(bev, -1, "bufferevent_socket_connect_hostname");
+    ensure_connectable!(bev, -1, "bufferevent_socket_connect_hostname");
     ensure_arg!(!hostname.is_null(), -1, "bufferevent_socket_connect_hostname: NULL hostname");
     ensure_arg!(
         matches!(family, libc::AF_INET | libc::AF_INET6 | libc::AF_UNSPEC),
@@ -619,7 +619,9 @@ pub unsafe extern "C" fn bufferevent_new(
 #[no_mangle]
 pub unsafe extern "C" fn bufferevent_base_set(base: *mut EventBase, bev: *mut Bufferevent) -> c_int {
     ensure_arg!(!base.is_null(), -1, "bufferevent_base_set: NULL base");
-    ensure_socket!(bev, -1, "bufferevent_base_set");
+    ensure_bev!(bev, -1, "bufferevent_base_set");
+    // SAFETY: live bufferevent (caller's contract).
+    ensure_arg!(unsafe { socket::is_socket(bev) }, -1, "bufferevent_base_set: not a socket bufferevent");
     // SAFETY: live socket bufferevent and base.
     unsafe {
         core::lock(bev);

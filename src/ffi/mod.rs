@@ -22,6 +22,7 @@ macro_rules! ensure_arg {
 }
 
 pub mod bufferevent;
+pub mod bufferevent_ssl;
 pub mod buffer;
 pub mod dns;
 pub mod event;
