@@ -973,15 +973,17 @@ pub unsafe fn write_response_head(c: *mut Connection, req: *mut Request, out: &m
         let outh = r.output_headers;
         let (major, minor) = r.version();
         if major == 1 {
+            // The values this function writes itself are letters, digits and spaces: they go in
+            // with `push`, without `add`'s two scans for line breaks.
             if minor >= 1 && headers::find(outh, b"Date").is_null() {
-                let _ = headers::add(outh, b"Date", &date_header());
+                let _ = headers::push(outh, b"Date", &date_header());
             }
             if minor == 0 && keepalive {
-                let _ = headers::add(outh, b"Connection", b"keep-alive");
+                let _ = headers::push(outh, b"Connection", b"keep-alive");
             }
             if (minor >= 1 || keepalive) && needs_body && headers::find(outh, b"Transfer-Encoding").is_null() && headers::find(outh, b"Content-Length").is_null() {
                 let mut digits = [0u8; 20];
-                let _ = headers::add(outh, b"Content-Length", parse::decimal(evbuffer_get_length(r.output_buffer) as u64, &mut digits));
+                let _ = headers::push(outh, b"Content-Length", parse::decimal(evbuffer_get_length(r.output_buffer) as u64, &mut digits));
             }
         }
         let http = (*c).http_server;
@@ -991,7 +993,7 @@ pub unsafe fn write_response_head(c: *mut Connection, req: *mut Request, out: &m
         if connection::wants_close(r.flags, r.input_headers) {
             headers::remove(outh, b"Connection");
             if r.flags & EVHTTP_PROXY_REQUEST == 0 {
-                let _ = headers::add(outh, b"Connection", b"close");
+                let _ = headers::push(outh, b"Connection", b"close");
             }
             headers::remove(outh, b"Proxy-Connection");
         }
