@@ -369,6 +369,16 @@ unsafe fn name_from_addr(sa: *const sockaddr, len: libc::socklen_t) -> Option<(V
     Some((host.to_bytes().to_vec(), port))
 }
 
+/// Largest single write of a server connection's own bufferevent. The bufferevent default
+/// (64 KiB) splits a 100 KiB reply in two writes, and the second waits for writability: two
+/// epoll_ctl, an epoll_wait and a writev more per reply, where the socket would have taken it
+/// all at once (loopback's and most networks' send buffers grow to megabytes). A write larger
+/// than the socket takes is only a partial write, so the larger cap costs nothing; 1 MiB keeps
+/// one writev's vector list short. Outgoing connections keep the default: a client's request
+/// body goes out in the steps upstream's tests expect (a server refusing a large body closes
+/// while the client is still writing, and the client must see that as a failed write).
+const MAX_REPLY_WRITE: usize = 1 << 20;
+
 /// A new connection from a listener: wrap it and read its first request.
 ///
 /// # Safety
@@ -409,9 +419,14 @@ unsafe fn new_incoming(http: *mut Evhttp, fd: c_int, sa: *mut sockaddr, salen: l
             Some(bevcb) => bevcb((*http).base, (*http).bevcbarg),
             None => ptr::null_mut(),
         };
+        let own_bev = bev.is_null();
         let c = Connection::new((*http).base, ptr::null_mut(), bev, &host, port);
         if c.is_null() {
             return c;
+        }
+        if own_bev {
+            // A bufferevent from the program's bevcb keeps the size the program chose.
+            bufferevent_set_max_single_write((*c).bufev, MAX_REPLY_WRITE);
         }
         (*c).max_headers_size = (*http).default_max_headers_size;
         (*c).max_body_size = (*http).default_max_body_size;
