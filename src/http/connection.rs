@@ -668,8 +668,10 @@ unsafe fn apply_head_item(req: *mut Request, item: HeadItem<'_>, server: *mut Ev
                     return Err(ParseError::StatusLine);
                 }
             }
+            // The parser's fields hold no CR (refused) and no LF (a line ends at the first):
+            // nothing for add's line-break scans to find.
             HeadItem::Field { name, value } => {
-                headers::add(r.input_headers, name, value).map_err(|_| ParseError::CrInHeader)?;
+                headers::push(r.input_headers, name, value).map_err(|_| ParseError::CrInHeader)?;
             }
             HeadItem::Continuation(more) => {
                 if !more.is_empty() {
