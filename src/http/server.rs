@@ -712,9 +712,13 @@ unsafe fn dispatch_request(mut http: *mut Evhttp, req: *mut Request) {
             send_error(req, HTTP_NOTIMPLEMENTED, None);
             return;
         }
-        let host = request::host(req);
-        if !host.is_null() {
-            http = find_vhost(http, CStr::from_ptr(host).to_bytes()).unwrap_or_else(|root| root);
+        // A server without aliases or virtual hosts serves every host itself: no need to work
+        // out (and copy) the request's host; evhttp_request_get_host still does when asked.
+        if !(*http).aliases.is_empty() || !(*http).vhosts.is_empty() {
+            let host = request::host(req);
+            if !host.is_null() {
+                http = find_vhost(http, CStr::from_ptr(host).to_bytes()).unwrap_or_else(|root| root);
+            }
         }
         if let Some((cb, cbarg)) = path_callback(http, req) {
             cb(req, cbarg);
