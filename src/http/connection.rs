@@ -196,11 +196,13 @@ pub unsafe fn alive(c: *mut Connection) -> bool {
 impl Connection {
     /// `evhttp_connection_base_bufferevent_new`: a disconnected connection to
     /// `address:port` on `bev` (a new socket bufferevent when NULL). NULL on failure.
+    /// `address` is taken as a `Vec` when the caller has one (a server names each peer in a
+    /// fresh one, with room for the NUL): it becomes the stored string without another copy.
     ///
     /// # Safety
     /// `base` is NULL or live, `dns_base` NULL or live, `bev` NULL or a live bufferevent the
     /// connection takes over.
-    pub unsafe fn new(base: *mut EventBase, dns_base: *mut EvdnsBase, mut bev: *mut Bufferevent, address: &[u8], port: u16) -> *mut Connection {
+    pub unsafe fn new(base: *mut EventBase, dns_base: *mut EvdnsBase, mut bev: *mut Bufferevent, address: impl Into<Vec<u8>>, port: u16) -> *mut Connection {
         let Ok(address) = CString::new(address) else {
             warnx!("evhttp_connection_base_bufferevent_new: address holds a NUL");
             return ptr::null_mut();

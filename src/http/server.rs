@@ -401,7 +401,8 @@ const MAX_REPLY_WRITE: usize = 1 << 20;
 /// C library's formatting, which cost a tenth of a `Connection: close` request (each one a new
 /// connection, named before anything else).
 fn ipv4_text(octets: [u8; 4]) -> Vec<u8> {
-    let mut text = Vec::with_capacity(15);
+    // Room for the longest text and the NUL the connection's CString adds to it.
+    let mut text = Vec::with_capacity(16);
     for (i, octet) in octets.into_iter().enumerate() {
         if i > 0 {
             text.push(b'.');
@@ -452,7 +453,7 @@ unsafe fn new_incoming(http: *mut Evhttp, fd: c_int, sa: *mut sockaddr, salen: l
             None => ptr::null_mut(),
         };
         let own_bev = bev.is_null();
-        let c = Connection::new((*http).base, ptr::null_mut(), bev, &host, port);
+        let c = Connection::new((*http).base, ptr::null_mut(), bev, host, port);
         if c.is_null() {
             return c;
         }
@@ -1068,7 +1069,14 @@ pub unsafe fn write_response_head(c: *mut Connection, req: *mut Request, out: &m
         }
         let http = (*c).http_server;
         if needs_body && headers::find(outh, b"Content-Type").is_null() && !http.is_null() && !(*http).default_content_type.is_null() {
-            let _ = headers::add(outh, b"Content-Type", CStr::from_ptr((*http).default_content_type).to_bytes());
+            let content_type = (*http).default_content_type;
+            // Ours has no line break; a program's string is checked every time (it is the
+            // program's memory, not a copy).
+            if content_type == DEFAULT_CONTENT_TYPE.as_ptr() {
+                let _ = headers::push(outh, b"Content-Type", DEFAULT_CONTENT_TYPE.to_bytes());
+            } else {
+                let _ = headers::add(outh, b"Content-Type", CStr::from_ptr(content_type).to_bytes());
+            }
         }
         if connection::wants_close(r.flags, r.input_headers) {
             headers::remove(outh, b"Connection");
