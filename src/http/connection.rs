@@ -7,7 +7,8 @@
 //! the body by `parse::body_framing` (Content-Length, chunked through `parse::ChunkedReader`
 //! with trailers checked and dropped, or until close), with the size limits and upstream's
 //! callbacks (`header_cb`, `chunk_cb`) on the way. Bodies move between buffers chain by chain
-//! (`evbuffer_remove_buffer`), never byte by byte; heads are written from one scratch buffer.
+//! (`evbuffer_remove_buffer`), never byte by byte; heads are written from one scratch buffer per
+//! thread (`with_scratch`).
 //!
 //! The states, the order of callbacks and the moments the bufferevent's callbacks change are
 //! upstream's (its regression suite depends on them): e.g. while a message is written the read
@@ -141,7 +142,6 @@ pub struct Connection {
     /// The chunked body being read.
     chunks: ChunkedReader,
     /// Where heads are written before they go to the output buffer in one piece.
-    pub(crate) scratch: Vec<u8>,
     /// Library callbacks running on this connection (see the module doc).
     busy: u32,
     /// Freed while busy: torn down, memory not yet released.
@@ -196,11 +196,13 @@ pub unsafe fn alive(c: *mut Connection) -> bool {
 impl Connection {
     /// `evhttp_connection_base_bufferevent_new`: a disconnected connection to
     /// `address:port` on `bev` (a new socket bufferevent when NULL). NULL on failure.
+    /// `address` is taken as a `Vec` when the caller has one (a server names each peer in a
+    /// fresh one, with room for the NUL): it becomes the stored string without another copy.
     ///
     /// # Safety
     /// `base` is NULL or live, `dns_base` NULL or live, `bev` NULL or a live bufferevent the
     /// connection takes over.
-    pub unsafe fn new(base: *mut EventBase, dns_base: *mut EvdnsBase, mut bev: *mut Bufferevent, address: &[u8], port: u16) -> *mut Connection {
+    pub unsafe fn new(base: *mut EventBase, dns_base: *mut EvdnsBase, mut bev: *mut Bufferevent, address: impl Into<Vec<u8>>, port: u16) -> *mut Connection {
         let Ok(address) = CString::new(address) else {
             warnx!("evhttp_connection_base_bufferevent_new: address holds a NUL");
             return ptr::null_mut();
@@ -251,7 +253,6 @@ impl Connection {
             ai_family: libc::AF_UNSPEC,
             head: HeadReader::new(HeadKind::Request, &limits),
             chunks: ChunkedReader::new(&limits),
-            scratch: Vec::new(),
             busy: 0,
             dead: false,
         };
@@ -669,8 +670,10 @@ unsafe fn apply_head_item(req: *mut Request, item: HeadItem<'_>, server: *mut Ev
                     return Err(ParseError::StatusLine);
                 }
             }
+            // The parser's fields hold no CR (refused) and no LF (a line ends at the first):
+            // nothing for add's line-break scans to find.
             HeadItem::Field { name, value } => {
-                headers::add(r.input_headers, name, value).map_err(|_| ParseError::CrInHeader)?;
+                headers::push(r.input_headers, name, value).map_err(|_| ParseError::CrInHeader)?;
             }
             HeadItem::Continuation(more) => {
                 if !more.is_empty() {
@@ -1370,15 +1373,14 @@ unsafe fn incoming_fail(c: *mut Connection, req: *mut Request, error: RequestErr
 pub unsafe fn make_header(c: *mut Connection, req: *mut Request) {
     // SAFETY: caller's contract.
     unsafe {
-        let mut head = std::mem::take(&mut (*c).scratch);
-        head.clear();
-        if (*req).kind == EVHTTP_REQUEST {
-            client::write_request_head(req, &mut head);
-        } else {
-            server::write_response_head(c, req, &mut head);
-        }
-        evbuffer_add(output(c), head.as_ptr().cast(), head.len());
-        (*c).scratch = head;
+        with_scratch(|head| {
+            if (*req).kind == EVHTTP_REQUEST {
+                client::write_request_head(req, head);
+            } else {
+                server::write_response_head(c, req, head);
+            }
+            evbuffer_add(output(c), head.as_ptr().cast(), head.len());
+        });
         let body = (*req).output_buffer;
         if (*req).kind == EVHTTP_RESPONSE && !request::response_needs_body(req) {
             // A reply to HEAD, or a 1xx, 204 or 304, has no body whatever the program gave it:
@@ -1389,6 +1391,30 @@ pub unsafe fn make_header(c: *mut Connection, req: *mut Request) {
             evbuffer_add_buffer(output(c), body);
         }
     }
+}
+
+/// Runs `f` on this thread's empty scratch buffer, where heads and chunk lines are built
+/// before they are copied into a connection's output. One buffer for all connections: a new
+/// connection (one per request with `Connection: close`) allocates and grows none of its own,
+/// and ten thousand idle connections hold no head-sized buffer each. A nested call (none is
+/// expected: `f` only formats) gets a fresh buffer and nothing breaks.
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    use std::cell::Cell;
+    /// Room for a usual head from the start (no growing step by step), and the most kept
+    /// between calls: a huge head's memory goes back.
+    const USUAL: usize = 512;
+    const KEPT: usize = 64 * 1024;
+    thread_local! {
+        static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    }
+    let mut buf = SCRATCH.take();
+    buf.clear();
+    buf.reserve(USUAL);
+    let r = f(&mut buf);
+    if buf.capacity() <= KEPT {
+        SCRATCH.set(buf);
+    }
+    r
 }
 
 // ---- freeing --------------------------------------------------------------------------------

@@ -2,9 +2,13 @@
 //! `TAILQ` that programs walk themselves (`TAILQ_FOREACH`, even `TAILQ_LAST`), so the links keep
 //! the TAILQ meaning exactly: each entry's `prev` points at the pointer that points at it (the
 //! head's `first` or the previous entry's `next`), and the head's `last` points at the last
-//! entry's `next` (at `first` when empty). Keys and values are NUL-terminated strings from
-//! `crate::mm`, so a program's `event_set_mem_functions` sees them and `evhttp_clear_headers`
-//! frees what `evhttp_parse_query` made.
+//! entry's `next` (at `first` when empty). Keys and values are NUL-terminated strings that live
+//! in their entry's own allocation from `crate::mm`, right after the `KeyVal`: one allocation
+//! per header instead of three (a reply's four headers and a request's few cost twelve mallocs
+//! and twelve frees a request before, a fifth of the server's instructions per keep-alive
+//! request), still visible to a program's `event_set_mem_functions`, and `evhttp_clear_headers`
+//! frees what `evhttp_parse_query` made. Upstream frees `key` and `value` separately, but only in its own
+//! code: no API hands them to the program to free or replace.
 //!
 //! All pointer work on these lists is in this module. Names compare case-insensitively (ASCII),
 //! as upstream's `evutil_ascii_strcasecmp`; values compare exactly.
@@ -133,31 +137,49 @@ pub unsafe fn add(q: *mut KeyValQ, name: &[u8], value: &[u8]) -> Result<(), AddE
 }
 
 /// Appends `name: value` unchecked: for pairs whose bytes are not header lines (query
-/// arguments, where a decoded `%0A` is data).
+/// arguments, where a decoded `%0A` is data) and for headers the library writes from bytes it
+/// knows have no line break (a reply's Date, Content-Length and Connection).
 ///
 /// # Safety
 /// `q` is a live, consistent list.
 pub unsafe fn push(q: *mut KeyValQ, name: &[u8], value: &[u8]) -> Result<(), AddError> {
-    let kv = mm::malloc(std::mem::size_of::<KeyVal>()).cast::<KeyVal>();
+    let kv = new_entry(name, value);
     if kv.is_null() {
         return Err(AddError::OutOfMemory);
     }
-    let key = mm::strdup_bytes(name);
-    let val = mm::strdup_bytes(value);
-    if key.is_null() || val.is_null() {
-        mm::free(key.cast());
-        mm::free(val.cast());
-        mm::free(kv.cast());
-        return Err(AddError::OutOfMemory);
-    }
-    // SAFETY: kv is fresh memory for a KeyVal; q is consistent, so q.last points at the link
-    // (first or the last entry's next) that must now point at kv.
+    // SAFETY: kv is a fresh entry; q is consistent, so q.last points at the link (first or the
+    // last entry's next) that must now point at kv.
     unsafe {
-        kv.write(KeyVal { next: ptr::null_mut(), prev: (*q).last, key, value: val });
+        (*kv).prev = (*q).last;
         *(*q).last = kv;
         (*q).last = &raw mut (*kv).next;
     }
     Ok(())
+}
+
+/// One allocation holding an unlinked entry followed by its NUL-terminated key and value
+/// (`next` NULL, `prev` dangling until linked), or NULL when memory runs out.
+fn new_entry(name: &[u8], value: &[u8]) -> *mut KeyVal {
+    let head = std::mem::size_of::<KeyVal>();
+    let Some(size) = name.len().checked_add(value.len()).and_then(|n| n.checked_add(head + 2)) else {
+        return ptr::null_mut();
+    };
+    let kv = mm::malloc(size).cast::<KeyVal>();
+    if kv.is_null() {
+        return kv;
+    }
+    // SAFETY: kv has room for a KeyVal (mm::malloc aligns for any type) and then
+    // name.len() + 1 + value.len() + 1 bytes; the slices cannot overlap fresh memory.
+    unsafe {
+        let key = kv.cast::<u8>().add(head);
+        ptr::copy_nonoverlapping(name.as_ptr(), key, name.len());
+        *key.add(name.len()) = 0;
+        let val = key.add(name.len() + 1);
+        ptr::copy_nonoverlapping(value.as_ptr(), val, value.len());
+        *val.add(value.len()) = 0;
+        kv.write(KeyVal { next: ptr::null_mut(), prev: ptr::null_mut(), key: key.cast(), value: val.cast() });
+    }
+    kv
 }
 
 /// Unlinks `kv` from `q` and frees it with its strings.
@@ -174,9 +196,8 @@ unsafe fn unlink_and_free(q: *mut KeyValQ, kv: *mut KeyVal) {
             (*next).prev = (*kv).prev;
         }
         *(*kv).prev = next;
-        mm::free((*kv).key.cast());
-        mm::free((*kv).value.cast());
     }
+    // The key and value live in the entry's allocation.
     mm::free(kv.cast());
 }
 
@@ -269,7 +290,8 @@ pub unsafe fn last_name<'a>(q: *const KeyValQ) -> Option<&'a [u8]> {
 }
 
 /// Appends an obs-fold continuation to the last entry's value, joined by one space (upstream's
-/// folding of multi-line headers). Err when the list is empty or memory runs out.
+/// folding of multi-line headers). Err when the list is empty or memory runs out. The value
+/// lives in its entry's allocation, so the last entry is replaced by a longer one.
 ///
 /// # Safety
 /// `q` is a live, consistent list.
@@ -282,15 +304,20 @@ pub unsafe fn append_to_last(q: *mut KeyValQ, more: &[u8]) -> Result<(), AddErro
         }
         let last = (*q).last.cast::<KeyVal>();
         let old = bytes((*last).value);
-        let total = old.len() + 1 + more.len();
-        let p = mm::realloc((*last).value.cast(), total + 1).cast::<u8>();
-        if p.is_null() {
+        let mut joined = Vec::with_capacity(old.len() + 1 + more.len());
+        joined.extend_from_slice(old);
+        joined.push(b' ');
+        joined.extend_from_slice(more);
+        let kv = new_entry(bytes((*last).key), &joined);
+        if kv.is_null() {
             return Err(AddError::OutOfMemory);
         }
-        *p.add(old.len()) = b' ';
-        ptr::copy_nonoverlapping(more.as_ptr(), p.add(old.len() + 1), more.len());
-        *p.add(total) = 0;
-        (*last).value = p.cast();
+        // The new entry takes the old one's place: the link that pointed at the old one now
+        // points at it, and it is the last.
+        (*kv).prev = (*last).prev;
+        *(*kv).prev = kv;
+        (*q).last = &raw mut (*kv).next;
+        mm::free(last.cast());
     }
     Ok(())
 }
@@ -396,11 +423,16 @@ mod tests {
         // SAFETY: live list.
         unsafe {
             assert!(append_to_last(q, b"x").is_err());
+            add(q, b"First", b"1").unwrap();
             add(q, b"X-Multi", b"aaaaaaaa").unwrap();
             append_to_last(q, b"a").unwrap();
             append_to_last(q, b"END").unwrap();
             assert_eq!(value(q, b"x-multi"), Some(&b"aaaaaaaa a END"[..]));
             check_links(q);
+            assert_eq!(collect(q), vec![("First".into(), "1".into()), ("X-Multi".into(), "aaaaaaaa a END".into())]);
+            add(q, b"After", b"2").unwrap();
+            check_links(q);
+            assert_eq!(last_name(q), Some(&b"After"[..]));
             free_list(q);
         }
     }

@@ -74,7 +74,16 @@ pub struct Evhttp {
     pub(crate) base: *mut EventBase,
     /// The decoded path of the request being dispatched.
     path: Vec<u8>,
+    /// Requests of closed connections, recycled for the next ones (see `SPARE_REQUESTS`).
+    spare: Vec<*mut Request>,
 }
+
+/// Most requests a server keeps from closed connections for new ones. With `Connection: close`
+/// every request is a connection's first: taking a recycled one saves its allocation and its
+/// header lists' and buffers' (six allocations, three of them zeroed, and six frees: a seventh
+/// of such a request's instructions). Connections come and go one by one, so a few cover any
+/// rate; the bound keeps a burst's requests from staying after it.
+const SPARE_REQUESTS: usize = 16;
 
 const _: () = assert!(std::mem::offset_of!(Evhttp, connections) == 48);
 
@@ -114,6 +123,7 @@ impl Evhttp {
             bevcbarg: ptr::null_mut(),
             base,
             path: Vec::new(),
+            spare: Vec::new(),
         };
         // SAFETY: fresh memory for an Evhttp, which never moves.
         unsafe { http.write(value) };
@@ -137,6 +147,9 @@ pub unsafe fn free(http: *mut Evhttp) {
         }
         for vhost in std::mem::take(&mut (*http).vhosts) {
             free(vhost);
+        }
+        for req in std::mem::take(&mut (*http).spare) {
+            request::free(req);
         }
         ptr::drop_in_place(http);
     }
@@ -340,6 +353,11 @@ unsafe fn name_from_addr(sa: *const sockaddr, len: libc::socklen_t) -> Option<(V
     let len = (len as usize).min(std::mem::size_of_val(&storage));
     // SAFETY: copying len readable bytes into local storage of at least that size.
     unsafe { ptr::copy_nonoverlapping(sa.cast::<u8>(), (&raw mut storage).cast::<u8>(), len) };
+    if c_int::from(storage.ss_family) == libc::AF_INET && len >= std::mem::size_of::<libc::sockaddr_in>() {
+        // SAFETY: an AF_INET address of sockaddr_in's size.
+        let sin = unsafe { &*(&raw const storage).cast::<libc::sockaddr_in>() };
+        return Some((ipv4_text(sin.sin_addr.s_addr.to_ne_bytes()), u16::from_be(sin.sin_port)));
+    }
     if c_int::from(storage.ss_family) == libc::AF_UNIX {
         // Upstream names Unix-socket peers by an empty path.
         // SAFETY: storage is large enough for a sockaddr_un.
@@ -367,6 +385,31 @@ unsafe fn name_from_addr(sa: *const sockaddr, len: libc::socklen_t) -> Option<(V
     let (host, serv) = unsafe { (CStr::from_ptr(host.as_ptr()), CStr::from_ptr(serv.as_ptr())) };
     let port = serv.to_str().ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     Some((host.to_bytes().to_vec(), port))
+}
+
+/// Largest single write of a server connection's own bufferevent. The bufferevent default
+/// (64 KiB) splits a 100 KiB reply in two writes, and the second waits for writability: two
+/// epoll_ctl, an epoll_wait and a writev more per reply, where the socket would have taken it
+/// all at once (loopback's and most networks' send buffers grow to megabytes). A write larger
+/// than the socket takes is only a partial write, so the larger cap costs nothing; 1 MiB keeps
+/// one writev's vector list short. Outgoing connections keep the default: a client's request
+/// body goes out in the steps upstream's tests expect (a server refusing a large body closes
+/// while the client is still writing, and the client must see that as a failed write).
+const MAX_REPLY_WRITE: usize = 1 << 20;
+
+/// An IPv4 address in dotted decimal, as getnameinfo's NI_NUMERICHOST writes it: without the
+/// C library's formatting, which cost a tenth of a `Connection: close` request (each one a new
+/// connection, named before anything else).
+fn ipv4_text(octets: [u8; 4]) -> Vec<u8> {
+    // Room for the longest text and the NUL the connection's CString adds to it.
+    let mut text = Vec::with_capacity(16);
+    for (i, octet) in octets.into_iter().enumerate() {
+        if i > 0 {
+            text.push(b'.');
+        }
+        text.extend_from_slice(parse::decimal(u64::from(octet), &mut [0u8; 20]));
+    }
+    text
 }
 
 /// A new connection from a listener: wrap it and read its first request.
@@ -409,9 +452,14 @@ unsafe fn new_incoming(http: *mut Evhttp, fd: c_int, sa: *mut sockaddr, salen: l
             Some(bevcb) => bevcb((*http).base, (*http).bevcbarg),
             None => ptr::null_mut(),
         };
-        let c = Connection::new((*http).base, ptr::null_mut(), bev, &host, port);
+        let own_bev = bev.is_null();
+        let c = Connection::new((*http).base, ptr::null_mut(), bev, host, port);
         if c.is_null() {
             return c;
+        }
+        if own_bev {
+            // A bufferevent from the program's bevcb keeps the size the program chose.
+            bufferevent_set_max_single_write((*c).bufev, MAX_REPLY_WRITE);
         }
         (*c).max_headers_size = (*http).default_max_headers_size;
         (*c).max_body_size = (*http).default_max_body_size;
@@ -449,12 +497,21 @@ pub unsafe fn associate_new_request(c: *mut Connection) -> bool {
     // SAFETY: caller's contract.
     unsafe {
         let http = (*c).http_server;
-        let req = request::new(Some(handle_request), http.cast());
+        let req = match (*http).spare.pop() {
+            Some(req) => req,
+            None => request::new(Some(handle_request), http.cast()),
+        };
         if req.is_null() {
             return false;
         }
         let r = &mut *req;
-        r.remote_host = mm::strdup_bytes((*c).address.as_bytes());
+        let address = (*c).address.as_bytes();
+        // A recycled request keeps its peer's name: the same one again (every loopback client)
+        // is kept as it is.
+        if r.remote_host.is_null() || CStr::from_ptr(r.remote_host).to_bytes() != address {
+            mm::free(r.remote_host.cast());
+            r.remote_host = mm::strdup_bytes(address);
+        }
         if r.remote_host.is_null() {
             warnx!("evhttp: out of memory");
             request::free(req);
@@ -656,9 +713,13 @@ unsafe fn dispatch_request(mut http: *mut Evhttp, req: *mut Request) {
             send_error(req, HTTP_NOTIMPLEMENTED, None);
             return;
         }
-        let host = request::host(req);
-        if !host.is_null() {
-            http = find_vhost(http, CStr::from_ptr(host).to_bytes()).unwrap_or_else(|root| root);
+        // A server without aliases or virtual hosts serves every host itself: no need to work
+        // out (and copy) the request's host; evhttp_request_get_host still does when asked.
+        if !(*http).aliases.is_empty() || !(*http).vhosts.is_empty() {
+            let host = request::host(req);
+            if !host.is_null() {
+                http = find_vhost(http, CStr::from_ptr(host).to_bytes()).unwrap_or_else(|root| root);
+            }
         }
         if let Some((cb, cbarg)) = path_callback(http, req) {
             cb(req, cbarg);
@@ -834,9 +895,11 @@ pub unsafe fn send_done(c: *mut Connection) {
         let r = &*req;
         let need_close = (r.version_before(1, 1) && !connection::wants_keepalive(r.input_headers)) || connection::request_wants_close(req);
         if !connection::alive(c) || need_close {
-            request::free(req);
             if connection::alive(c) {
+                keep_spare((*c).http_server, req);
                 connection::free(c);
+            } else {
+                request::free(req);
             }
             return;
         }
@@ -848,6 +911,25 @@ pub unsafe fn send_done(c: *mut Connection) {
         request::free(req);
         if !associate_new_request(c) {
             connection::free(c);
+        }
+    }
+}
+
+/// Keeps the answered request of a connection about to close for the server's next
+/// connection (`associate_new_request`), or frees it.
+///
+/// # Safety
+/// `http` is a live server; `req` an answered request no connection holds any more.
+unsafe fn keep_spare(http: *mut Evhttp, req: *mut Request) {
+    // SAFETY: caller's contract. Every request of an incoming connection was made by
+    // associate_new_request for that connection's server, with handle_request and the server
+    // as its callback, which recycle keeps; recycle refuses one the program marked.
+    unsafe {
+        if (*http).spare.len() < SPARE_REQUESTS && request::recycle(req) {
+            (*req).evcon = ptr::null_mut();
+            (*http).spare.push(req);
+        } else {
+            request::free(req);
         }
     }
 }
@@ -894,11 +976,10 @@ pub unsafe fn reply_chunk(req: *mut Request, data: *mut Evbuffer, after: AfterWr
         }
         let out = connection::output(c);
         if (*req).chunked() {
-            let mut line = std::mem::take(&mut (*c).scratch);
-            line.clear();
-            parse::write_chunk_header(&mut line, len as u64);
-            evbuffer_add(out, line.as_ptr().cast(), line.len());
-            (*c).scratch = line;
+            connection::with_scratch(|line| {
+                parse::write_chunk_header(line, len as u64);
+                evbuffer_add(out, line.as_ptr().cast(), line.len());
+            });
         }
         evbuffer_add_buffer(out, data);
         if (*req).chunked() {
@@ -973,25 +1054,34 @@ pub unsafe fn write_response_head(c: *mut Connection, req: *mut Request, out: &m
         let outh = r.output_headers;
         let (major, minor) = r.version();
         if major == 1 {
+            // The values this function writes itself are letters, digits and spaces: they go in
+            // with `push`, without `add`'s two scans for line breaks.
             if minor >= 1 && headers::find(outh, b"Date").is_null() {
-                let _ = headers::add(outh, b"Date", &date_header());
+                let _ = headers::push(outh, b"Date", &date_header());
             }
             if minor == 0 && keepalive {
-                let _ = headers::add(outh, b"Connection", b"keep-alive");
+                let _ = headers::push(outh, b"Connection", b"keep-alive");
             }
             if (minor >= 1 || keepalive) && needs_body && headers::find(outh, b"Transfer-Encoding").is_null() && headers::find(outh, b"Content-Length").is_null() {
                 let mut digits = [0u8; 20];
-                let _ = headers::add(outh, b"Content-Length", parse::decimal(evbuffer_get_length(r.output_buffer) as u64, &mut digits));
+                let _ = headers::push(outh, b"Content-Length", parse::decimal(evbuffer_get_length(r.output_buffer) as u64, &mut digits));
             }
         }
         let http = (*c).http_server;
         if needs_body && headers::find(outh, b"Content-Type").is_null() && !http.is_null() && !(*http).default_content_type.is_null() {
-            let _ = headers::add(outh, b"Content-Type", CStr::from_ptr((*http).default_content_type).to_bytes());
+            let content_type = (*http).default_content_type;
+            // Ours has no line break; a program's string is checked every time (it is the
+            // program's memory, not a copy).
+            if content_type == DEFAULT_CONTENT_TYPE.as_ptr() {
+                let _ = headers::push(outh, b"Content-Type", DEFAULT_CONTENT_TYPE.to_bytes());
+            } else {
+                let _ = headers::add(outh, b"Content-Type", CStr::from_ptr(content_type).to_bytes());
+            }
         }
         if connection::wants_close(r.flags, r.input_headers) {
             headers::remove(outh, b"Connection");
             if r.flags & EVHTTP_PROXY_REQUEST == 0 {
-                let _ = headers::add(outh, b"Connection", b"close");
+                let _ = headers::push(outh, b"Connection", b"close");
             }
             headers::remove(outh, b"Proxy-Connection");
         }
@@ -1005,6 +1095,23 @@ pub unsafe fn write_response_head(c: *mut Connection, req: *mut Request, out: &m
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv4_peers_are_named_as_getnameinfo_names_them() {
+        for (octets, text) in [([127, 0, 0, 1], "127.0.0.1"), ([0, 0, 0, 0], "0.0.0.0"), ([255, 255, 255, 255], "255.255.255.255"), ([10, 200, 3, 40], "10.200.3.40")] {
+            assert_eq!(ipv4_text(octets), text.as_bytes());
+            assert_eq!(std::net::Ipv4Addr::from(octets).to_string(), text);
+            let addr = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: 8080u16.to_be(),
+                sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(octets) },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: a whole sockaddr_in.
+            let named = unsafe { name_from_addr((&raw const addr).cast(), std::mem::size_of_val(&addr) as libc::socklen_t) };
+            assert_eq!(named, Some((text.as_bytes().to_vec(), 8080)));
+        }
+    }
 
     #[test]
     fn virtual_host_patterns_match_as_upstream() {
