@@ -305,6 +305,22 @@ impl EventBase {
         0
     }
 
+    /// Takes a deferred callback off its queue if it is waiting there (not running, not being
+    /// finalized); whether it was. For owners whose scheduling took a reference that the run
+    /// would have dropped.
+    ///
+    /// # Safety
+    /// As for `callback_cancel_nolock`.
+    pub unsafe fn deferred_unschedule(&mut self, cb: *mut EventCallback) -> bool {
+        // SAFETY: cb is live (contract).
+        let queued = unsafe { (*cb).flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER) != 0 && (*cb).flags & EVLIST_FINALIZING == 0 };
+        if queued {
+            // SAFETY: as above.
+            unsafe { self.callback_cancel_nolock(cb, false) };
+        }
+        queued
+    }
+
     /// `event_deferred_cb_schedule_`: deferred callbacks beyond a per-iteration budget wait for
     /// the next iteration, so that a storm of them cannot starve I/O.
     ///

@@ -949,6 +949,14 @@ pub unsafe fn free(bev: *mut Bufferevent) {
     unsafe {
         lock(bev);
         setcb(bev, None, None, None, ptr::null_mut());
+        // A deferred run still queued has nothing left to deliver, but holds a reference: if
+        // the base were freed before running it, this bufferevent (and what it holds, e.g. a
+        // filter's underlying) would never be finalized.
+        let p = upcast(bev);
+        if crate::ffi::event::Locked::new((*bev).ev_base).deferred_unschedule(&raw mut (*p).deferred) {
+            (*p).refcnt -= 1;
+            (*p).eventcb_pending = 0;
+        }
         let mut d = CtrlData { ptr: ptr::null_mut() };
         ctrl(bev, CtrlOp::CancelAll, &mut d);
         if let Some(unlink) = ops(bev).unlink {
