@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Our own C tests: every c-tests/unit/*.c is one program, compiled against our headers (when
 # include/event2/event.h exists; upstream's installed headers otherwise), linked with the library
-# under test, and run under a timeout. Exit status 0 is a pass; anything else, a timeout or a
-# crash included, is a failure.
+# under test (and the libraries of its "// LIBS:" line), and run under a timeout. Exit status 0
+# is a pass; anything else, a timeout or a crash included, is a failure.
 #
 # Usage: c-tests/unit-tests.sh            (LIBEVENT_UNDER_TEST=system to check the tests themselves)
 # Environment:
@@ -48,8 +48,11 @@ for src in "$CTESTS"/unit/*.c; do
     fi
     read -ra extra <<<"$gen"
   fi
+  # A "// LIBS: ..." line in the source names libraries the test links besides ours (the ssl_*
+  # tests link OpenSSL's).
+  read -ra test_libs <<<"$(sed -n 's|^// LIBS: ||p' "$src" | head -1)"
   # -Werror: a warning against our headers usually means a prototype differs from upstream's.
-  if ! gcc -O1 -g -Wall -Werror "${INCLUDES[@]}" -I"$CTESTS/unit" "$src" "${extra[@]}" -o "$out/$name" "${LIBS[@]}" \
+  if ! gcc -O1 -g -Wall -Werror "${INCLUDES[@]}" -I"$CTESTS/unit" "$src" "${extra[@]}" -o "$out/$name" "${LIBS[@]}" "${test_libs[@]}" \
       > "$out/$name.build.log" 2>&1; then
     echo "  FAIL  $name (does not compile or link)"
     # awk reads to the end: "| head" would kill the writer with SIGPIPE, which pipefail and -e

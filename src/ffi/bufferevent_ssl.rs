@@ -23,14 +23,8 @@ pub unsafe extern "C" fn bufferevent_openssl_filter_new(
 ) -> *mut Bufferevent {
     ensure_arg!(!ssl.is_null(), ptr::null_mut(), "bufferevent_openssl_filter_new: NULL SSL");
     ensure_arg!(!base.is_null(), ptr::null_mut(), "bufferevent_openssl_filter_new: NULL base");
-    ensure_arg!(!underlying.is_null(), ptr::null_mut(), "bufferevent_openssl_filter_new: NULL underlying bufferevent");
-    // SAFETY: live bufferevent (caller's contract).
-    ensure_arg!(
-        unsafe { (*underlying).ev_base } == base,
-        ptr::null_mut(),
-        "bufferevent_openssl_filter_new: the underlying bufferevent is on another base"
-    );
-    // SAFETY: live base, bufferevent and SSL (caller's contract).
+    // SAFETY: live base and SSL, underlying NULL or a live bufferevent (caller's contract);
+    // filter_new checks the underlying itself, since a refusal there frees the SSL.
     unsafe { tls::filter_new(base, underlying, ssl, state, options) }
 }
 

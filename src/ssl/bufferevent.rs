@@ -109,6 +109,11 @@ struct SslBev {
     unlinked: bool,
     /// Bytes of an SSL_write that must be retried (0: none).
     pending_write: usize,
+    /// The connection ended right after data that went into the input: its event waits for
+    /// the next pump (see read_in).
+    close_pending: bool,
+    close_when: c_short,
+    close_kind: Close,
     errors: Errors,
     /// Byte counts of the SSL's BIOs at the last look, for the rate limits.
     rbio: *mut BioSt,
@@ -189,13 +194,18 @@ pub unsafe fn socket_new(base: *mut EventBase, fd: c_int, raw: *mut SslSt, state
     unsafe { new(base, ptr::null_mut(), fd, ssl, phase, options) }
 }
 
-/// `bufferevent_openssl_filter_new`.
+/// `bufferevent_openssl_filter_new`: `underlying` must be on `base`.
 ///
 /// # Safety
-/// `base` must be a live base, `underlying` a live bufferevent on it, `raw` a live `SSL *`.
+/// `base` must be a live base, `underlying` NULL or a live bufferevent, `raw` a live `SSL *`.
 pub unsafe fn filter_new(base: *mut EventBase, underlying: *mut Bufferevent, raw: *mut SslSt, state: u32, options: c_int) -> *mut Bufferevent {
     // SAFETY: forwarded contract.
     let Some((ssl, phase)) = (unsafe { adopt(raw, state, options) }) else { return ptr::null_mut() };
+    // SAFETY: underlying is NULL or live (contract).
+    if underlying.is_null() || unsafe { (*underlying).ev_base } != base {
+        warnx!("bufferevent_openssl_filter_new: {}", if underlying.is_null() { "NULL underlying bufferevent" } else { "the underlying bufferevent is on another base" });
+        return give_up(ssl, options);
+    }
     let Some(b) = bio::new(ssl, underlying) else { return give_up(ssl, options) };
     ssl.set_bio(b);
     // SAFETY: forwarded contract.
@@ -225,10 +235,8 @@ unsafe fn new(base: *mut EventBase, underlying: *mut Bufferevent, fd: c_int, ssl
         let cb: crate::buffer::callbacks::CbFunc = outbuf_cb;
         evb::evbuffer_add_cb((*bev).output, Some(cb), bev.cast());
         evb::evbuffer_freeze((*bev).output, 1);
-        if underlying.is_null() {
-            assign_events(bev, fd);
-        } else {
-            core::init_generic_timeout_cbs(bev);
+        assign_events(bev, fd);
+        if !underlying.is_null() {
             core::incref(underlying);
             core::setcb(underlying, Some(underlying_readcb), Some(underlying_writecb), Some(underlying_eventcb), bev.cast());
             // Records are taken as they come; our own watermarks apply to plaintext.
@@ -240,13 +248,20 @@ unsafe fn new(base: *mut EventBase, underlying: *mut Bufferevent, fd: c_int, ssl
     }
 }
 
-/// Points both events at `fd` (socket mode).
+/// Socket mode: both events watch `fd`. Filter mode: they are the timeout timers (as the
+/// generic ones, but with our callbacks, so that kick() can also make them run a pump, and
+/// persistent, so that a kick does not take a running timer away).
 unsafe fn assign_events(bev: *mut Bufferevent, fd: c_int) {
     // SAFETY: live bufferevent whose events are not added (callers' contract).
     unsafe {
         let base = (*bev).ev_base;
-        ev::event_assign(&raw mut (*bev).ev_read, base, fd, EV_READ | EV_PERSIST | EV_FINALIZE, Some(on_read_event), bev.cast());
-        ev::event_assign(&raw mut (*bev).ev_write, base, fd, EV_WRITE | EV_PERSIST | EV_FINALIZE, Some(on_write_event), bev.cast());
+        let (fd, read, write) = if (*sb(bev)).underlying.is_null() {
+            (fd, EV_READ | EV_PERSIST | EV_FINALIZE, EV_WRITE | EV_PERSIST | EV_FINALIZE)
+        } else {
+            (-1, EV_PERSIST | EV_FINALIZE, EV_PERSIST | EV_FINALIZE)
+        };
+        ev::event_assign(&raw mut (*bev).ev_read, base, fd, read, Some(on_read_event), bev.cast());
+        ev::event_assign(&raw mut (*bev).ev_write, base, fd, write, Some(on_write_event), bev.cast());
     }
 }
 
@@ -321,6 +336,11 @@ unsafe fn step(bev: *mut Bufferevent, why: Why, cb_opts: c_int) {
         if (*s).unlinked || (*s).phase == Phase::Closed || !has_transport(bev) {
             return;
         }
+        if (*s).close_pending {
+            (*s).close_pending = false;
+            report_close(bev, (*s).close_when, (*s).close_kind);
+            return;
+        }
         let mut why = why;
         if (*s).phase.handshaking() {
             if (*bev).enabled & (EV_READ | EV_WRITE) == 0 || !handshake(bev, ssl) {
@@ -377,7 +397,7 @@ unsafe fn read_in(bev: *mut Bufferevent, ssl: Ssl, cb_opts: c_int) {
     let p = upcast(bev);
     // SAFETY: live, locked, referenced (pump); the reserved space is ours until committed.
     unsafe {
-        if (*bev).enabled & EV_READ == 0 || (*p).read_suspended != 0 {
+        if (*bev).enabled & EV_READ == 0 || (*p).read_suspended != 0 || (*s).close_pending {
             return;
         }
         let input = (*bev).input;
@@ -439,7 +459,12 @@ unsafe fn read_in(bev: *mut Bufferevent, ssl: Ssl, cb_opts: c_int) {
             core::trigger_nolock(bev, EV_READ, cb_opts);
         }
         if let Some((e, r)) = failure {
-            fail(bev, ssl, BEV_EVENT_READING, e, r);
+            let close = collect_failure(bev, ssl, e, r);
+            if total > 0 {
+                close_later(bev, BEV_EVENT_READING, close);
+            } else {
+                report_close(bev, BEV_EVENT_READING, close);
+            }
         } else if !stopped && total >= budget && (*bev).enabled & EV_READ != 0 && (*p).read_suspended == 0 && !(*s).unlinked {
             // The budget ran out with more possibly waiting (inside the SSL, where no readiness
             // will announce it, or in the underlying's input): come back from the loop.
@@ -545,6 +570,15 @@ unsafe fn write_out(bev: *mut Bufferevent, ssl: Ssl, cb_opts: c_int) {
 /// The connection failed or ended (`when`: READING or WRITING): the error codes are kept for
 /// bufferevent_get_openssl_error, and the program hears EOF or ERROR.
 unsafe fn fail(bev: *mut Bufferevent, ssl: Ssl, when: c_short, ssl_error: c_int, ret: c_int) {
+    // SAFETY: forwarded contract.
+    unsafe {
+        let close = collect_failure(bev, ssl, ssl_error, ret);
+        report_close(bev, when, close);
+    }
+}
+
+/// What a failed SSL call means, the queued error codes kept for bufferevent_get_openssl_error.
+unsafe fn collect_failure(bev: *mut Bufferevent, ssl: Ssl, ssl_error: c_int, ret: c_int) -> Close {
     let s = sb(bev);
     let mut codes: [c_ulong; 16] = [0; 16];
     let mut n = 0;
@@ -558,13 +592,27 @@ unsafe fn fail(bev: *mut Bufferevent, ssl: Ssl, when: c_short, ssl_error: c_int,
             n += 1;
         }
     }
-    let close = classify(ssl_error, ret, ssl.received_shutdown(), &codes[..n]);
-    // SAFETY: live, locked, referenced (callers' contract).
+    // SAFETY: live, locked (callers' contract).
     unsafe {
         for &c in &codes[..n] {
             (*s).errors.push(c);
         }
-        report_close(bev, when, close);
+    }
+    classify(ssl_error, ret, ssl.received_shutdown(), &codes[..n])
+}
+
+/// Reports the end of the connection from a later loop iteration: data that came with it
+/// went into the input now, and the program must see it first. Its data callback may not even
+/// be set yet (evhttp sets it only once its request is written, and a fast server's answer and
+/// close can arrive before that), so the event waits until the loop has run what is deferred.
+unsafe fn close_later(bev: *mut Bufferevent, when: c_short, close: Close) {
+    let s = sb(bev);
+    // SAFETY: live, locked (callers' contract); the event is finalized with the bufferevent.
+    unsafe {
+        (*s).close_pending = true;
+        (*s).close_when = when;
+        (*s).close_kind = close;
+        crate::ffi::internal::event_active_later_(&raw mut (*bev).ev_read, c_int::from(EV_READ));
     }
 }
 
@@ -584,25 +632,21 @@ unsafe fn report_close(bev: *mut Bufferevent, when: c_short, close: Close) {
 unsafe fn account(bev: *mut Bufferevent, ssl: Ssl) {
     let s = sb(bev);
     let p = upcast(bev);
-    // SAFETY: live, locked (callers' contract).
+    // SAFETY: live, locked (callers' contract); only this bufferevent's fields are touched.
     unsafe {
-        if let Some(b) = ssl.rbio() {
-            let (read, _) = b.counts();
-            if b.as_ptr() == (*s).rbio && read > (*s).n_read {
-                limits::decrement_read_buckets(p, (read - (*s).n_read).min(isize::MAX as u64) as isize);
-            }
-            (*s).rbio = b.as_ptr();
-            (*s).n_read = read;
-        }
-        if let Some(b) = ssl.wbio() {
-            let (_, written) = b.counts();
-            if b.as_ptr() == (*s).wbio && written > (*s).n_written {
-                limits::decrement_write_buckets(p, (written - (*s).n_written).min(isize::MAX as u64) as isize);
-            }
-            (*s).wbio = b.as_ptr();
-            (*s).n_written = written;
-        }
+        charge(p, ssl.rbio().map(|b| (b.as_ptr(), b.counts().0)), &mut (*s).rbio, &mut (*s).n_read, limits::decrement_read_buckets);
+        charge(p, ssl.wbio().map(|b| (b.as_ptr(), b.counts().1)), &mut (*s).wbio, &mut (*s).n_written, limits::decrement_write_buckets);
     }
+}
+
+/// One direction of [`account`]: `now` is the BIO and its count, `last` what they were.
+fn charge(p: *mut BevPrivate, now: Option<(*mut BioSt, u64)>, last_bio: &mut *mut BioSt, last: &mut u64, decrement: fn(*mut BevPrivate, isize) -> c_int) {
+    let Some((bio, count)) = now else { return };
+    if bio == *last_bio && count > *last {
+        decrement(p, (count - *last).min(isize::MAX as u64) as isize);
+    }
+    *last_bio = bio;
+    *last = count;
 }
 
 /// Waits for what the connection needs: the socket's events, or reading on the underlying.
@@ -611,6 +655,10 @@ unsafe fn update_events(bev: *mut Bufferevent) {
     let p = upcast(bev);
     // SAFETY: live, locked (callers' contract).
     unsafe {
+        if (*s).close_pending {
+            // The pump close_later arranged reports it; deleting an event would cancel that.
+            return;
+        }
         let enabled = (*bev).enabled;
         let state = IoState {
             handshake: (*s).phase.handshaking().then_some((*s).hs_blocked),
@@ -651,14 +699,12 @@ unsafe fn update_events(bev: *mut Bufferevent) {
     }
 }
 
-/// Has a pump run from the loop for direction `dir`.
+/// Has a pump run from the loop for direction `dir`: our own event made active (finalized with
+/// us, so a kick pending when everything is freed holds nothing).
 unsafe fn kick(bev: *mut Bufferevent, dir: c_short) {
-    // SAFETY: live (callers' contract); the underlying outlives us.
+    // SAFETY: live (callers' contract).
     unsafe {
-        let u = (*sb(bev)).underlying;
-        if !u.is_null() {
-            core::trigger(u, dir, BEV_TRIG_DEFER_CALLBACKS | BEV_TRIG_IGNORE_WATERMARKS);
-        } else if (*bev).ev_read.fd >= 0 {
+        if has_transport(bev) {
             let e = if dir == EV_READ { &raw mut (*bev).ev_read } else { &raw mut (*bev).ev_write };
             ev::event_active(e, c_int::from(dir), 1);
         }
@@ -750,11 +796,11 @@ unsafe extern "C" fn underlying_eventcb(_u: *mut Bufferevent, what: c_short, arg
         core::incref_and_lock(bev);
         let dir = what & (BEV_EVENT_READING | BEV_EVENT_WRITING);
         if what & BEV_EVENT_EOF != 0 {
-            // What came before the EOF first.
+            // What came before the EOF first, the EOF from a later iteration.
             pump(bev, Why::Readable, 0);
-            if let (Some(ssl), false) = ((*s).ssl, (*s).phase == Phase::Closed || (*s).unlinked) {
+            if let (Some(ssl), false) = ((*s).ssl, (*s).phase == Phase::Closed || (*s).unlinked || (*s).close_pending) {
                 let close = if ssl.received_shutdown() { Close::Clean } else { Close::Dirty };
-                report_close(bev, dir, close);
+                close_later(bev, dir, close);
             }
         } else if what & BEV_EVENT_ERROR != 0 {
             if (*s).phase != Phase::Closed {
@@ -769,17 +815,21 @@ unsafe extern "C" fn underlying_eventcb(_u: *mut Bufferevent, what: c_short, arg
 
 // ---- the operations table ----------------------------------------------------------------------
 
+/// Enabling starts the directions from the loop, not inside the program's call: a pump here
+/// could deliver data and an EOF while the program is inside one of its deferred callbacks,
+/// and the EOF would then reach it before the data (the common code runs a run's event
+/// callback after its data callbacks, and the data callback's turn would be past).
 unsafe extern "C" fn be_enable(bev: *mut Bufferevent, events: c_short) -> c_int {
     // SAFETY: called by the common code on a live TLS bufferevent.
     unsafe {
-        if !(*sb(bev)).underlying.is_null() {
-            for dir in [EV_READ, EV_WRITE] {
-                if events & dir != 0 {
+        for dir in [EV_READ, EV_WRITE] {
+            if events & dir != 0 {
+                if !(*sb(bev)).underlying.is_null() {
                     filter::reset_timer(bev, dir);
                 }
+                kick(bev, dir);
             }
         }
-        pump(bev, Why::Any, BEV_OPT_DEFER_CALLBACKS);
     }
     0
 }
@@ -952,7 +1002,7 @@ pub unsafe fn renegotiate(bev: *mut Bufferevent) -> c_int {
                 if ssl.renegotiate() {
                     (*s).phase = Phase::Connecting;
                     (*s).hs_blocked = Blocked::No;
-                    pump(bev, Why::Any, BEV_OPT_DEFER_CALLBACKS);
+                    kick(bev, EV_WRITE);
                     0
                 } else {
                     ssl.errors().clear();
@@ -1006,3 +1056,4 @@ pub unsafe fn take_error(bev: *mut Bufferevent) -> c_ulong {
         e
     }
 }
+

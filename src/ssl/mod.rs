@@ -49,6 +49,7 @@ pub use self::bufferevent::is_ssl;
 
 /// How a connection ended, from the failed call's `SSL_get_error` result, its return value,
 /// whether close_notify arrived, and the error codes OpenSSL queued.
+#[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Close {
     /// The peer sent close_notify.
