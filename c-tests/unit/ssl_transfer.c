@@ -174,9 +174,9 @@ static void dirty_shutdown(struct event_base *base, enum tls_mode mode, int allo
 	    st.connected, st.client_end, st.first_error);
 	CHECK(st.connected == 2);
 	CHECK(st.client_end == (BEV_EVENT_READING | (allow ? BEV_EVENT_EOF : BEV_EVENT_ERROR)));
-	/* On a socket, OpenSSL 3 itself saw the EOF and said so. */
-	if (mode == MODE_SOCKET)
-		CHECK(ERR_GET_REASON(st.first_error) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
+	/* OpenSSL 3's reason for it, however the EOF was seen (the socket BIO, the underlying). */
+	CHECK(ERR_GET_LIB(st.first_error) == ERR_LIB_SSL);
+	CHECK(ERR_GET_REASON(st.first_error) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
 	if (st.client)
 		bufferevent_free(st.client);
 	event_base_loop(base, EVLOOP_NONBLOCK);

@@ -19,7 +19,7 @@ use std::ptr;
 
 use libc::iovec;
 
-use super::openssl::{self, BioSt, Ssl, SslSt, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, SSL_MODE_ENABLE_PARTIAL_WRITE};
+use super::openssl::{self, Bio, BioSt, Ssl, SslSt, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, SSL_MODE_ENABLE_PARTIAL_WRITE};
 use super::{bio, classify, close_event, read_budget, wants, Blocked, Close, Errors, IoState};
 use crate::base::EventBase;
 use crate::buffer::callbacks::CbInfo;
@@ -154,6 +154,7 @@ unsafe fn adopt(raw: *mut SslSt, state: u32, options: c_int) -> Option<(Ssl, Pha
     let api = openssl::api()?;
     // SAFETY: live SSL of the process's OpenSSL (contract).
     let ssl = unsafe { Ssl::from_raw(api, raw) };
+    ssl.report_eof_as_close();
     match Phase::from_state(state) {
         Some(phase) => Some((ssl, phase)),
         None => {
@@ -243,7 +244,14 @@ unsafe fn new(base: *mut EventBase, underlying: *mut Bufferevent, fd: c_int, ssl
             core::setwatermark(underlying, EV_READ, 0, 0);
             core::enable(underlying, EV_READ | EV_WRITE);
         }
-        start(bev, phase, fd >= 0 || !underlying.is_null());
+        if start(bev, phase, fd >= 0 || !underlying.is_null()) < 0 {
+            // OpenSSL would not reset the SSL for the handshake: no bufferevent, and the SSL
+            // is the program's again (or freed, with CLOSE_ON_FREE), not the finalizer's.
+            warnx!("bufferevent_openssl: SSL_clear failed");
+            (*s).ssl = None;
+            core::free(bev);
+            return give_up(ssl, options);
+        }
         bev
     }
 }
@@ -276,6 +284,8 @@ unsafe fn start(bev: *mut Bufferevent, phase: Phase, go: bool) -> c_int {
         (*s).read_blocked = Blocked::No;
         (*s).write_blocked = Blocked::No;
         (*s).pending_write = 0;
+        // The old connection's end, not yet reported, is no news for the new one.
+        (*s).close_pending = false;
         let Some(ssl) = (*s).ssl else { return -1 };
         if phase.handshaking() && !ssl.restart(phase == Phase::Connecting) {
             ssl.errors().clear();
@@ -598,7 +608,21 @@ unsafe fn collect_failure(bev: *mut Bufferevent, ssl: Ssl, ssl_error: c_int, ret
             (*s).errors.push(c);
         }
     }
-    classify(ssl_error, ret, ssl.received_shutdown(), &codes[..n])
+    let transport_eof = ssl.rbio().is_some_and(Bio::at_eof);
+    let close = classify(ssl_error, ret, ssl.received_shutdown(), transport_eof, &codes[..n]);
+    if close == Close::Dirty && n == 0 {
+        // SAFETY: as above.
+        unsafe { note_unexpected_eof(bev) };
+    }
+    close
+}
+
+/// Records OpenSSL 3's own code for a dirty shutdown (`SSL_R_UNEXPECTED_EOF_WHILE_READING`)
+/// when OpenSSL queued none (SSL_OP_IGNORE_UNEXPECTED_EOF, or an EOF the underlying reported):
+/// programs read the same reason whichever way the EOF was seen.
+unsafe fn note_unexpected_eof(bev: *mut Bufferevent) {
+    // SAFETY: live, locked (callers' contract).
+    unsafe { (*sb(bev)).errors.push(openssl::unexpected_eof_code()) }
 }
 
 /// Reports the end of the connection from a later loop iteration: data that came with it
@@ -800,6 +824,9 @@ unsafe extern "C" fn underlying_eventcb(_u: *mut Bufferevent, what: c_short, arg
             pump(bev, Why::Readable, 0);
             if let (Some(ssl), false) = ((*s).ssl, (*s).phase == Phase::Closed || (*s).unlinked || (*s).close_pending) {
                 let close = if ssl.received_shutdown() { Close::Clean } else { Close::Dirty };
+                if close == Close::Dirty {
+                    note_unexpected_eof(bev);
+                }
                 close_later(bev, dir, close);
             }
         } else if what & BEV_EVENT_ERROR != 0 {
@@ -1056,4 +1083,3 @@ pub unsafe fn take_error(bev: *mut Bufferevent) -> c_ulong {
         e
     }
 }
-

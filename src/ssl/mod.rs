@@ -27,7 +27,10 @@
 //!
 //! - OpenSSL 3 reports a connection closed without close_notify as `SSL_ERROR_SSL` with reason
 //!   `SSL_R_UNEXPECTED_EOF_WHILE_READING` (1.1 reported `SSL_ERROR_SYSCALL` with nothing
-//!   queued). Both are dirty shutdowns here: EOF with allow_dirty_shutdown, ERROR without.
+//!   queued), and also answers it with a fatal alert to the peer, which then sees an error
+//!   instead of the end. The SSL objects given to us get SSL_OP_IGNORE_UNEXPECTED_EOF (no
+//!   alert; the EOF comes as a close, told from close_notify by the socket BIO's EOF flag).
+//!   Every form is a dirty shutdown here: EOF with allow_dirty_shutdown, ERROR without.
 //!   2.1.12 knows only the 1.1 form, so its dirty-shutdown tests fail against OpenSSL 3.
 //! - Reads take several `SSL_read` calls per readiness, up to 256 KiB (the default
 //!   max_single_read of this kind; rate limits and watermarks bound it further), as 2.2 does;
@@ -48,7 +51,9 @@ use openssl::*;
 pub use self::bufferevent::is_ssl;
 
 /// How a connection ended, from the failed call's `SSL_get_error` result, its return value,
-/// whether close_notify arrived, and the error codes OpenSSL queued.
+/// whether OpenSSL counts the connection as closed by the peer, whether the transport itself
+/// ended (with SSL_OP_IGNORE_UNEXPECTED_EOF, OpenSSL 3 reports an EOF without close_notify
+/// as a close: the transport's EOF tells them apart), and the error codes OpenSSL queued.
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Close {
@@ -60,10 +65,10 @@ pub enum Close {
     Failed,
 }
 
-pub fn classify(ssl_error: c_int, ret: c_int, received_shutdown: bool, errors: &[c_ulong]) -> Close {
+pub fn classify(ssl_error: c_int, ret: c_int, received_shutdown: bool, transport_eof: bool, errors: &[c_ulong]) -> Close {
     let unexpected_eof = |e: c_ulong| err_lib(e) == ERR_LIB_SSL && err_reason(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
     match ssl_error {
-        SSL_ERROR_ZERO_RETURN if received_shutdown => Close::Clean,
+        SSL_ERROR_ZERO_RETURN if received_shutdown && !transport_eof => Close::Clean,
         SSL_ERROR_ZERO_RETURN => Close::Dirty,
         // OpenSSL 1.1: EOF is a "system call" failure returning 0 with nothing queued.
         SSL_ERROR_SYSCALL if ret == 0 && errors.is_empty() => Close::Dirty,
@@ -193,12 +198,14 @@ mod tests {
 
     #[test]
     fn clean_and_dirty_shutdowns() {
-        assert_eq!(classify(SSL_ERROR_ZERO_RETURN, 0, true, &[]), Close::Clean);
-        assert_eq!(classify(SSL_ERROR_ZERO_RETURN, 0, false, &[]), Close::Dirty);
-        // OpenSSL 1.1's EOF, and 3's.
-        assert_eq!(classify(SSL_ERROR_SYSCALL, 0, false, &[]), Close::Dirty);
-        assert_eq!(classify(SSL_ERROR_SSL, -1, false, &[EOF3]), Close::Dirty);
-        assert_eq!(classify(SSL_ERROR_SSL, -1, false, &[EOF3, EOF3]), Close::Dirty);
+        assert_eq!(classify(SSL_ERROR_ZERO_RETURN, 0, true, false, &[]), Close::Clean);
+        assert_eq!(classify(SSL_ERROR_ZERO_RETURN, 0, false, false, &[]), Close::Dirty);
+        // OpenSSL 3 with SSL_OP_IGNORE_UNEXPECTED_EOF: "closed", but by the transport.
+        assert_eq!(classify(SSL_ERROR_ZERO_RETURN, 0, true, true, &[]), Close::Dirty);
+        // OpenSSL 1.1's EOF, and 3's without the option.
+        assert_eq!(classify(SSL_ERROR_SYSCALL, 0, false, true, &[]), Close::Dirty);
+        assert_eq!(classify(SSL_ERROR_SSL, -1, false, true, &[EOF3]), Close::Dirty);
+        assert_eq!(classify(SSL_ERROR_SSL, -1, false, false, &[EOF3, EOF3]), Close::Dirty);
     }
 
     #[test]
@@ -206,13 +213,13 @@ mod tests {
         // A socket error (ECONNRESET: OpenSSL returns -1), a protocol error, a failed
         // verification, an unexpected EOF with another error beside it, and results that are
         // no failure at all.
-        assert_eq!(classify(SSL_ERROR_SYSCALL, -1, false, &[]), Close::Failed);
-        assert_eq!(classify(SSL_ERROR_SYSCALL, 0, false, &[VERIFY_FAILED]), Close::Failed);
-        assert_eq!(classify(SSL_ERROR_SSL, -1, false, &[VERIFY_FAILED]), Close::Failed);
-        assert_eq!(classify(SSL_ERROR_SSL, -1, false, &[EOF3, VERIFY_FAILED]), Close::Failed);
-        assert_eq!(classify(SSL_ERROR_SSL, -1, false, &[]), Close::Failed);
-        assert_eq!(classify(SSL_ERROR_WANT_READ, -1, false, &[]), Close::Failed);
-        assert_eq!(classify(4, -1, false, &[]), Close::Failed);
+        assert_eq!(classify(SSL_ERROR_SYSCALL, -1, false, false, &[]), Close::Failed);
+        assert_eq!(classify(SSL_ERROR_SYSCALL, 0, false, false, &[VERIFY_FAILED]), Close::Failed);
+        assert_eq!(classify(SSL_ERROR_SSL, -1, false, false, &[VERIFY_FAILED]), Close::Failed);
+        assert_eq!(classify(SSL_ERROR_SSL, -1, false, false, &[EOF3, VERIFY_FAILED]), Close::Failed);
+        assert_eq!(classify(SSL_ERROR_SSL, -1, false, false, &[]), Close::Failed);
+        assert_eq!(classify(SSL_ERROR_WANT_READ, -1, false, false, &[]), Close::Failed);
+        assert_eq!(classify(4, -1, false, false, &[]), Close::Failed);
     }
 
     #[test]

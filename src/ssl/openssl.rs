@@ -45,7 +45,11 @@ pub const SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: c_long = 0x2;
 /// SSL_get_shutdown: the peer's close_notify arrived.
 pub const SSL_RECEIVED_SHUTDOWN: c_int = 2;
 
+/// SSL_set_options: EOF without close_notify is reported as a close (OpenSSL 3).
+const SSL_OP_IGNORE_UNEXPECTED_EOF: u64 = 1 << 7;
+
 // BIO_ctrl commands.
+const BIO_CTRL_EOF: c_int = 2;
 const BIO_C_GET_FD: c_int = 105;
 pub const BIO_CTRL_GET_CLOSE: c_int = 8;
 pub const BIO_CTRL_SET_CLOSE: c_int = 9;
@@ -69,6 +73,11 @@ pub const ERR_LIB_SSL: u32 = 20;
 /// `SSL_R_UNEXPECTED_EOF_WHILE_READING`: OpenSSL 3's report of EOF without close_notify.
 pub const SSL_R_UNEXPECTED_EOF_WHILE_READING: u32 = 294;
 const ERR_SYSTEM_FLAG: c_ulong = 1 << 31;
+
+/// `ERR_PACK(ERR_LIB_SSL, 0, SSL_R_UNEXPECTED_EOF_WHILE_READING)`, as OpenSSL 3 queues it.
+pub fn unexpected_eof_code() -> c_ulong {
+    (c_ulong::from(ERR_LIB_SSL) << 23) | c_ulong::from(SSL_R_UNEXPECTED_EOF_WHILE_READING)
+}
 
 /// `ERR_GET_LIB` (OpenSSL 3: system errors have their own flag and are never SSL's).
 pub fn err_lib(e: c_ulong) -> u32 {
@@ -135,6 +144,8 @@ openssl_api! {
     fn SSL_get_shutdown(*const SslSt) -> c_int;
     fn SSL_renegotiate(*mut SslSt) -> c_int;
     fn SSL_shutdown(*mut SslSt) -> c_int;
+    fn SSL_set_options(*mut SslSt, u64) -> u64;
+    fn OpenSSL_version_num() -> c_ulong;
     fn BIO_new_socket(c_int, c_int) -> *mut BioSt;
     fn BIO_new(*const BioMethodSt) -> *mut BioSt;
     fn BIO_ctrl(*mut BioSt, c_int, c_long, *mut c_void) -> c_long;
@@ -326,6 +337,19 @@ impl Ssl {
         unsafe { (self.api.SSL_renegotiate)(self.ptr) > 0 }
     }
 
+    /// OpenSSL 3 answers an EOF without close_notify with a fatal decode_error alert to the peer
+    /// (the peer then sees an error, not the end of the connection, as with OpenSSL 1.1 and
+    /// libevent's tests expect) unless SSL_OP_IGNORE_UNEXPECTED_EOF is set; then the EOF is a
+    /// close, and [`Bio::at_eof`] tells it from a close_notify. Older versions need nothing.
+    pub fn report_eof_as_close(self) {
+        // SAFETY: live SSL; OpenSSL_version_num has no arguments.
+        unsafe {
+            if (self.api.OpenSSL_version_num)() >= 0x3000_0000 {
+                (self.api.SSL_set_options)(self.ptr, SSL_OP_IGNORE_UNEXPECTED_EOF);
+            }
+        }
+    }
+
     /// `SSL_shutdown`: sends close_notify (once); what the peer answers is not waited for.
     pub fn shutdown(self) -> c_int {
         // SAFETY: live SSL.
@@ -374,6 +398,13 @@ impl Bio {
             let fd = (self.api.BIO_ctrl)(self.ptr, BIO_C_GET_FD, 0, ptr::null_mut());
             (fd >= 0).then_some(fd as c_int)
         }
+    }
+
+    /// `BIO_eof`: the transport under a socket BIO ended (OpenSSL 3 keeps that in a flag; BIOs
+    /// that do not answer say no).
+    pub fn at_eof(self) -> bool {
+        // SAFETY: live BIO.
+        unsafe { (self.api.BIO_ctrl)(self.ptr, BIO_CTRL_EOF, 0, ptr::null_mut()) != 0 }
     }
 
     /// `BIO_set_close`.
@@ -461,6 +492,7 @@ mod tests {
     fn error_code_fields() {
         // ERR_PACK(ERR_LIB_SSL, 0, SSL_R_UNEXPECTED_EOF_WHILE_READING) as OpenSSL 3 builds it.
         let e: c_ulong = (20 << 23) | 294;
+        assert_eq!(unexpected_eof_code(), e);
         assert_eq!(err_lib(e), ERR_LIB_SSL);
         assert_eq!(err_reason(e), SSL_R_UNEXPECTED_EOF_WHILE_READING);
         // A system error (errno 104 recorded by OpenSSL 3) is never SSL's.
