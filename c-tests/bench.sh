@@ -59,9 +59,6 @@ for program in timer_churn idle_fds active_storm cross_thread signal_rate pendin
     bev_bulk bev_echo evbuffer_ops bev_idle_rss dns_server dns_resolve http_bulk http_rss; do
   gcc "${CFLAGS[@]}" "$CTESTS/bench/$program.c" -o "$out/$program" "${SYSTEM_LIBS[@]}"
 done
-# The TLS section's program also links upstream's libevent_openssl and OpenSSL.
-gcc "${CFLAGS[@]}" "$CTESTS/bench/tls_bulk.c" -o "$out/tls_bulk" -L"$SYSTEM_LIB_DIR" -levent_openssl \
-  "${SYSTEM_LIBS[@]}" -lssl -lcrypto
 # No libevent in these: the bare epoll loop, the DNS peer both libraries share, the HTTP floors.
 gcc "${CFLAGS[@]}" "$CTESTS/bench/bare_epoll.c" -o "$out/bare_epoll"
 gcc "${CFLAGS[@]}" "$CTESTS/bench/dns_plain.c" -o "$out/dns_plain"
@@ -71,6 +68,9 @@ gcc "${CFLAGS[@]}" "$CTESTS/bench/http_bulk_floor.c" -o "$out/http_bulk_floor"
 # The HTTP runs' driver starts the programs next to it.
 install -m 755 "$CTESTS/bench/http_load.py" "$out/http_load.py"
 gcc "${CFLAGS[@]}" -shared -fPIC "$CTESTS/bench/threads_on.c" -o "$out/threads_on.so" "${SYSTEM_LIBS[@]}"
+# The TLS section's program also links upstream's libevent_openssl and OpenSSL.
+gcc "${CFLAGS[@]}" "$CTESTS/bench/tls_bulk.c" -o "$out/tls_bulk" -L"$SYSTEM_LIB_DIR" -levent_openssl \
+  "${SYSTEM_LIBS[@]}" -lssl -lcrypto
 
 # Upstream's own benchmark programs, from Debian's source package (unchanged).
 extra=()

@@ -608,6 +608,29 @@ def tls_probes():
     return [("tls_bulk.c", ["tls_bulk", "bulk", 1], False)]
 
 
+# The section's system call study and its counter, once run_tls_syscall_studies has run it.
+TLS_SYSCALLS = {"studies": [], "counter": None}
+
+
+def run_tls_syscall_studies(args, libraries, counter, todo):
+    """System calls per MiB of a TLS transfer (the repeatable figure: wall times on a shared machine
+    are not), when the section runs; returns the failures."""
+    if counter is None or not any(w.section == "tls" for w in todo):
+        return []
+    sizes = (32, 96) if args.quick else (64, 192)
+    study = SyscallStudy("TLS over loopback TCP, TLS_AES_128_GCM_SHA256",
+                         lambda mib: ["tls_bulk", "bulk", mib, "verify"], sizes)
+    study.skip_ours = missing_in_ours(args.bin, args.ours, [study.program()])[study.program()]
+    print(f"bench: system calls per MiB of TLS, counted with {counter.name}", flush=True)
+    try:
+        run_syscall_study(args.bin, libraries, study, counter)
+    except RunFailed as failure:
+        print(f"  FAILED {failure}", flush=True)
+        return [str(failure)]
+    TLS_SYSCALLS.update(studies=[study], counter=counter)
+    return []
+
+
 def tls_report_part(chosen, all_workloads, chart_line, skipped_note):
     """The section of the report (skipped_note: write_report's note on what ours could not run)."""
     if "tls" not in chosen:
@@ -630,6 +653,9 @@ upstream 2.1's throughput, handshakes no slower.{skipped_note(tls)}
 
 {results_table(tls, bare_label=None)}
 {chr(10) + chart_line + chr(10) if alone else ""}
+### System calls per MiB of a TLS transfer
+
+{syscall_table(TLS_SYSCALLS["studies"], TLS_SYSCALLS["counter"]) if TLS_SYSCALLS["studies"] else "Not counted."}
 """
 
 
@@ -1180,6 +1206,8 @@ def main():
                 study.rows = []
                 failures.append(str(failure))
                 print(f"  FAILED {failure}", flush=True)
+
+    failures += run_tls_syscall_studies(args, libraries, counter, todo)
 
     profiles = os.path.join(args.out, "callgrind")
     shutil.rmtree(profiles, ignore_errors=True)  # profiles of an earlier run would mislead

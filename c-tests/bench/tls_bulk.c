@@ -15,22 +15,17 @@
  *
  * TLS 1.3 only, with the cipher suite forced to TLS_AES_128_GCM_SHA256 (AES-GCM, as the figures
  * upstream quotes), a P-256 certificate made in memory at start-up, no verification. */
-#include "bench_bev.h"
+#include "bench_bulk.h"
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#define CHUNK (64 * 1024)
-#define OUTPUT_FILL (1024 * 1024)
-#define READ_HIGH (1024 * 1024)
-/* Byte i of the stream is i % PATTERN_PERIOD (a prime: a lost or repeated piece shows). */
-#define PATTERN_PERIOD 251
 #define HANDSHAKES_IN_FLIGHT 4
 
-static unsigned char pattern[CHUNK + PATTERN_PERIOD];
-static unsigned char copy_out[READ_HIGH];
+/* Both ends' settings, made once at start-up. */
+static SSL_CTX *client_ctx, *server_ctx;
 
 static void tls_fail(const char *what)
 {
@@ -102,25 +97,12 @@ static struct bufferevent *tls_connect(struct event_base *base, SSL_CTX *ctx, co
 	return bev;
 }
 
-struct run {
-	struct event_base *base;
-	SSL_CTX *client_ctx, *server_ctx;
-	struct sockaddr_in addr;
-	/* bulk */
-	struct bufferevent *sender, *receiver;
-	long long total, sent, received;
-	int verify;
-	double started;
-	/* handshakes */
-	long wanted, started_connections, client_done, server_done;
-};
-
-static void report_event(struct run *r, struct bufferevent *bev, const char *side, short what)
+/* Says what went wrong, with the OpenSSL errors the bufferevent kept, and fails. */
+static void report_event(struct bufferevent *bev, const char *side, short what)
 {
 	unsigned long err;
 
-	fprintf(stderr, "tls_bulk: event 0x%x on the %s after %lld of %lld bytes, %ld/%ld handshakes\n",
-	    what, side, r->received, r->total, r->client_done, r->server_done);
+	fprintf(stderr, "tls_bulk: event 0x%x on the %s\n", what, side);
 	while ((err = bufferevent_get_openssl_error(bev)))
 		fprintf(stderr, "  %s\n", ERR_error_string(err, NULL));
 	bench_fail("unexpected bufferevent event");
@@ -128,179 +110,111 @@ static void report_event(struct run *r, struct bufferevent *bev, const char *sid
 
 /* ---------------------------------------------------------------- bulk */
 
-static void fill(struct run *r)
+static void on_bulk_event(struct bufferevent *bev, short what, void *arg)
 {
-	struct evbuffer *output = bufferevent_get_output(r->sender);
+	struct bulk_transfer *t = arg;
 
-	while (r->sent < r->total && evbuffer_get_length(output) < OUTPUT_FILL) {
-		if (bufferevent_write(r->sender, pattern + r->sent % PATTERN_PERIOD, CHUNK) != 0)
-			bench_fail("bufferevent_write");
-		r->sent += CHUNK;
+	if (what != BEV_EVENT_CONNECTED) {
+		fprintf(stderr, "tls_bulk: %lld of %lld bytes arrived\n", t->received, t->total);
+		report_event(bev, bev == t->sender ? "sender" : "receiver", what);
 	}
-}
-
-static void on_writable(struct bufferevent *bev, void *arg)
-{
-	(void)bev;
-	fill(arg);
-}
-
-static void on_readable(struct bufferevent *bev, void *arg)
-{
-	struct run *r = arg;
-	struct evbuffer *input = bufferevent_get_input(bev);
-	size_t len = evbuffer_get_length(input);
-
-	if (!r->verify) {
-		evbuffer_drain(input, len);
-		r->received += (long long)len;
-	}
-	while (r->verify && len > 0) {
-		size_t piece = len < CHUNK ? len : CHUNK;
-		if (evbuffer_remove(input, copy_out, piece) != (int)piece)
-			bench_fail("evbuffer_remove");
-		if (memcmp(copy_out, pattern + r->received % PATTERN_PERIOD, piece) != 0)
-			bench_fail("the received bytes differ from the sent ones");
-		r->received += (long long)piece;
-		len -= piece;
-	}
-	if (r->received > r->total)
-		bench_fail("received more bytes than were sent");
-	if (r->received == r->total)
-		event_base_loopbreak(r->base);
-}
-
-static void on_sender_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct run *r = arg;
-
-	if (what == BEV_EVENT_CONNECTED) {
-		r->started = bench_now();
-		fill(r);
-		return;
-	}
-	report_event(r, bev, "sender", what);
-}
-
-static void on_receiver_event(struct bufferevent *bev, short what, void *arg)
-{
-	if (what != BEV_EVENT_CONNECTED)
-		report_event(arg, bev, "receiver", what);
+	if (bev == t->sender)
+		bulk_start(t);
 }
 
 static void on_bulk_accept(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *peer,
     int peer_len, void *arg)
 {
-	struct run *r = arg;
+	struct bulk_transfer *t = arg;
 	(void)listener; (void)peer; (void)peer_len;
 
-	if (r->receiver)
+	if (t->receiver)
 		bench_fail("a second connection arrived");
-	r->receiver = tls_bufferevent(r->base, r->server_ctx, fd, BUFFEREVENT_SSL_ACCEPTING);
-	bufferevent_setcb(r->receiver, on_readable, NULL, on_receiver_event, r);
-	bufferevent_setwatermark(r->receiver, EV_READ, 0, READ_HIGH);
-	if (bufferevent_enable(r->receiver, EV_READ) != 0)
-		bench_fail("bufferevent_enable on the receiver");
+	bulk_setup_receiver(t, tls_bufferevent(t->base, server_ctx, fd, BUFFEREVENT_SSL_ACCEPTING), on_bulk_event);
 }
 
-static int bulk(struct run *r, long mib)
+static int bulk(struct event_base *base, long mib, int verify)
 {
-	struct evconnlistener *listener = bench_listen_loopback(r->base, on_bulk_accept, r, &r->addr);
+	struct bulk_transfer t = {0};
+	struct sockaddr_in addr;
+	struct evconnlistener *listener = bench_listen_loopback(base, on_bulk_accept, &t, &addr);
+	int status;
 
-	r->total = (long long)mib * 1024 * 1024;
-	for (size_t i = 0; i < sizeof(pattern); i++)
-		pattern[i] = (unsigned char)(i % PATTERN_PERIOD);
-	r->sender = tls_connect(r->base, r->client_ctx, &r->addr);
-	bufferevent_setcb(r->sender, NULL, on_writable, on_sender_event, r);
-	bufferevent_setwatermark(r->sender, EV_WRITE, OUTPUT_FILL / 2, 0);
-	if (bufferevent_enable(r->sender, EV_WRITE) != 0)
-		bench_fail("bufferevent_enable on the sender");
-
-	if (event_base_dispatch(r->base) < 0)
-		bench_fail("event_base_dispatch");
-	double elapsed = bench_now() - r->started;
-	if (r->received != r->total) {
-		fprintf(stderr, "tls_bulk: %lld of %lld bytes arrived\n", r->received, r->total);
-		return 1;
-	}
-	bench_result("tls_bulk", (double)mib / elapsed, "MiB/s");
-	if (r->verify)
-		fprintf(stderr, "tls_bulk: all %lld bytes arrived intact\n", r->total);
-	bufferevent_free(r->sender);
-	bufferevent_free(r->receiver);
+	bulk_init(&t, base, mib, verify);
+	bulk_setup_sender(&t, tls_connect(base, client_ctx, &addr), on_bulk_event);
+	status = bulk_run(&t, "tls_bulk", "tls_bulk");
 	evconnlistener_free(listener);
-	return 0;
+	return status;
 }
 
 /* ---------------------------------------------------------------- handshakes */
 
-static void start_connection(struct run *r);
+struct handshakes {
+	struct event_base *base;
+	struct sockaddr_in addr;
+	long wanted, started, client_done, server_done;
+};
 
-static void check_finished(struct run *r)
+static void watch(struct handshakes *h, struct bufferevent *bev);
+
+static void start_connection(struct handshakes *h)
 {
-	if (r->client_done == r->wanted && r->server_done == r->wanted)
-		event_base_loopbreak(r->base);
+	h->started++;
+	watch(h, tls_connect(h->base, client_ctx, &h->addr));
 }
 
-static void on_client_event(struct bufferevent *bev, short what, void *arg)
+/* Either end's handshake is done: it is freed (its SSL and socket with it); a connecting end
+ * that finishes makes room for the next connection. */
+static void on_handshake_event(struct bufferevent *bev, short what, void *arg)
 {
-	struct run *r = arg;
+	struct handshakes *h = arg;
+	int server = SSL_is_server(bufferevent_openssl_get_ssl(bev));
 
 	if (what != BEV_EVENT_CONNECTED)
-		report_event(r, bev, "connecting end", what);
+		report_event(bev, server ? "accepting end" : "connecting end", what);
 	bufferevent_free(bev);
-	r->client_done++;
-	if (r->started_connections < r->wanted)
-		start_connection(r);
-	check_finished(r);
+	if (server) {
+		h->server_done++;
+	} else {
+		h->client_done++;
+		if (h->started < h->wanted)
+			start_connection(h);
+	}
+	if (h->client_done == h->wanted && h->server_done == h->wanted)
+		event_base_loopbreak(h->base);
 }
 
-static void on_server_event(struct bufferevent *bev, short what, void *arg)
+static void watch(struct handshakes *h, struct bufferevent *bev)
 {
-	struct run *r = arg;
-
-	if (what != BEV_EVENT_CONNECTED)
-		report_event(r, bev, "accepting end", what);
-	bufferevent_free(bev);
-	r->server_done++;
-	check_finished(r);
-}
-
-static void start_connection(struct run *r)
-{
-	struct bufferevent *bev = tls_connect(r->base, r->client_ctx, &r->addr);
-
-	r->started_connections++;
-	bufferevent_setcb(bev, NULL, NULL, on_client_event, r);
+	bufferevent_setcb(bev, NULL, NULL, on_handshake_event, h);
 	if (bufferevent_enable(bev, EV_READ | EV_WRITE) != 0)
-		bench_fail("bufferevent_enable on a connecting end");
+		bench_fail("bufferevent_enable");
 }
 
 static void on_handshake_accept(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *peer,
     int peer_len, void *arg)
 {
-	struct run *r = arg;
-	struct bufferevent *bev = tls_bufferevent(r->base, r->server_ctx, fd, BUFFEREVENT_SSL_ACCEPTING);
+	struct handshakes *h = arg;
 	(void)listener; (void)peer; (void)peer_len;
 
-	bufferevent_setcb(bev, NULL, NULL, on_server_event, r);
-	if (bufferevent_enable(bev, EV_READ | EV_WRITE) != 0)
-		bench_fail("bufferevent_enable on an accepting end");
+	watch(h, tls_bufferevent(h->base, server_ctx, fd, BUFFEREVENT_SSL_ACCEPTING));
 }
 
-static int handshakes(struct run *r, long n)
+static int handshakes(struct event_base *base, long n)
 {
-	struct evconnlistener *listener = bench_listen_loopback(r->base, on_handshake_accept, r, &r->addr);
+	struct handshakes h = {0};
+	struct evconnlistener *listener = bench_listen_loopback(base, on_handshake_accept, &h, &h.addr);
+	double started = bench_now();
 
-	r->wanted = n;
-	r->started = bench_now();
-	while (r->started_connections < HANDSHAKES_IN_FLIGHT && r->started_connections < n)
-		start_connection(r);
-	if (event_base_dispatch(r->base) < 0)
+	h.base = base;
+	h.wanted = n;
+	while (h.started < HANDSHAKES_IN_FLIGHT && h.started < n)
+		start_connection(&h);
+	if (event_base_dispatch(base) < 0)
 		bench_fail("event_base_dispatch");
-	double elapsed = bench_now() - r->started;
-	if (r->client_done != n || r->server_done != n) {
-		fprintf(stderr, "tls_bulk: %ld and %ld of %ld handshakes done\n", r->client_done, r->server_done, n);
+	double elapsed = bench_now() - started;
+	if (h.client_done != n || h.server_done != n) {
+		fprintf(stderr, "tls_bulk: %ld and %ld of %ld handshakes done\n", h.client_done, h.server_done, n);
 		return 1;
 	}
 	bench_result("tls_handshakes", (double)n / elapsed, "handshakes/s");
@@ -311,26 +225,23 @@ static int handshakes(struct run *r, long n)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "bulk";
-	struct run r = {0};
+	struct event_base *base = bench_start();
 	Dl_info info;
 	int status = 1;
 
-	r.base = bench_start();
 	/* The TLS functions must come from the library under test as well. */
 	if (dladdr((void *)bufferevent_openssl_socket_new, &info) && info.dli_fname)
 		fprintf(stderr, "tls_bulk: bufferevent_openssl_socket_new from %s\n", info.dli_fname);
-	r.client_ctx = make_context(0);
-	r.server_ctx = make_context(1);
-	if (strcmp(mode, "bulk") == 0) {
-		r.verify = argc > 3 && strcmp(argv[3], "verify") == 0;
-		status = bulk(&r, bench_arg(argc, argv, 2, 1024));
-	} else if (strcmp(mode, "handshakes") == 0) {
-		status = handshakes(&r, bench_arg(argc, argv, 2, 2000));
-	} else {
+	client_ctx = make_context(0);
+	server_ctx = make_context(1);
+	if (strcmp(mode, "bulk") == 0)
+		status = bulk(base, bench_arg(argc, argv, 2, 1024), argc > 3 && strcmp(argv[3], "verify") == 0);
+	else if (strcmp(mode, "handshakes") == 0)
+		status = handshakes(base, bench_arg(argc, argv, 2, 2000));
+	else
 		bench_fail("the mode must be bulk or handshakes");
-	}
-	SSL_CTX_free(r.client_ctx);
-	SSL_CTX_free(r.server_ctx);
-	event_base_free(r.base);
+	SSL_CTX_free(client_ctx);
+	SSL_CTX_free(server_ctx);
+	event_base_free(base);
 	return status;
 }

@@ -7,6 +7,7 @@ under test; drives it over loopback; and checks from /proc/<pid>/maps which libe
 process really mapped."""
 import argparse
 import os
+import random
 import re
 import socket
 import subprocess
@@ -93,6 +94,23 @@ class LoopbackServer:
 
     def serve(self, conn):
         raise NotImplementedError
+
+
+def relay(src, dst):
+    """Copies src to dst until src ends (or fails), then passes the end on."""
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
 
 
 def free_port():
@@ -184,3 +202,14 @@ def start_s_server(mode, cert, key, cwd):
                                 stdout=log, stderr=log)
     wait_for_port(port, proc, f"openssl s_server {mode}").close()
     return proc, port
+
+
+def served_file(directory, seed, size):
+    """A folder <directory>/www holding blob.bin, size pseudo-random bytes from seed, for
+    `s_server -WWW` to serve: (the folder, the bytes)."""
+    www = os.path.join(directory, "www")
+    os.mkdir(www)
+    blob = random.Random(seed).randbytes(size)
+    with open(os.path.join(www, "blob.bin"), "wb") as f:
+        f.write(blob)
+    return www, blob

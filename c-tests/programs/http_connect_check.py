@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 
-from common import CheckFailed, LoopbackServer, check_served, main, parse_args
+from common import CheckFailed, LoopbackServer, check_served, main, parse_args, relay
 
 ORIGIN_HOST = "origin.invalid"
 CHUNKS = (1, 15, 4096, 70000, 3)
@@ -82,22 +82,6 @@ def origin_answer(conn, line, _rest):
     else:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                      b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
-
-
-def relay(src, dst):
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            dst.sendall(data)
-    except OSError:
-        pass
-    finally:
-        try:
-            dst.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
 
 
 def make_proxy(origin_port):

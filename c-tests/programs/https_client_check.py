@@ -17,16 +17,14 @@ sample's /proc/<pid>/maps has been read (the sample would otherwise be gone befo
 Run inside a private network namespace.
 
 usage: https_client_check.py --expect system|OUR_LIBRARY [--env NAME=VALUE]... HTTPS_CLIENT"""
-import os
-import random
 import re
 import socket
 import subprocess
 import tempfile
 import threading
 
-from common import (CheckFailed, LoopbackServer, check_served, main, make_certificate, parse_args,
-                    start_s_server, stop)
+from common import (CheckFailed, LoopbackServer, check_served, main, make_certificate, parse_args, relay,
+                    served_file, start_s_server, stop)
 
 HOST = "127.0.0.1"
 BLOB_SIZE = 2 << 20
@@ -35,22 +33,6 @@ TRUSTED = f"https server '{HOST}' has this certificate, which looks good to me:\
 UNTRUSTED = f"Got 'X509_verify_cert failed' for hostname '{HOST}' and certificate:\n/CN={HOST}\n".encode()
 PAGE_START = b'<HTML><BODY BGCOLOR="#ffffff">\n<pre>\n'
 PAGE_END = b"</pre></BODY></HTML>\r\n\r\n"
-
-
-def relay(src, dst):
-    """Copies src to dst until src ends, then passes the end on."""
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            dst.sendall(data)
-    except OSError:
-        pass
-    try:
-        dst.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
 
 
 class Gate(LoopbackServer):
@@ -120,11 +102,7 @@ def run():
     with tempfile.TemporaryDirectory(prefix="https-client-check-") as tmp:
         cert, key = make_certificate(tmp, "server")
         stranger, _ = make_certificate(tmp, "stranger")
-        www_dir = os.path.join(tmp, "www")
-        os.mkdir(www_dir)
-        blob = random.Random(11).randbytes(BLOB_SIZE)
-        with open(os.path.join(www_dir, "blob.bin"), "wb") as f:
-            f.write(blob)
+        www_dir, blob = served_file(tmp, 11, BLOB_SIZE)
         status_server, status_port = start_s_server("-www", cert, key, tmp)
         file_server, file_port = start_s_server("-WWW", cert, key, www_dir)
         try:

@@ -15,7 +15,6 @@ Two backends, each behind an le-proxy of its own:
 Run inside a private network namespace.
 
 usage: le_proxy_tls_check.py --expect system|OUR_LIBRARY [--env NAME=VALUE]... LE_PROXY"""
-import os
 import random
 import socket
 import subprocess
@@ -24,7 +23,7 @@ import threading
 import time
 
 from common import (CheckFailed, check_served, free_port, main, make_certificate, parse_args, recv_all,
-                    start_s_server, stop, wait_for_port)
+                    served_file, start_s_server, stop, wait_for_port)
 
 LINE_CHARS = b"abcdefghijklmnopqrstuvwxyz0123456789-_"
 BLOB_SIZE = 4 << 20
@@ -88,11 +87,7 @@ def run():
     args = parse_args(__doc__, [("program", "the le-proxy binary")])
     with tempfile.TemporaryDirectory(prefix="le-proxy-tls-check-") as tmp:
         cert, key = make_certificate(tmp, "backend")
-        www_dir = os.path.join(tmp, "www")
-        os.mkdir(www_dir)
-        blob = random.Random(5).randbytes(BLOB_SIZE)
-        with open(os.path.join(www_dir, "blob.bin"), "wb") as f:
-            f.write(blob)
+        www_dir, blob = served_file(tmp, 5, BLOB_SIZE)
         servers, proxies = [], []
         try:
             for mode, cwd in (("-rev", tmp), ("-WWW", www_dir)):
