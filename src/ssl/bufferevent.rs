@@ -51,6 +51,8 @@ pub static bufferevent_ops_openssl: BuffereventOps = BuffereventOps {
 const TLS_MAX_SINGLE: usize = 256 * 1024;
 /// Input space reserved per round of SSL_read calls.
 const READ_CHUNK: usize = 64 * 1024;
+/// OpenSSL's read buffer with read-ahead: several records per read system call.
+const TLS_READ_AHEAD: usize = 64 * 1024;
 /// Output segments handed to SSL_write per round.
 const WRITE_SEGMENTS: usize = 16;
 
@@ -231,6 +233,7 @@ unsafe fn new(base: *mut EventBase, underlying: *mut Bufferevent, fd: c_int, ssl
         }
         let bev = &raw mut (*s).p.bev;
         ssl.set_mode(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        ssl.set_read_ahead(TLS_READ_AHEAD);
         limits::set_max_single(bev, Direction::Read, TLS_MAX_SINGLE);
         limits::set_max_single(bev, Direction::Write, TLS_MAX_SINGLE);
         let cb: crate::buffer::callbacks::CbFunc = outbuf_cb;

@@ -145,6 +145,8 @@ openssl_api! {
     fn SSL_renegotiate(*mut SslSt) -> c_int;
     fn SSL_shutdown(*mut SslSt) -> c_int;
     fn SSL_set_options(*mut SslSt, u64) -> u64;
+    fn SSL_set_read_ahead(*mut SslSt, c_int);
+    fn SSL_set_default_read_buffer_len(*mut SslSt, usize);
     fn OpenSSL_version_num() -> c_ulong;
     fn BIO_new_socket(c_int, c_int) -> *mut BioSt;
     fn BIO_new(*const BioMethodSt) -> *mut BioSt;
@@ -300,6 +302,17 @@ impl Ssl {
     pub fn set_mode(self, mode: c_long) {
         // SAFETY: live SSL; SSL_CTRL_MODE takes its bits in larg.
         unsafe { (self.api.SSL_ctrl)(self.ptr, SSL_CTRL_MODE, mode, ptr::null_mut()) };
+    }
+
+    /// `SSL_set_read_ahead(ssl, 1)` with a read buffer of `len` bytes: OpenSSL then reads
+    /// whatever the transport has, up to `len`, per read, instead of each record's header and
+    /// body apart.
+    pub fn set_read_ahead(self, len: usize) {
+        // SAFETY: live SSL; both only set fields of it.
+        unsafe {
+            (self.api.SSL_set_default_read_buffer_len)(self.ptr, len);
+            (self.api.SSL_set_read_ahead)(self.ptr, 1);
+        }
     }
 
     /// `SSL_set_bio(ssl, bio, bio)`: the SSL takes the (one) reference on `bio`.
