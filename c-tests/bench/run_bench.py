@@ -1117,8 +1117,9 @@ def main():
     mode = "quick mode" if args.quick else "full run"
     libraries = [
         Library("upstream", {}, os.path.join(os.path.realpath(os.path.dirname(UPSTREAM_LIB)), "libevent")),
-        Library("ours", {"LD_LIBRARY_PATH": args.ours},
-                os.path.realpath(os.path.join(args.ours, "libevent_rs.so"))),
+        # Our directory: libevent_rs.so and the compatibility libraries beside it (code-free
+        # shims whose sonames are upstream's, each needing libevent_rs.so).
+        Library("ours", {"LD_LIBRARY_PATH": args.ours}, os.path.realpath(args.ours) + os.sep),
     ]
     hard_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     # bench.c sets its fd limit to pipes * 2 + 50 and cannot go above the hard limit.
