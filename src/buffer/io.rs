@@ -13,17 +13,17 @@ use super::Evbuffer;
 
 /// Most bytes one evbuffer_read takes when the caller does not ask for less. Upstream caps a
 /// read at 4 KiB, which costs a readv, a FIONREAD and usually an epoll_wait per 4 KiB of a bulk
-/// transfer. When a first read of FIRST_READ fills up, we read what FIONREAD reports, up to
-/// this, spread over up to READ_IOVECS chains, so a small message still gets a small chain. On loopback a sender's single writev puts up to a
+/// transfer. We read what FIONREAD reports, up to this, spread over up to READ_IOVECS chains, so
+/// a small message still gets a small chain. On loopback a sender's single writev puts up to a
 /// few MiB in the receive queue: 1 MiB per read took the 1 GiB evhttp download from 66 to 3
 /// system calls per MiB, with most of the gain reached by 1 MiB (the bare loop in
 /// c-tests/bench/http_bulk_floor.c reads the same). The chain header is left out so that a read
 /// into a fresh chain allocates exactly 1 MiB (data chains are powers of two), not 2.
 pub const MAX_READ: usize = (1 << 20) - CHAIN_SIZE;
-/// What the first read of an evbuffer_read asks for (upstream's cap): a chain from the chain
-/// cache, where MAX_READ would allocate a megabyte for every small message and every end of
-/// stream.
-const FIRST_READ: usize = 4096;
+/// What one read asks for when FIONREAD reports nothing waiting (at the end of a stream, the
+/// usual case) or cannot tell: upstream's cap. Its chain comes from the chain cache, where
+/// MAX_READ would allocate a megabyte to read the end of every connection.
+const UNSIZED_READ: usize = 4096;
 /// Chains one read may fill (upstream's NUM_READ_IOVEC).
 const READ_IOVECS: usize = 4;
 /// Chains one writev sends (upstream's NUM_WRITE_IOVEC; Linux allows 1024).
@@ -46,24 +46,8 @@ impl Evbuffer {
             crate::warnx!("evbuffer_read: the end of the buffer is frozen");
             return -1;
         }
-        let limit = if howmuch < 0 { MAX_READ } else { (howmuch as usize).min(MAX_READ) };
-        // A first read of what a small message needs, without asking how much is waiting: a
-        // request, a reply or the end of a stream costs one system call. Only when it fills
-        // up does FIONREAD size a second read for the rest (bulk data: one more call per
-        // readiness that brings up to a megabyte).
-        let first = limit.min(FIRST_READ);
-        let got = self.read_once(fd, first);
-        if got <= 0 || (got as usize) < first || got as usize == limit {
-            return got;
-        }
-        let Some(waiting) = readable_bytes(fd) else { return got };
-        let more = self.read_once(fd, waiting.min(limit - got as usize));
-        // A failure of the second read is left for the next call to see: this one has data.
-        got + more.max(0)
-    }
-
-    /// One readv of up to `want` bytes into the end; what readv returned.
-    fn read_once(&mut self, fd: c_int, want: usize) -> c_int {
+        let waiting = readable_bytes(fd).map_or(UNSIZED_READ, |n| n.min(MAX_READ));
+        let want = if howmuch < 0 || howmuch as usize > waiting { waiting } else { howmuch as usize };
         if !self.expand_fast(want, READ_IOVECS) {
             crate::warnx!("evbuffer_read: out of memory");
             return -1;
