@@ -292,9 +292,9 @@ fn write_size(p: *mut BevPrivate, len: usize) -> isize {
     }
 }
 
-/// `bufferevent_socket_connect` (socket and TLS bufferevents): creates the socket when the bufferevent has none; the
-/// result (CONNECTED or ERROR) arrives through the event callback, even when connect()
-/// fails at once with ECONNREFUSED. -1 when no connect could be started.
+/// `bufferevent_socket_connect` (socket and TLS bufferevents): creates the socket when the
+/// bufferevent has none; the result (CONNECTED or ERROR) arrives through the event callback,
+/// even when connect() fails at once with ECONNREFUSED. -1 when no connect could be started.
 ///
 /// # Safety
 /// `bev` must be a live socket bufferevent; `sa` NULL or `socklen` readable bytes.
