@@ -60,6 +60,11 @@ pub(super) const CONNECTING: u32 = 1 << 3;
 pub(super) const CONNECTION_REFUSED: u32 = 1 << 4;
 /// The socket write callback is running the program's write callback (socket.rs).
 pub(super) const IN_WRITECB: u32 = 1 << 5;
+/// The socket bufferevent wrote since it last asked the kernel for prompt ACKs (socket.rs
+/// `ack_bulk_promptly`).
+pub(super) const WROTE_SINCE_QUICKACK: u32 = 1 << 6;
+/// Its socket refused TCP_QUICKACK (not TCP): never asked again.
+pub(super) const NO_QUICKACK: u32 = 1 << 7;
 
 /// Size of the stored peer address: a sockaddr_in6 (the largest address a TCP connect uses).
 pub const CONN_ADDRESS_LEN: usize = std::mem::size_of::<libc::sockaddr_in6>();

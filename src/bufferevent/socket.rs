@@ -10,7 +10,7 @@ use std::ptr;
 
 use libc::{sockaddr, socklen_t};
 
-use super::core::{self, upcast, BevPrivate, CONNECTING, CONNECTION_REFUSED, CONN_ADDRESS_LEN, IN_WRITECB, MAX_SINGLE_WRITE_DEFAULT};
+use super::core::{self, upcast, BevPrivate, CONNECTING, CONNECTION_REFUSED, CONN_ADDRESS_LEN, IN_WRITECB, MAX_SINGLE_WRITE_DEFAULT, NO_QUICKACK, WROTE_SINCE_QUICKACK};
 use super::layout::*;
 use super::limits;
 use crate::base::EventBase;
@@ -178,6 +178,9 @@ unsafe extern "C" fn readcb(fd: c_int, event: c_short, arg: *mut c_void) {
                 break 'read true;
             }
             limits::decrement_read_buckets(p, res as isize);
+            if res as usize >= BULK_READ {
+                ack_bulk_promptly(p, fd);
+            }
             if evb::evbuffer_get_length(input) >= (*bev).wm_read.low {
                 core::run_readcb(bev, 0);
             }
@@ -188,6 +191,36 @@ unsafe extern "C" fn readcb(fd: c_int, event: c_short, arg: *mut c_void) {
             core::run_eventcb(bev, what, 0);
         }
         core::decref_and_unlock(bev);
+    }
+}
+
+/// A read at least this large is part of a bulk transfer (see ack_bulk_promptly).
+const BULK_READ: usize = 64 << 10;
+
+/// Asks the kernel to acknowledge what arrives at once, on the first bulk read after this side
+/// wrote. Linux delays ACKs on a connection that answers what it receives (its "pingpong"
+/// mode, entered when data goes out right after data came in: every request and response),
+/// hoping to piggyback them on the next answer. When the peer then sends a large body, it waits
+/// for those ACKs with its congestion window full: a 1 GiB upload through evhttp (64 MiB
+/// requests on one connection) stalled about 10 ms at the start of each request, a delayed-ACK
+/// timer each, and moved 1.0-1.3 GiB/s where it moved 1.4-2.0 with the ACKs prompt. TCP_QUICKACK
+/// leaves that mode until the next answer, so one call a request is enough. Sockets that are
+/// not TCP refuse it once and are not asked again.
+///
+/// # Safety
+/// `p` is a live, locked socket bufferevent whose socket is `fd`.
+unsafe fn ack_bulk_promptly(p: *mut BevPrivate, fd: c_int) {
+    // SAFETY: caller's contract; plain fields.
+    unsafe {
+        if (*p).state & (WROTE_SINCE_QUICKACK | NO_QUICKACK) != WROTE_SINCE_QUICKACK {
+            return;
+        }
+        (*p).state &= !WROTE_SINCE_QUICKACK;
+        let saved = errno();
+        if crate::util::socket::enable_option(fd, libc::IPPROTO_TCP, libc::TCP_QUICKACK) != 0 {
+            (*p).state |= NO_QUICKACK;
+            crate::mm::set_errno(saved);
+        }
     }
 }
 
@@ -253,6 +286,7 @@ unsafe extern "C" fn writecb(fd: c_int, event: c_short, arg: *mut c_void) {
                     break 'write true;
                 }
                 wrote = res;
+                (*p).state |= WROTE_SINCE_QUICKACK;
                 limits::decrement_write_buckets(p, res as isize);
             }
             rearm_write(bev);
