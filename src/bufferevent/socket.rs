@@ -464,6 +464,10 @@ pub(crate) unsafe fn cancel_lookup(bev: *mut Bufferevent) {
 }
 
 /// `bufferevent_setfd` for sockets: the events move to `fd`, and what was enabled starts on it.
+/// As upstream's, it lifts the freezes bufferevent_socket_new put on the input's end and the
+/// output's start, and leaves them lifted: evhttp's connection reset (setfd -1, then a drain of
+/// both buffers) depends on it, or a failed request's unsent body would go out in front of the
+/// connection's next request (c-tests/unit/http_reset_output.c).
 ///
 /// # Safety
 /// `bev` must be a live socket bufferevent.
@@ -477,8 +481,6 @@ pub unsafe fn setfd(bev: *mut Bufferevent, fd: c_int) {
         evb::evbuffer_unfreeze((*bev).input, 0);
         evb::evbuffer_unfreeze((*bev).output, 1);
         assign_events(bev, fd);
-        evb::evbuffer_freeze((*bev).input, 0);
-        evb::evbuffer_freeze((*bev).output, 1);
         (*p).state &= !(CONNECTING | CONNECTION_REFUSED);
         if fd >= 0 {
             core::enable(bev, (*bev).enabled);
