@@ -151,6 +151,11 @@ pub fn trim() {
         return;
     }
     crate::buffer::release_cached_chains();
+    trim_malloc();
+}
+
+/// glibc's malloc_trim alone: after the buffer chain cache gave memory back to malloc.
+pub fn trim_malloc() {
     // SAFETY: malloc_trim takes no pointer; it only releases memory no one holds.
     unsafe { libc::malloc_trim(0) };
 }

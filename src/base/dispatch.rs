@@ -131,6 +131,15 @@ impl EventBase {
                 retval = 1;
                 break;
             }
+            // The buffer chains this thread keeps for reuse are trimmed from here while it holds
+            // more than it keeps for good (buffer::chain_cache): wait no longer than that.
+            if let Some(ms) = crate::buffer::cached_chains_wait_limit_ms() {
+                let due = timeval { tv_sec: (ms / 1000) as _, tv_usec: ((ms % 1000) * 1000) as _ };
+                if wait_forever || time::cmp(&due, &tv).is_lt() {
+                    tv = due;
+                    wait_forever = false;
+                }
+            }
             b.make_later_events_active();
             b.clear_time_cache();
             let tvp: *mut timeval = if wait_forever { ptr::null_mut() } else { &mut tv };
@@ -140,6 +149,7 @@ impl EventBase {
                 retval = -1;
                 break;
             }
+            crate::buffer::trim_cached_chains();
             // SAFETY: as above.
             let b = unsafe { &mut *base };
             b.refresh_time_cache_lazily();

@@ -56,7 +56,7 @@ use crate::event::EventCallback;
 use crate::{mm, thread};
 pub use callbacks::CbEntry;
 pub use chain::Chain;
-pub use chain_cache::release_all as release_cached_chains;
+pub use chain_cache::{loop_wait_limit_ms as cached_chains_wait_limit_ms, loop_woke as trim_cached_chains, release_all as release_cached_chains};
 
 /// `EVBUFFER_FLAG_DRAINS_TO_FD`: data leave this buffer only to a file descriptor, so file
 /// segments may stay in the file (sendfile).
