@@ -169,7 +169,9 @@ pub fn loop_woke() {
         cache.shrink_to(before - idle);
         cache.unused.set(cache.bytes.get());
         cache.trim_at.set(if cache.bytes.get() > RESIDENT { now + TRIM_PERIOD_MS } else { 0 });
-        if idle != 0 {
+        // malloc_trim walks the whole heap: worth it for megabytes, not for a few chains a
+        // period of a server whose load moves a little.
+        if idle >= RESIDENT {
             mm::trim_malloc();
         }
     });
