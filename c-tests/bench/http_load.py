@@ -6,13 +6,17 @@
       environment selects; -l LENGTH unless LENGTH is 0) or floor (http_floor.c: no library,
       the same response). wrk loads it with CONNECTIONS connections for SECONDS, each request on
       a kept-alive connection, or with "Connection: close" on a new connection per request.
-      Prints RESULT http_rps (requests/s) and http_p99 (ms, wrk --latency).
+      Prints RESULT http_rps (requests/s), http_p99 (ms, wrk --latency) and http_server_cpu
+      (the server's CPU time, user and system, per request answered, in µs: what the library
+      costs even where the load generator, not the server, is the limit) and http_wrk_busy
+      (wrk's CPU time over the run's length: near 1, the load generator was the limit).
   http_load.py client LENGTH [floor]
       upstream's test/bench_httpclient.c (20 000 requests, 200 connections at a time, on the
       library this process's environment selects) against http_floor on 127.0.0.1:8080 (the
       port the client has built in), which answers each with a LENGTH-byte body and closes.
       With "floor", http_client_floor.c (no library: the same requests) is the client instead.
-      Prints RESULT http_client_rps (the client's own "throughput" figure).
+      Prints RESULT http_client_rps (the client's own "throughput" figure) and http_client_cpu
+      (the client's CPU time per request, in µs).
 
 The programs live next to this script (c-tests/build/bench). Only the program on the library gets
 this process's LD_* variables; wrk and http_floor link no libevent. With two or more CPUs the
@@ -24,6 +28,7 @@ stderr for the runner's check (read from /proc/<pid>/maps)."""
 import http.client
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
@@ -98,6 +103,18 @@ def fetch_once(port, path, length, close):
         raise Failed(f"GET {path}: {len(data)} bytes of body, not the {length} bytes of content")
 
 
+def cpu_seconds(pid):
+    """User and system CPU time of a live process so far (/proc/PID/stat, fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def seconds_of(text):
     value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
     return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
@@ -122,10 +139,12 @@ def run_wrk(server, length, path, connections, mode, seconds):
         wrk = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
         if close:
             wrk += ["-H", "Connection: close"]
+        server_before, wrk_before = cpu_seconds(proc.pid), children_cpu()
         done = subprocess.run(pinned(1, wrk + [f"http://127.0.0.1:{port}{path}"]), env=bare_env(),
                               capture_output=True, text=True, timeout=seconds + 60)
         if proc.poll() is not None:
             raise Failed(f"the server died during the load: status {proc.returncode}")
+        server_cpu, wrk_cpu = cpu_seconds(proc.pid) - server_before, children_cpu() - wrk_before
     finally:
         proc.kill()
         proc.wait()
@@ -139,10 +158,13 @@ def run_wrk(server, length, path, connections, mode, seconds):
                      f"{(errors.group(0) if errors else '')}")
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
-    if not rps or not p99 or float(rps.group(1)) <= 0:
+    total = re.search(r"^\s+(\d+) requests in ([\d.]+\w+),", out, re.M)
+    if not rps or not p99 or not total or float(rps.group(1)) <= 0 or int(total.group(1)) <= 0:
         raise Failed(f"no result in wrk's output: {out[-500:]!r}")
     print(f"RESULT name=http_rps value={float(rps.group(1)):.6g} unit=requests/s")
     print(f"RESULT name=http_p99 value={seconds_of(p99.group(1)) * 1e3:.6g} unit=ms")
+    print(f"RESULT name=http_server_cpu value={server_cpu * 1e6 / int(total.group(1)):.6g} unit=µs")
+    print(f"RESULT name=http_wrk_busy value={wrk_cpu / seconds_of(total.group(2)):.6g} unit=CPUs")
 
 
 def run_client(length, client_program):
@@ -159,6 +181,7 @@ def run_client(length, client_program):
             raise Failed(f"http_floor's answer is not the {length}-byte content: {answer[:200]!r}")
         response = len(answer)
         on_library = client_program == "bench_httpclient"
+        client_before = children_cpu()
         client = subprocess.Popen(pinned(1, [os.path.join(HERE, client_program)]),
                                   env=dict(os.environ) if on_library else bare_env(),
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
@@ -166,6 +189,7 @@ def run_client(length, client_program):
         if on_library and client.poll() is None:
             report_library(client.pid)
         rest, err = client.communicate(timeout=120)
+        client_cpu = children_cpu() - client_before  # the floor server is not reaped yet
     finally:
         floor.kill()
         floor.wait()
@@ -179,6 +203,7 @@ def run_client(length, client_program):
         raise Failed(f"{client_program}: {handled} requests, {nbytes} bytes, {errors} errors; expected "
                      f"{CLIENT_REQUESTS}, {CLIENT_REQUESTS * response}, 0")
     print(f"RESULT name=http_client_rps value={float(rate):.6g} unit=requests/s")
+    print(f"RESULT name=http_client_cpu value={client_cpu * 1e6 / CLIENT_REQUESTS:.6g} unit=µs")
 
 
 def main():

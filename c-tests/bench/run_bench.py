@@ -69,6 +69,9 @@ class Workload:
     # workloads, which are never run by themselves).
     companions: list = field(default_factory=list)
     led: bool = False
+    # A figure about the measurement, not the library (how busy the load generator was): no
+    # verdict, not in the chart.
+    diagnostic: bool = False
     max_reps: int = 0  # run in only this many repetitions (0: all), for the slow sections
 
     def programs(self):
@@ -484,11 +487,17 @@ def http_workloads(quick):
                 rps = http(what, argv, "requests/s", "higher", result_name="http_rps", **common)
                 rps.companions.append(http(what + ", p99", argv, "ms", "lower", result_name="http_p99",
                                            led=True, **common))
+                rps.companions.append(http(what + ", server CPU per request", argv, "µs", "lower",
+                                           result_name="http_server_cpu", led=True, **common))
+                rps.companions.append(http(what + ", wrk's CPU use", argv, "CPUs", "lower",
+                                           result_name="http_wrk_busy", led=True, diagnostic=True, **common))
                 todo.append(rps)
-    todo.append(http(f"bench_httpclient, 20 000 requests, 200 connections, {size_label(HTTP_CLIENT_BODY)} bodies",
-                     ["http_load.py", "client", HTTP_CLIENT_BODY], "requests/s", "higher",
-                     result_name="http_client_rps", lib_programs=("bench_httpclient",),
-                     floor_argv=["http_load.py", "client", HTTP_CLIENT_BODY, "floor"]))
+    client = f"bench_httpclient, 20 000 requests, 200 connections, {size_label(HTTP_CLIENT_BODY)} bodies"
+    client_args = dict(lib_programs=("bench_httpclient",), floor_argv=["http_load.py", "client", HTTP_CLIENT_BODY, "floor"])
+    client_argv = ["http_load.py", "client", HTTP_CLIENT_BODY]
+    todo.append(http(client, client_argv, "requests/s", "higher", result_name="http_client_rps", **client_args))
+    todo[-1].companions.append(http(client + ", client CPU per request", client_argv, "µs", "lower",
+                                    result_name="http_client_cpu", led=True, **client_args))
     for direction, what in (("down", "download"), ("up", "upload")):
         todo.append(http(f"evhttp 1 GiB {what}, 16 requests of 64 MiB on one connection",
                          ["http_bulk", direction, 1024, 64], "MiB/s", "higher",
@@ -695,6 +704,8 @@ MEMORY_UNITS = ("KiB", "x before")
 
 
 def verdict(w, cost):
+    if w.diagnostic:
+        return "(the load, not the library)"
     if cost is None:
         if w.error:
             return "FAILED: " + w.error
@@ -804,7 +815,7 @@ def machine_facts():
 def draw_chart(all_workloads, path_png):
     """One dot per workload: cost ratio ours/upstream, with a line at 1.0. Returns the file made,
     or None when no workload has a ratio (none ran on both libraries)."""
-    rows = [(w.name, summary(w)[3]) for w in all_workloads]
+    rows = [(w.name, summary(w)[3]) for w in all_workloads if not w.diagnostic]
     rows = [(name, cost) for name, cost in rows if cost is not None]
     if not rows:
         return None
@@ -1041,6 +1052,17 @@ def write_report(out_dir, mode, reps, all_workloads, lib_rows, studies, chart, s
 ### bench_http under wrk: p99 latency
 
 {results_table([w for w in wrk_rows if w.unit == "ms"], bare_label="floor (http_floor.c)", ours_over_bare=True, bare_short="floor")}
+
+### bench_http under wrk: the server's CPU time per request, and wrk's CPU use
+
+The server's user and system CPU time (from /proc) over the requests wrk counted: what a
+request costs the server whichever side limits the rate. wrk's CPU use is its CPU time over the
+run's length: close to 1 CPU, the load generator (one thread on its own core) was the limit,
+and no server could answer faster under this load.
+
+{results_table([w for w in wrk_rows if w.unit == "µs"], bare_label="floor (http_floor.c)", ours_over_bare=True, bare_short="floor")}
+
+{results_table([w for w in wrk_rows if w.unit == "CPUs"], bare_label="floor (http_floor.c)", ours_over_bare=True, bare_short="floor")}
 
 ### Client and bulk transfer
 
