@@ -36,7 +36,7 @@ use crate::bufferevent::layout::*;
 use crate::event::{Event, EventCallback};
 use crate::ffi::buffer::*;
 use crate::ffi::bufferevent::*;
-use crate::ffi::event::{event_del, event_initialized};
+use crate::ffi::event::{event_del, event_initialized, Locked};
 use crate::ffi::internal::{event_deferred_cb_cancel_, event_deferred_cb_init_, event_deferred_cb_schedule_};
 use crate::http::api::*;
 use crate::http::parse::{self, BodyFraming, ChunkEvent, ChunkedReader, HeadItem, HeadKind, HeadReader, Limits, MessageKind, ParseError};
@@ -1461,6 +1461,13 @@ pub unsafe fn free(c: *mut Connection) {
         if (*c).fd != -1 {
             libc::shutdown((*c).fd, libc::SHUT_WR);
             if need_close {
+                // Freed from one of its callbacks, the bufferevent still holds its events on
+                // the fd, deleted when the callback returns: the backend forgets the fd
+                // instead, for no epoll_ctl DEL failing on the closed number. The base stays
+                // locked until the close, so that no other thread adds an event for the fd
+                // meanwhile.
+                let mut b = Locked::new((*c).base);
+                crate::evmap::io_fd_closed(&mut b, (*c).fd);
                 libc::close((*c).fd);
             }
             (*c).fd = -1;
