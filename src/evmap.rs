@@ -33,12 +33,24 @@ pub struct IoSlot {
     pub nread: u16,
     pub nwrite: u16,
     pub nclose: u16,
+    /// The library closed the fd while these events were still on it (evhttp closes its
+    /// socket before the bufferevent's events go): nothing is registered with the backend any
+    /// more (see io_fd_closed).
+    closed: bool,
 }
 
 impl IoSlot {
     /// The union of interests registered with the backend for this fd, with EV_ET when the
     /// fd's events are edge-triggered (they all agree, see io_add).
     pub fn registered(&self) -> c_short {
+        if self.closed {
+            return 0;
+        }
+        self.interests()
+    }
+
+    /// The union of what the fd's events want, with EV_ET as in `registered`.
+    fn interests(&self) -> c_short {
         let first = self.events.first();
         // SAFETY: members of the fd list are live events.
         let mut old = if first.is_null() { 0 } else { unsafe { (*first).events & EV_ET } };
@@ -273,6 +285,12 @@ pub unsafe fn io_add(base: &mut EventBase, ev: *mut Event) -> c_int {
             return -1;
         }
     }
+    if slot.closed {
+        // The number names a new file, registered nowhere: the backend gets everything the
+        // fd's events want, the closed file's events included, so that it and the map agree
+        // again (those events are stale; deleting them is their owner's business).
+        added = (slot.interests() | events) & (EV_READ | EV_WRITE | EV_CLOSED);
+    }
     let mut result = 0;
     if added != 0 {
         if base.backend_add(fd, old, (events & EV_ET) | added) == -1 {
@@ -284,6 +302,7 @@ pub unsafe fn io_add(base: &mut EventBase, ev: *mut Event) -> c_int {
     slot.nread = nread as u16;
     slot.nwrite = nwrite as u16;
     slot.nclose = nclose as u16;
+    slot.closed = false;
     let was_empty = slot.events.is_empty();
     // SAFETY: ev is live and not on any fd list (contract). Newest first, as upstream.
     unsafe { slot.events.push_front(ev, fd_link) };
@@ -326,8 +345,11 @@ pub unsafe fn io_del(base: &mut EventBase, ev: *mut Event) -> c_int {
     }
     // SAFETY: ev is on this fd's list (contract).
     unsafe { slot.events.remove(ev, fd_link) };
-    if slot.events.is_empty() && base.io.slot_emptied(fd as usize) {
-        shrink_io(base);
+    if slot.events.is_empty() {
+        slot.closed = false;
+        if base.io.slot_emptied(fd as usize) {
+            shrink_io(base);
+        }
     }
     if removed == 0 {
         return 0;
@@ -339,6 +361,20 @@ pub unsafe fn io_del(base: &mut EventBase, ev: *mut Event) -> c_int {
     } else {
         1
     }
+}
+
+/// The library closed `fd` (and will delete the events still on it): the backend forgets the
+/// fd without a system call (`Backend::fd_closed`), and the events' deletion reaches it as a
+/// change from nothing, so that the epoll_ctl DEL that would fail with EBADF on the closed
+/// number is not made. An fd without events has nothing to forget.
+pub fn io_fd_closed(base: &mut EventBase, fd: c_int) {
+    let Some(slot) = base.io.slots.get_mut(fd as usize) else { return };
+    if slot.events.is_empty() || slot.closed {
+        return;
+    }
+    let registered = slot.registered();
+    slot.closed = true;
+    crate::backend::fd_closed(base, fd, registered);
 }
 
 /// Shrinks the fd table (see the module's text) and tells the backend.
@@ -688,5 +724,73 @@ mod tests {
         // Once per 1024 / 8 deletions at most, each a shrink and a growth.
         assert!(resizes <= 2 * (1000 / 128 + 1), "{resizes} resizes");
         assert!(resizes >= 2, "the table never shrank");
+    }
+
+    /// A pipe: (read end, write end).
+    fn pipe() -> (c_int, c_int) {
+        let mut p = [0; 2];
+        // SAFETY: p has room for the two fds.
+        assert_eq!(unsafe { libc::pipe(p.as_mut_ptr()) }, 0);
+        (p[0], p[1])
+    }
+
+    #[test]
+    fn a_closed_fd_is_forgotten_and_its_number_works_again() {
+        for (method, changelist) in BACKENDS {
+            let base = new_base(method, changelist);
+            let (mut stale_calls, mut fresh_calls) = (0u32, 0u32);
+            let (number, old_writer) = pipe();
+            let (new_reader, writer) = pipe();
+            let persist_read = EV_READ | crate::event::EV_PERSIST;
+            // SAFETY: a live base and events; the fds are the test's own, each closed once
+            // (dup2 closes the old file on `number` and reuses the number at once, so that no
+            // other test's fd can take it meanwhile).
+            unsafe {
+                let stale = event_new(base, number, persist_read, Some(count_call), (&raw mut stale_calls).cast());
+                let fresh = event_new(base, number, persist_read, Some(count_call), (&raw mut fresh_calls).cast());
+                assert_eq!(event_add(stale, std::ptr::null()), 0);
+                // What evhttp does: forget the fd with the base locked, close it; the events
+                // still on it go later. Here the number names a new file before they go.
+                {
+                    let mut b = Locked::new(base);
+                    io_fd_closed(&mut b, number);
+                    assert_eq!(b.io.slots[number as usize].registered(), 0);
+                    assert_eq!(libc::dup2(new_reader, number), number);
+                }
+                libc::close(new_reader);
+                libc::close(old_writer);
+                // The new file's event must reach the backend although the slot already wants
+                // reading.
+                assert_eq!(event_add(fresh, std::ptr::null()), 0);
+                assert_eq!(libc::write(writer, b"x".as_ptr().cast(), 1), 1);
+                assert_eq!(event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), 0);
+                assert_eq!(fresh_calls, 1, "{method:?} changelist {changelist}");
+                assert_eq!(event_del(stale), 0);
+                assert_eq!(event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), 0);
+                assert_eq!(fresh_calls, 2, "{method:?} changelist {changelist}");
+                // The last event deleted takes the fd out of the backend.
+                assert_eq!(event_del(fresh), 0);
+                // (1: no events left to wait for.)
+                assert_eq!(event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), 1);
+                assert_eq!(fresh_calls, 2);
+                assert!(integrity(base));
+                // Forgotten and closed with its event on it, the fd has nothing left to undo:
+                // the deletion afterwards succeeds and the map is consistent.
+                assert_eq!(event_add(fresh, std::ptr::null()), 0);
+                {
+                    let mut b = Locked::new(base);
+                    io_fd_closed(&mut b, number);
+                    libc::close(number);
+                }
+                assert_eq!(event_del(fresh), 0);
+                assert!(integrity(base));
+                let slot = &(&(*base).io.slots)[number as usize];
+                assert!(slot.events.is_empty() && !slot.closed);
+                event_free(fresh);
+                event_free(stale);
+                libc::close(writer);
+                event_base_free(base);
+            }
+        }
     }
 }

@@ -72,7 +72,20 @@ pub struct Listener {
     /// The length of the next pause; 0 until accepting first fails for lack of descriptors,
     /// and again after each successful accept.
     next_backoff_ms: Cell<u32>,
+    /// Wakeups left that take one connection without trying accept() again (see TRICKLE).
+    trickle: Cell<u8>,
 }
+
+/// After a wakeup whose accept() loop found one connection and then EAGAIN, this many wakeups
+/// take one connection each and return without the accept() that would most likely fail: the
+/// accept event is level-triggered, so a listener with more connections queued is reported
+/// again by the loop's next wait, and the next full loop comes at most this many wakeups
+/// later. Connections arriving one at a time (`wrk -c 1`, Connection: close) then cost 1.25
+/// accept() calls instead of 2, and 8.25 system calls a request instead of 9. With 50 and 500
+/// connections, accept() calls fell from 1.3-1.6 to 1.15-1.2 a request and epoll_wait rose by
+/// up to 0.15, the totals the same or lower (6.7-7.3 before, 6.7-6.9 after). 1 (alternate
+/// wakeups) gave 1.5 accept() calls with 1 connection.
+const TRICKLE: u8 = 3;
 
 /// accept() failures that say nothing about the listener: try again on the next readiness.
 /// EPROTO is a pending connection that failed before it was accepted (accept(2) on Linux).
@@ -142,6 +155,7 @@ impl Listener {
             refcnt: Cell::new(1),
             enabled: Cell::new(false),
             next_backoff_ms: Cell::new(0),
+            trickle: Cell::new(0),
         };
         // SAFETY: lev is fresh memory of the right size and malloc's alignment; nothing else
         // sees it before the events are assigned below.
@@ -368,7 +382,15 @@ impl Listener {
         // SAFETY: live listener (contract); re-derived after each callback, which may free it.
         let l = unsafe { &*lev };
         l.take_lock();
+        let left = l.trickle.get();
+        let single = left > 0;
+        l.trickle.set(left.saturating_sub(1));
+        let mut accepted = 0;
         let err = loop {
+            if single && accepted == 1 {
+                l.release_lock();
+                return;
+            }
             // Disabled (or freed) by another thread while this callback waited for the lock.
             if !l.enabled.get() {
                 l.release_lock();
@@ -394,6 +416,7 @@ impl Listener {
                 l.release_lock();
                 return;
             };
+            accepted += 1;
             l.incref();
             let arg = l.user_data.get();
             l.release_lock();
@@ -407,6 +430,9 @@ impl Listener {
             }
         };
         if accept_error_is_retriable(err) {
+            if !single && accepted == 1 {
+                l.trickle.set(TRICKLE);
+            }
             l.release_lock();
             return;
         }
@@ -467,5 +493,62 @@ mod tests {
         }
         // A socket that is not listening: reported, not retried, no pause.
         assert!(!accept_error_is_retriable(libc::EINVAL) && !accept_error_is_exhaustion(libc::EINVAL));
+    }
+
+    /// Counts accepted connections and closes them.
+    unsafe extern "C" fn count_accept(_l: *mut Listener, fd: c_int, _sa: *mut libc::sockaddr, _len: c_int, arg: *mut c_void) {
+        // SAFETY: arg is the test's counter; fd is ours now.
+        unsafe {
+            *arg.cast::<u32>() += 1;
+            libc::close(fd);
+        }
+    }
+
+    /// Loopback connections to `port`, left open.
+    fn connect_many(port: u16, n: usize) -> Vec<std::net::TcpStream> {
+        (0..n).map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect")).collect()
+    }
+
+    #[test]
+    fn after_a_trickle_queued_connections_are_still_all_accepted() {
+        use crate::ffi::event::{event_base_free, event_base_loop, event_base_new};
+        use crate::ffi::listener::{evconnlistener_free, evconnlistener_get_fd, evconnlistener_new_bind};
+        let mut accepted = 0u32;
+        // SAFETY: a fresh base and listener of the test's, freed at the end; the counter
+        // outlives them.
+        unsafe {
+            let base = event_base_new();
+            assert!(!base.is_null());
+            let mut sin: libc::sockaddr_in = std::mem::zeroed();
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
+            let lev = evconnlistener_new_bind(base, Some(count_accept), (&raw mut accepted).cast(),
+                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, -1, (&raw const sin).cast(), size_of::<libc::sockaddr_in>() as c_int);
+            assert!(!lev.is_null());
+            let mut bound: libc::sockaddr_in = std::mem::zeroed();
+            let mut len = size_of::<libc::sockaddr_in>() as socklen_t;
+            assert_eq!(libc::getsockname(evconnlistener_get_fd(lev), (&raw mut bound).cast(), &mut len), 0);
+            let port = u16::from_be(bound.sin_port);
+            let once = crate::base::EVLOOP_ONCE | crate::base::EVLOOP_NONBLOCK;
+            // One connection: found alone, so the next wakeups take one each without asking
+            // again.
+            let _first = connect_many(port, 1);
+            assert_eq!(event_base_loop(base, once), 0);
+            assert_eq!(accepted, 1);
+            // Then a burst: the level-triggered accept event reports the listener as long as
+            // connections are queued, so every one is accepted within a few turns.
+            let _burst = connect_many(port, 10);
+            assert_eq!(event_base_loop(base, once), 0);
+            assert_eq!(accepted, 2, "a wakeup after a trickle takes one connection");
+            for _ in 0..20 {
+                if accepted == 11 {
+                    break;
+                }
+                assert_eq!(event_base_loop(base, once), 0);
+            }
+            assert_eq!(accepted, 11);
+            evconnlistener_free(lev);
+            event_base_free(base);
+        }
     }
 }

@@ -125,7 +125,7 @@ static void *worker(void *arg)
 {
 	(void)arg;
 	pthread_mutex_lock(&mu);
-	while (!worker_done) {
+	for (;;) {
 		while (n_answered < n_handed) {
 			struct evdns_server_request *req = handed[n_answered++];
 			struct in_addr a;
@@ -135,6 +135,10 @@ static void *worker(void *arg)
 			CHECK(evdns_server_request_respond(req, 0) >= 0);
 			pthread_mutex_lock(&mu);
 		}
+		/* Checked after every batch: the main thread may have set it, and signalled nobody,
+		 * while the lock was released for the last answer. */
+		if (worker_done)
+			break;
 		pthread_cond_wait(&cv, &mu);
 	}
 	pthread_mutex_unlock(&mu);

@@ -348,6 +348,16 @@ impl Backend for Epoll {
     fn fds_shrunk(&mut self, len: usize) {
         self.shrunk_to = len;
     }
+
+    fn fd_closed(&mut self, fd: c_int, _registered: c_short) {
+        // Without the changelist the kernel's registration went with the close. With it, a
+        // change not flushed yet starts from nothing now.
+        if let Some(&i) = self.change_index.get(fd as usize) {
+            if i >= 0 {
+                self.changes[i as usize].registered = 0;
+            }
+        }
+    }
 }
 
 /// The table a base uses when it runs epoll with the changelist: same operations, the name

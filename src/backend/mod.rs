@@ -77,6 +77,15 @@ pub trait Backend: Sized {
     /// held, possibly while the loop's thread waits in `dispatch`, and before the backend's
     /// `del` for the fd whose removal shrank the table; fds may also be added again meanwhile.
     fn fds_shrunk(&mut self, len: usize);
+    /// The library closed `fd` while `registered` was registered for it: the kernel dropped
+    /// the registration with the file (an epoll one, when no other descriptor refers to the
+    /// file; when one does, a later EPOLL_CTL_DEL on the closed number fails with EBADF
+    /// anyway), so the backend forgets it without a system call, and takes `del` and `add`
+    /// for the fd as starting from nothing. Backends whose registrations are their own arrays
+    /// drop the fd from them, so that no wait watches a closed fd.
+    fn fd_closed(&mut self, fd: c_int, registered: c_short) {
+        self.del(fd, registered, registered);
+    }
 }
 
 /// The C-layout operations table of a backend type.
@@ -158,23 +167,39 @@ pub unsafe fn dispatch(base: *mut EventBase, tv: *mut timeval) -> c_int {
     unsafe { table_dispatch(base, tv) }
 }
 
-/// Passes `Backend::fds_shrunk` to the base's backend. Not in `struct eventop` (its layout is
-/// upstream's), so our tables are recognised by address; any other (the stand-in during
-/// `event_reinit`) has nothing to shrink.
-pub fn fds_shrunk(base: &mut EventBase, len: usize) {
-    let ops: &'static EventOp = base.evsel();
-    let me: *mut EventBase = base;
-    // SAFETY: each of our tables' state was made by its own init (the base calls the table it
-    // initialised).
-    unsafe {
-        if std::ptr::eq(ops, &epollops) || std::ptr::eq(ops, &epoll::EPOLL_CHANGELIST_OPS) {
-            state::<epoll::Epoll>(me).fds_shrunk(len);
-        } else if std::ptr::eq(ops, &pollops) {
-            state::<poll::Poll>(me).fds_shrunk(len);
-        } else if std::ptr::eq(ops, &selectops) {
-            state::<select::Select>(me).fds_shrunk(len);
+/// Runs `$call` with `$st` bound to the base's backend state when its table is one of ours.
+/// What the trait has beyond `struct eventop` (whose layout is upstream's) is reached this way:
+/// our tables are recognised by address; any other (the stand-in during `event_reinit`) has
+/// none of it.
+macro_rules! on_our_backend {
+    ($base:expr, $st:ident => $call:expr) => {{
+        let ops: &'static EventOp = $base.evsel();
+        let me: *mut EventBase = $base;
+        // SAFETY: each of our tables' state was made by its own init (the base calls the
+        // table it initialised).
+        unsafe {
+            if std::ptr::eq(ops, &epollops) || std::ptr::eq(ops, &epoll::EPOLL_CHANGELIST_OPS) {
+                let $st = state::<epoll::Epoll>(me);
+                $call;
+            } else if std::ptr::eq(ops, &pollops) {
+                let $st = state::<poll::Poll>(me);
+                $call;
+            } else if std::ptr::eq(ops, &selectops) {
+                let $st = state::<select::Select>(me);
+                $call;
+            }
         }
-    }
+    }};
+}
+
+/// Passes `Backend::fds_shrunk` to the base's backend.
+pub fn fds_shrunk(base: &mut EventBase, len: usize) {
+    on_our_backend!(base, st => st.fds_shrunk(len));
+}
+
+/// Passes `Backend::fd_closed` to the base's backend.
+pub fn fd_closed(base: &mut EventBase, fd: c_int, registered: c_short) {
+    on_our_backend!(base, st => st.fd_closed(fd, registered));
 }
 
 unsafe extern "C" fn dealloc_shim<B: Backend>(base: *mut EventBase) {

@@ -69,6 +69,13 @@ impl Evbuffer {
         self.first
     }
 
+    /// Free space of the last chain: what can be appended without allocating.
+    #[inline]
+    pub(super) fn last_space(&self) -> usize {
+        // SAFETY: `last` is NULL or a live chain of this buffer.
+        unsafe { self.last.as_ref() }.map_or(0, Chain::space_len)
+    }
+
     /// The last chain holding data (the first chain when none does).
     #[inline]
     fn last_with_data(&self) -> *mut Chain {

@@ -68,6 +68,12 @@ const OWN_LOCK: u32 = 1 << 0;
 const FREEZE_START: u32 = 1 << 1;
 const FREEZE_END: u32 = 1 << 2;
 const DEFERRED_CBS: u32 = 1 << 3;
+/// Ours, after upstream's bits: the last evbuffer_read filled what it asked for, so the stream
+/// is bulk and the next read is sized by FIONREAD (see io.rs).
+const READ_BULK: u32 = 1 << 4;
+/// Ours: in a bulk stream, the last FIONREAD reported less than a small read; a second one in a
+/// row ends the bulk stream (see io.rs).
+const READ_BULK_SHORT: u32 = 1 << 5;
 
 /// `struct evbuffer` (private to upstream, read by its tests).
 #[repr(C)]

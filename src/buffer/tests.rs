@@ -328,3 +328,58 @@ fn references_and_multicast_share_memory() {
     assert_eq!(contents(b.get()), b">shared text and more");
     assert_eq!(TEXT, b"shared text");
 }
+
+/// Writes all of `data` to `fd`.
+fn send(fd: c_int, data: &[u8]) {
+    // SAFETY: data is a live slice of data.len() bytes.
+    assert_eq!(unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) }, data.len() as isize);
+}
+
+#[test]
+fn read_size_follows_the_stream() {
+    let mut fds = [0; 2];
+    assert_eq!(crate::util::socket::socketpair(libc::AF_UNIX, libc::SOCK_STREAM, 0, &mut fds), 0);
+    let mut buf = Buf::new();
+    let b = buf.get();
+    let bulk = |b: &Evbuffer| b.bit(READ_BULK);
+    // Messages: each read takes what came, without sizing; the stream stays a message stream.
+    send(fds[1], &[b'a'; 100]);
+    assert_eq!(b.read(fds[0], -1), 100);
+    assert!(!bulk(b));
+    // A read the caller limits says nothing about the stream, even when it fills.
+    send(fds[1], &[b'b'; 20_000]);
+    assert_eq!(b.read(fds[0], 50), 50);
+    assert!(!bulk(b));
+    // A read that fills what it asked (the small read: the last chain has less room) makes the
+    // stream bulk; the next read then takes everything waiting.
+    let small = b.read(fds[0], -1);
+    assert!(small >= 4096 && small < 19_950 - 4096, "{small}");
+    assert!(bulk(b));
+    assert_eq!(b.read(fds[0], -1), 19_950 - small);
+    assert!(bulk(b));
+    // One short read does not end a bulk stream (the tail of one upload and the start of the
+    // next); a second in a row does.
+    send(fds[1], &[b'c'; 10]);
+    assert_eq!(b.read(fds[0], -1), 10);
+    assert!(bulk(b));
+    send(fds[1], &[b'd'; 5000]);
+    assert_eq!(b.read(fds[0], -1), 5000);
+    send(fds[1], &[b'e'; 10]);
+    assert_eq!(b.read(fds[0], -1), 10);
+    assert!(bulk(b));
+    send(fds[1], &[b'f'; 10]);
+    assert_eq!(b.read(fds[0], -1), 10);
+    assert!(!bulk(b));
+    // The end of the stream.
+    // SAFETY: the test's own descriptor.
+    unsafe { libc::close(fds[1]) };
+    assert_eq!(b.read(fds[0], -1), 0);
+    validate(b);
+    let mut want = vec![b'a'; 100];
+    for (c, n) in [(b'b', 20_000), (b'c', 10), (b'd', 5000), (b'e', 10), (b'f', 10)] {
+        want.extend(std::iter::repeat_n(c, n));
+    }
+    assert_eq!(contents(b), want);
+    // SAFETY: the test's own descriptor.
+    unsafe { libc::close(fds[0]) };
+}

@@ -36,7 +36,7 @@ use crate::bufferevent::layout::*;
 use crate::event::{Event, EventCallback};
 use crate::ffi::buffer::*;
 use crate::ffi::bufferevent::*;
-use crate::ffi::event::{event_del, event_initialized};
+use crate::ffi::event::{event_del, event_initialized, Locked};
 use crate::ffi::internal::{event_deferred_cb_cancel_, event_deferred_cb_init_, event_deferred_cb_schedule_};
 use crate::http::api::*;
 use crate::http::parse::{self, BodyFraming, ChunkEvent, ChunkedReader, HeadItem, HeadKind, HeadReader, Limits, MessageKind, ParseError};
@@ -1449,9 +1449,12 @@ pub unsafe fn free(c: *mut Connection) {
             event_del(&raw mut (*c).retry_ev);
         }
         event_deferred_cb_cancel_((*c).base, &raw mut (*c).read_more);
-        let mut need_close = false;
+        // The base of the bufferevent's events, when evhttp closes the socket itself.
+        let mut closing_base = None;
         if !bev.is_null() {
-            need_close = bufferevent_get_options_(bev) & BEV_OPT_CLOSE_ON_FREE == 0;
+            if bufferevent_get_options_(bev) & BEV_OPT_CLOSE_ON_FREE == 0 {
+                closing_base = Some(bufferevent_get_base(bev));
+            }
             if (*c).fd == -1 {
                 (*c).fd = bufferevent_getfd(bev);
             }
@@ -1460,7 +1463,14 @@ pub unsafe fn free(c: *mut Connection) {
         }
         if (*c).fd != -1 {
             libc::shutdown((*c).fd, libc::SHUT_WR);
-            if need_close {
+            if let Some(base) = closing_base {
+                // Freed from one of its callbacks, the bufferevent still holds its events on
+                // the fd, deleted when the callback returns: the backend forgets the fd
+                // instead, for no epoll_ctl DEL failing on the closed number. The base stays
+                // locked until the close, so that no other thread adds an event for the fd
+                // meanwhile.
+                let mut b = Locked::new(base);
+                crate::evmap::io_fd_closed(&mut b, (*c).fd);
                 libc::close((*c).fd);
             }
             (*c).fd = -1;
