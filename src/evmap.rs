@@ -554,18 +554,16 @@ mod tests {
 
     impl Fds {
         fn new(from: c_int, count: usize) -> Fds {
-            let mut p = [0; 2];
-            // SAFETY: p has room for the two fds.
-            assert_eq!(unsafe { libc::pipe(p.as_mut_ptr()) }, 0);
+            let (read, write) = pipe();
             let dups = (0..count)
                 .map(|_| {
                     // SAFETY: duplicating an open fd.
-                    let fd = unsafe { libc::fcntl(p[0], libc::F_DUPFD, from) };
+                    let fd = unsafe { libc::fcntl(read, libc::F_DUPFD, from) };
                     assert!(fd >= from, "F_DUPFD: {}", std::io::Error::last_os_error());
                     fd
                 })
                 .collect();
-            Fds { read: p[0], write: p[1], dups }
+            Fds { read, write, dups }
         }
     }
 

@@ -327,7 +327,7 @@ impl Listener {
         };
         self.next_backoff_ms.set((delay * 2).min(BACKOFF_MAX_MS));
         del_event(&self.accept_ev, DelMode::NoBlock);
-        let tv = timeval { tv_sec: (delay / 1000).into(), tv_usec: ((delay % 1000) * 1000).into() };
+        let tv = crate::time::from_ms(delay.into());
         add_event(&self.backoff_ev, Some(&tv));
     }
 

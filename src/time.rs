@@ -47,6 +47,16 @@ pub fn is_set(t: &timeval) -> bool {
 
 pub const ZERO: timeval = timeval { tv_sec: 0, tv_usec: 0 };
 
+/// A non-negative number of milliseconds as a timeval.
+pub fn from_ms(ms: i64) -> timeval {
+    timeval { tv_sec: ms / 1000, tv_usec: ((ms % 1000) * 1000) as libc::suseconds_t }
+}
+
+/// A timeval in whole milliseconds.
+pub fn to_ms(t: &timeval) -> i64 {
+    t.tv_sec * 1000 + t.tv_usec as i64 / 1000
+}
+
 /// Configuration flags of a monotonic timer (upstream's EV_MONOT_*).
 pub const EV_MONOT_PRECISE: i32 = 1;
 pub const EV_MONOT_FALLBACK: i32 = 2;

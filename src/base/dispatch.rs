@@ -134,7 +134,7 @@ impl EventBase {
             // The buffer chains this thread keeps for reuse are trimmed from here while it holds
             // more than it keeps for good (buffer::chain_cache): wait no longer than that.
             if let Some(ms) = crate::buffer::cached_chains_wait_limit_ms() {
-                let due = timeval { tv_sec: (ms / 1000) as _, tv_usec: ((ms % 1000) * 1000) as _ };
+                let due = time::from_ms(ms);
                 if wait_forever || time::cmp(&due, &tv).is_lt() {
                     tv = due;
                     wait_forever = false;

@@ -125,11 +125,9 @@ fn size_of_class(k: usize) -> usize {
     1 << (k as u32 + LOWEST_SHIFT)
 }
 
+/// Monotonic milliseconds from the coarse clock (a few nanoseconds through the vDSO).
 fn now_ms() -> i64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: ts is a valid out-pointer; the coarse clock is a few nanoseconds through the vDSO.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
-    ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
+    crate::time::to_ms(&crate::time::clock_now(libc::CLOCK_MONOTONIC_COARSE))
 }
 
 /// Frees every block this thread's cache holds: for a server whose burst of connections is
