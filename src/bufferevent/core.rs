@@ -65,6 +65,11 @@ pub(super) const IN_WRITECB: u32 = 1 << 5;
 pub(super) const WROTE_SINCE_QUICKACK: u32 = 1 << 6;
 /// Its socket refused TCP_QUICKACK (not TCP): never asked again.
 pub(super) const NO_QUICKACK: u32 = 1 << 7;
+/// The socket bufferevent is on its thread's list of writes to make when the running callback
+/// returns (write_soon.rs); the list holds a reference.
+pub(super) const WRITE_SOON: u32 = 1 << 8;
+/// The program freed it (`bufferevent_free`); references may still keep it.
+pub(super) const FREED: u32 = 1 << 9;
 
 /// Size of the stored peer address: a sockaddr_in6 (the largest address a TCP connect uses).
 pub const CONN_ADDRESS_LEN: usize = std::mem::size_of::<libc::sockaddr_in6>();
@@ -98,6 +103,8 @@ pub struct BevPrivate {
     pub(super) rate_limiting: *mut RateLimit,
     /// The peer's address, truncated to CONN_ADDRESS_LEN bytes.
     pub(super) conn_address: [u8; CONN_ADDRESS_LEN],
+    /// The next on the thread's list of writes to make soon (write_soon.rs).
+    pub(super) write_soon_next: *mut Bufferevent,
 }
 
 /// The private state of a bufferevent.
@@ -953,6 +960,7 @@ pub unsafe fn free(bev: *mut Bufferevent) {
     // SAFETY: live (contract).
     unsafe {
         lock(bev);
+        (*upcast(bev)).state |= FREED;
         setcb(bev, None, None, None, ptr::null_mut());
         // A deferred run still queued has nothing left to deliver, but holds a reference: if
         // the base were freed before running it, this bufferevent (and what it holds, e.g. a

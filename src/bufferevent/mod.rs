@@ -155,3 +155,4 @@ pub mod limits;
 pub mod pair;
 pub mod ratelim;
 pub mod socket;
+mod write_soon;

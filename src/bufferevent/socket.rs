@@ -13,6 +13,7 @@ use libc::{sockaddr, socklen_t};
 use super::core::{self, upcast, BevPrivate, CONNECTING, CONNECTION_REFUSED, CONN_ADDRESS_LEN, IN_WRITECB, MAX_SINGLE_WRITE_DEFAULT, NO_QUICKACK, WROTE_SINCE_QUICKACK};
 use super::layout::*;
 use super::limits;
+use super::write_soon;
 use crate::base::EventBase;
 use crate::buffer::callbacks::CbInfo;
 use crate::buffer::Evbuffer;
@@ -108,12 +109,14 @@ unsafe extern "C" fn outbuf_cb(_buf: *mut Evbuffer, info: *const CbInfo, arg: *m
 /// data behind adds it (writecb). A connect in progress waits for writability, which is how it
 /// learns the outcome. Data added by the program's own write callback take the upstream way, so
 /// that a program refilling its output from that callback cannot keep the loop writing without
-/// ever polling. -1 when the event could not be added.
+/// ever polling. Inside the socket callbacks of its base, the write is made as soon as they
+/// return (write_soon.rs). -1 when the event could not be added.
 unsafe fn start_write(bev: *mut Bufferevent) -> c_int {
     // SAFETY: live, locked socket bufferevent (callers' contract).
     unsafe {
         if (*upcast(bev)).state & (CONNECTING | IN_WRITECB) == 0 && (*bev).ev_write.fd >= 0 {
             ev::event_active(&raw mut (*bev).ev_write, c_int::from(EV_WRITE), 1);
+            write_soon::list(bev);
             0
         } else {
             core::add_event(&raw mut (*bev).ev_write, &raw const (*bev).timeout_write)
@@ -142,6 +145,7 @@ unsafe extern "C" fn readcb(fd: c_int, event: c_short, arg: *mut c_void) {
     // SAFETY: the event belongs to a live bufferevent (finalized with it); the reference
     // taken here keeps it alive through the callbacks.
     unsafe {
+        write_soon::enter((*bev).ev_base);
         core::incref_and_lock(bev);
         let mut what = BEV_EVENT_READING;
         let failed = 'read: {
@@ -191,6 +195,7 @@ unsafe extern "C" fn readcb(fd: c_int, event: c_short, arg: *mut c_void) {
             core::run_eventcb(bev, what, 0);
         }
         core::decref_and_unlock(bev);
+        write_soon::leave();
     }
 }
 
@@ -225,11 +230,12 @@ unsafe fn ack_bulk_promptly(p: *mut BevPrivate, fd: c_int) {
 }
 
 /// The socket is writable (or connected, or the write timeout expired).
-unsafe extern "C" fn writecb(fd: c_int, event: c_short, arg: *mut c_void) {
+pub(super) unsafe extern "C" fn writecb(fd: c_int, event: c_short, arg: *mut c_void) {
     let bev = arg.cast::<Bufferevent>();
     let p = upcast(bev);
     // SAFETY: as in readcb.
     unsafe {
+        write_soon::enter((*bev).ev_base);
         core::incref_and_lock(bev);
         let mut what = BEV_EVENT_WRITING;
         let mut connected = false;
@@ -303,6 +309,7 @@ unsafe extern "C" fn writecb(fd: c_int, event: c_short, arg: *mut c_void) {
             core::run_eventcb(bev, what, 0);
         }
         core::decref_and_unlock(bev);
+        write_soon::leave();
     }
 }
 
