@@ -92,7 +92,7 @@ pub(super) unsafe fn list(bev: *mut Bufferevent) {
                 return;
             }
             (*p).state |= WRITE_SOON;
-            (*p).refcnt += 1;
+            core::incref(bev);
             (*p).write_soon_next = ptr::null_mut();
             let tail = s.tail.get();
             if tail.is_null() {
